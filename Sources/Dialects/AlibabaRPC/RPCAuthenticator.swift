@@ -1,0 +1,84 @@
+import Foundation
+import KeywardCore
+import Services
+
+/// Verifies who signed a request (v1 HMAC-SHA1 or v3 ACS3-HMAC-SHA256), that it is fresh, and that it was
+/// not seen before. Nothing is changed for a request that fails any check.
+struct RPCAuthenticator: Sendable {
+    let credentials: CredentialService
+    let nonces: NonceRegistry
+    let now: @Sendable () -> Date
+
+    /// Headers a v3 client must sign, so that none of the request's meaning can be changed in transit.
+    static let requiredSignedHeaders = ["host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"]
+
+    func authenticate(_ request: RPCRequest, message: HTTPRequestMessage) async throws -> Principal {
+        switch request.scheme {
+        case .v1:
+            let parameters = request.parameters
+            guard parameters.optional("SignatureMethod") == "HMAC-SHA1" else {
+                if parameters.optional("SignatureMethod") == nil { throw RPCError.missingParameter("SignatureMethod") }
+                throw RPCError.unsupportedSignatureMethod
+            }
+            if let version = parameters.optional("SignatureVersion"), version != "1.0" { throw RPCError.invalidParameter("SignatureVersion") }
+            let accessKeyID = try parameters.required("AccessKeyId")
+            let timestamp = try parameters.required("Timestamp")
+            let nonce = try parameters.required("SignatureNonce")
+            let signature = try parameters.required("Signature")
+            try checkFreshness(timestamp)
+            let (key, secret) = try await activeKey(accessKeyID)
+            let stringToSign = AlibabaSignature.v1StringToSign(method: message.method, parameters: request.signedPairs)
+            let expected = AlibabaSignature.v1Signature(stringToSign: stringToSign, secret: secret)
+            guard ConstantTime.equals(Array(expected.utf8), Array(signature.utf8)) else {
+                throw RPCError.signatureDoesNotMatch(stringToSign: stringToSign)
+            }
+            try await claim(nonce, key: key)
+            return key.principal
+
+        case .v3(let authorization):
+            guard authorization.algorithm == "ACS3-HMAC-SHA256" else { throw RPCError.unsupportedSignatureMethod }
+            for name in Self.requiredSignedHeaders where !authorization.signedHeaders.contains(name) {
+                throw RPCError(status: 400, code: "IncompleteSignature", message: "The request signature does not conform to Aliyun standards. Header \"\(name)\" must be signed.")
+            }
+            guard let date = message.header("x-acs-date") else { throw RPCError.missingParameter("x-acs-date") }
+            guard let nonce = message.header("x-acs-signature-nonce"), !nonce.isEmpty else { throw RPCError.missingParameter("x-acs-signature-nonce") }
+            try checkFreshness(date)
+            let (key, secret) = try await activeKey(authorization.accessKeyID)
+            let bodyHash = AlibabaSignature.sha256Hex(message.body)
+            let canonical = AlibabaSignature.v3CanonicalRequest(
+                method: message.method,
+                path: message.path,
+                query: request.queryPairs,
+                signedHeaders: authorization.signedHeaders,
+                headerValues: message.headerValues,
+                payloadHash: message.header("x-acs-content-sha256") ?? bodyHash
+            )
+            let stringToSign = AlibabaSignature.v3StringToSign(algorithm: authorization.algorithm, canonicalRequest: canonical)
+            let expected = AlibabaSignature.v3Signature(stringToSign: stringToSign, secret: secret)
+            guard ConstantTime.equals(Array(expected.utf8), Array(authorization.signature.lowercased().utf8)),
+                  message.header("x-acs-content-sha256") == bodyHash
+            else {
+                throw RPCError.signatureDoesNotMatch(stringToSign: stringToSign)
+            }
+            try await claim(nonce, key: key)
+            return key.principal
+        }
+    }
+
+    private func checkFreshness(_ timestamp: String) throws(RPCError) {
+        guard let seconds = UTCTimestamp.parse(timestamp) else { throw .timestampFormat }
+        let skew = abs(now().timeIntervalSince1970 - TimeInterval(seconds))
+        guard skew <= NonceRegistry.freshnessWindow else { throw .timestampExpired }
+    }
+
+    private func activeKey(_ id: String) async throws -> (AccessKey, String) {
+        guard let found = try await credentials.lookup(accessKeyID: id) else { throw RPCError.accessKeyNotFound }
+        guard found.key.status == .active else { throw RPCError.accessKeyInactive }
+        return (found.key, found.secret)
+    }
+
+    private func claim(_ nonce: String, key: AccessKey) async throws {
+        guard nonce.utf8.count <= 128 else { throw RPCError.invalidParameter("SignatureNonce") }
+        guard try await nonces.claim(nonce, accessKeyID: key.id, now: now()) else { throw RPCError.nonceUsed }
+    }
+}

@@ -1,0 +1,64 @@
+import KeywardCore
+
+/// An error in the Alibaba RPC dialect: HTTP status, code and message exactly as the SDKs read them.
+public struct RPCError: Error, Sendable, Equatable {
+    public let status: Int
+    public let code: String
+    public let message: String
+
+    public init(status: Int, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    static func missingParameter(_ name: String) -> RPCError {
+        RPCError(status: 400, code: "MissingParameter", message: "The input parameter \"\(name)\" that is mandatory for processing this request is not supplied.")
+    }
+
+    static func invalidParameter(_ name: String, _ detail: String? = nil) -> RPCError {
+        RPCError(status: 400, code: "InvalidParameter", message: "The specified parameter \"\(name)\" is not valid." + (detail.map { " \($0)" } ?? ""))
+    }
+
+    static let incompleteSignature = RPCError(status: 400, code: "IncompleteSignature", message: "The request signature does not conform to Aliyun standards.")
+    static let accessKeyNotFound = RPCError(status: 404, code: "InvalidAccessKeyId.NotFound", message: "Specified access key is not found.")
+    static let accessKeyInactive = RPCError(status: 400, code: "InvalidAccessKeyId.Inactive", message: "Specified access key is disabled.")
+    static let timestampExpired = RPCError(status: 400, code: "InvalidTimeStamp.Expired", message: "Specified time stamp or date value is expired.")
+    static let timestampFormat = RPCError(status: 400, code: "InvalidTimeStamp.Format", message: "Specified time stamp or date value is not well formatted.")
+    static let nonceUsed = RPCError(status: 400, code: "SignatureNonceUsed", message: "Specified signature nonce was used already.")
+    static let unsupportedSignatureMethod = RPCError(status: 400, code: "InvalidSignatureMethod", message: "Specified signature method is not supported.")
+    static let actionNotFound = RPCError(status: 400, code: "InvalidAction.NotFound", message: "Specified api is not found, please check your url and method.")
+    static let versionNotFound = RPCError(status: 400, code: "InvalidVersion", message: "Specified parameter Version is not valid.")
+    static let internalError = RPCError(status: 500, code: "InternalError", message: "The request processing has failed due to some unknown error, exception or failure.")
+
+    static func signatureDoesNotMatch(stringToSign: String) -> RPCError {
+        RPCError(status: 400, code: "SignatureDoesNotMatch", message: "Specified signature is not matched with our calculation. server string to sign is:" + stringToSign)
+    }
+}
+
+/// The one table from domain errors to this dialect's codes.
+enum AlibabaErrorTable {
+    static func rpcError(for error: DomainError) -> RPCError {
+        switch error {
+        case .missingParameter(let name): .missingParameter(name)
+        case .invalidParameter(let name, let reason): .invalidParameter(name, reason)
+        case .invalidRegion: RPCError(status: 404, code: "InvalidRegionId.NotFound", message: "The specified RegionId does not exist.")
+        case .invalidKeyPairName: RPCError(status: 400, code: "InvalidKeyPairName.Malformed", message: "Specified Key Pair name is not valid.")
+        case .keyPairAlreadyExists: RPCError(status: 400, code: "KeyPair.AlreadyExist", message: "The key pair already exist.")
+        case .keyPairQuotaExceeded: RPCError(status: 403, code: "QuotaExceed.KeyPair", message: "The key pair quota exceeds.")
+        case .keyPairNotFound: RPCError(status: 400, code: "InvalidKeyPairName.NotFound", message: "The specified KeyPairName does not exist in our records.")
+        case .invalidPublicKeyBody(let reason):
+            RPCError(status: 400, code: "InvalidPublicKeyBody.Malformed", message: "The PublicKeyBody format is not supported. \(reason)")
+        case .invalidKeyPairNames:
+            RPCError(status: 400, code: "InvalidKeyPairNames.ValueNotSupported", message: "The specified parameter \"KeyPairNames\" is not valid.")
+        case .invalidTagKey: RPCError(status: 400, code: "InvalidTagKey.Malformed", message: "The specified Tag.n.Key is not valid.")
+        case .invalidTagValue: RPCError(status: 400, code: "InvalidTagValue.Malformed", message: "The specified Tag.n.Value is not valid.")
+        case .duplicateTagKey: RPCError(status: 400, code: "Duplicate.TagKey", message: "The Tag.N.Key contain duplicate key.")
+        case .tooManyTags(let limit): RPCError(status: 400, code: "InvalidTagCount", message: "The count of tags exceeds the limit of \(limit).")
+        case .invalidResourceType(let type): RPCError(status: 400, code: "InvalidResourceType.NotSupported", message: "The specified ResourceType \"\(type)\" is not supported.")
+        case .resourceNotFound(_, let id): RPCError(status: 404, code: "InvalidResourceId.NotFound", message: "The specified ResourceIds \"\(id)\" are not found.")
+        case .invalidResourceGroup: RPCError(status: 404, code: "InvalidResourceGroup.NotFound", message: "The specified resource group is not found.")
+        case .internalFailure: .internalError
+        }
+    }
+}

@@ -1,0 +1,42 @@
+/// An HTTP request as a dialect sees it, free of any server framework.
+public struct HTTPRequestMessage: Sendable {
+    public let method: String
+    /// The path without the query, e.g. `/`.
+    public let path: String
+    /// The raw query string after `?`, still percent-encoded.
+    public let rawQuery: String
+    /// Header names lowercased, in arrival order.
+    public let headers: [(name: String, value: String)]
+    public let body: [UInt8]
+    public let remoteAddress: String?
+
+    public init(method: String, path: String, rawQuery: String, headers: [(name: String, value: String)], body: [UInt8], remoteAddress: String? = nil) {
+        self.method = method
+        self.path = path
+        self.rawQuery = rawQuery
+        self.headers = headers.map { ($0.name.lowercased(), $0.value) }
+        self.body = body
+        self.remoteAddress = remoteAddress
+    }
+
+    /// All values of a header, in arrival order.
+    public func headerValues(_ name: String) -> [String] {
+        let name = name.lowercased()
+        return headers.filter { $0.name == name }.map(\.value)
+    }
+
+    public func header(_ name: String) -> String? { headerValues(name).first }
+}
+
+/// An HTTP response produced by a dialect.
+public struct HTTPResponseMessage: Sendable {
+    public let status: Int
+    public let headers: [(name: String, value: String)]
+    public let body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}

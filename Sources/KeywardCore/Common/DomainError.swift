@@ -1,0 +1,22 @@
+/// Every rule violation the domain can report, independent of any vendor dialect.
+///
+/// Dialects map each case to their own error code and HTTP status in one table.
+public enum DomainError: Error, Sendable, Equatable {
+    case missingParameter(String)
+    case invalidParameter(name: String, reason: String)
+    case invalidRegion(String)
+    case invalidKeyPairName(String)
+    case keyPairAlreadyExists(String)
+    case keyPairQuotaExceeded(limit: Int)
+    case keyPairNotFound(String)
+    case invalidPublicKeyBody(reason: String)
+    case invalidKeyPairNames(reason: String)
+    case invalidTagKey(String)
+    case invalidTagValue(String)
+    case duplicateTagKey(String)
+    case tooManyTags(limit: Int)
+    case invalidResourceType(String)
+    case resourceNotFound(type: String, id: String)
+    case invalidResourceGroup(String)
+    case internalFailure(String)
+}

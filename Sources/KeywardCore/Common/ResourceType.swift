@@ -1,0 +1,4 @@
+/// Resource type names shared by tags, ARNs and listings.
+public enum ResourceType {
+    public static let keyPair = "keypair"
+}

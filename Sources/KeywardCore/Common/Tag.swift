@@ -1,0 +1,44 @@
+/// A key/value label on a resource.
+public struct Tag: Sendable, Hashable {
+    public let key: String
+    public let value: String
+
+    /// A tag that satisfies the tag rules: key 1–128 characters, not starting with `aliyun` or `acs:`,
+    /// value up to 128 characters, not starting with `acs:`; neither containing `http://` or `https://`.
+    public init(key: String, value: String) throws(DomainError) {
+        let lowerKey = key.lowercased()
+        guard !key.isEmpty, key.count <= 128, !lowerKey.hasPrefix("aliyun"), !lowerKey.hasPrefix("acs:"), !Tag.containsURL(key)
+        else { throw .invalidTagKey(key) }
+        guard value.count <= 128, !value.lowercased().hasPrefix("acs:"), !Tag.containsURL(value) else { throw .invalidTagValue(value) }
+        self.key = key
+        self.value = value
+    }
+
+    /// The most tags one resource may carry.
+    public static let limitPerResource = 20
+
+    /// Validates a set of tags given together: no key twice, at most `limitPerResource`.
+    public static func validateSet(_ tags: [Tag]) throws(DomainError) {
+        guard tags.count <= limitPerResource else { throw .tooManyTags(limit: limitPerResource) }
+        var seen = Set<String>()
+        for tag in tags where !seen.insert(tag.key).inserted {
+            throw .duplicateTagKey(tag.key)
+        }
+    }
+
+    private static func containsURL(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        return lower.contains("http://") || lower.contains("https://")
+    }
+}
+
+/// A tag filter: a key, and optionally the value it must have.
+public struct TagFilter: Sendable, Hashable {
+    public let key: String
+    public let value: String?
+
+    public init(key: String, value: String?) {
+        self.key = key
+        self.value = value
+    }
+}

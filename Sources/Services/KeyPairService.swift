@@ -1,0 +1,162 @@
+import Foundation
+import KeywardCore
+import Logging
+import SSHKeys
+import Store
+
+/// A key pair just created: the record, and the private key that exists only in this value.
+public struct CreatedKeyPair: Sendable {
+    public let keyPair: KeyPair
+    /// Unencrypted private key PEM. Never stored or logged; hand it to the caller once.
+    public let privateKeyPEM: String
+}
+
+/// One tag on one resource, as tag listings report it.
+public struct ResourceTag: Sendable, Hashable {
+    public let resourceType: String
+    public let resourceID: String
+    public let tag: Tag
+}
+
+/// The key pair use cases: create, import, describe, delete, tag.
+public struct KeyPairService: Sendable {
+    private let store: any Store
+    private let regions: RegionCatalog
+    private let logger: Logger
+
+    public init(store: any Store, regions: RegionCatalog, logger: Logger) {
+        self.store = store
+        self.regions = regions
+        self.logger = logger
+    }
+
+    /// Generates a key pair and registers its public half; the private key is returned, never kept.
+    public func create(
+        by principal: Principal,
+        regionID: String,
+        name: String,
+        algorithm: KeyAlgorithm = .rsa2048,
+        resourceGroupID: String = "",
+        tags: [Tag] = []
+    ) async throws -> CreatedKeyPair {
+        let region = try regions.region(regionID)
+        let name = try KeyPairName(name, origin: .created)
+        try Tag.validateSet(tags)
+        let generated = try await Blocking.run { () throws(KeyGenerationError) in try KeyGenerator.generate(algorithm) }
+        let keyPair = KeyPair(
+            name: name, publicKey: generated.publicKey, accountID: principal.accountID, regionID: region.id,
+            resourceGroupID: resourceGroupID, tags: tags, now: Date()
+        )
+        try await store.write { tx in try await tx.insertKeyPair(keyPair, quota: KeyPair.quotaPerRegion) }
+        logger.info("key pair created", metadata: ["keyPairName": "\(keyPair.name)", "region": "\(region.id)", "type": "\(keyPair.keyType)"])
+        return CreatedKeyPair(keyPair: keyPair, privateKeyPEM: generated.privateKeyPEM)
+    }
+
+    /// Registers a public key the caller already has.
+    public func importKey(
+        by principal: Principal,
+        regionID: String,
+        name: String,
+        publicKeyBody: String,
+        resourceGroupID: String = "",
+        tags: [Tag] = []
+    ) async throws -> KeyPair {
+        let region = try regions.region(regionID)
+        let name = try KeyPairName(name, origin: .imported)
+        try Tag.validateSet(tags)
+        let publicKey: PublicKey
+        do {
+            publicKey = try PublicKey(parsing: publicKeyBody)
+        } catch {
+            throw DomainError.invalidPublicKeyBody(reason: error.description)
+        }
+        let keyPair = KeyPair(
+            name: name, publicKey: publicKey, accountID: principal.accountID, regionID: region.id,
+            resourceGroupID: resourceGroupID, tags: tags, now: Date()
+        )
+        try await store.write { tx in try await tx.insertKeyPair(keyPair, quota: KeyPair.quotaPerRegion) }
+        logger.info("key pair imported", metadata: ["keyPairName": "\(keyPair.name)", "region": "\(region.id)", "type": "\(keyPair.keyType)"])
+        return keyPair
+    }
+
+    /// The caller's key pairs in a region that match `query`'s filters, one page of them.
+    public func describe(by principal: Principal, query: KeyPairQuery, page: PageRequest) async throws -> Page<KeyPair> {
+        _ = try regions.region(query.regionID)
+        var query = query
+        query.accountID = principal.accountID
+        let scoped = query
+        return try await store.read { tx in try await tx.keyPairs(matching: scoped, page: page) }
+    }
+
+    /// Deletes the named key pairs of the caller; names that do not exist are ignored.
+    public static let deleteLimit = 100
+
+    public func delete(by principal: Principal, regionID: String, names: [String]) async throws -> [String] {
+        let region = try regions.region(regionID)
+        guard !names.isEmpty, names.count <= Self.deleteLimit else {
+            throw DomainError.invalidKeyPairNames(reason: "between 1 and \(Self.deleteLimit) names are required")
+        }
+        let deleted = try await store.write { tx in
+            try await tx.deleteKeyPairs(accountID: principal.accountID, regionID: region.id, names: names)
+        }
+        logger.info("key pairs deleted", metadata: ["count": "\(deleted.count)", "region": "\(region.id)"])
+        return deleted
+    }
+
+    // MARK: Tags
+
+    /// Adds or overwrites tags on key pairs, identified by name or id. All or nothing.
+    public func tag(by principal: Principal, regionID: String, resourceIDs: [String], tags: [Tag]) async throws {
+        let region = try regions.region(regionID)
+        guard !tags.isEmpty else { throw DomainError.missingParameter("Tag.1.Key") }
+        try Tag.validateSet(tags)
+        try await store.write { tx in
+            for keyPair in try await Self.resolve(resourceIDs, principal: principal, region: region.id, in: tx) {
+                let existing = try await tx.tags(resourceType: ResourceType.keyPair, resourceIDs: [keyPair.id])[keyPair.id] ?? []
+                let merged = Set(existing.map(\.key)).union(tags.map(\.key))
+                guard merged.count <= Tag.limitPerResource else { throw DomainError.tooManyTags(limit: Tag.limitPerResource) }
+                try await tx.setTags(tags, resourceType: ResourceType.keyPair, resourceID: keyPair.id, accountID: principal.accountID, regionID: region.id)
+            }
+        }
+    }
+
+    /// Removes the given tag keys (or all tags) from key pairs, identified by name or id.
+    public func untag(by principal: Principal, regionID: String, resourceIDs: [String], keys: [String]?) async throws {
+        let region = try regions.region(regionID)
+        try await store.write { tx in
+            for keyPair in try await Self.resolve(resourceIDs, principal: principal, region: region.id, in: tx) {
+                try await tx.removeTags(keys: keys, resourceType: ResourceType.keyPair, resourceID: keyPair.id)
+            }
+        }
+    }
+
+    /// The tags of key pairs: of the given resources, or of every key pair carrying all `filters`.
+    public func listTags(by principal: Principal, regionID: String, resourceIDs: [String], filters: [TagFilter]) async throws -> [ResourceTag] {
+        let region = try regions.region(regionID)
+        return try await store.read { tx in
+            let keyPairs: [KeyPair]
+            if resourceIDs.isEmpty {
+                keyPairs = try await tx.keyPairs(matching: KeyPairQuery(accountID: principal.accountID, regionID: region.id, tags: filters), page: nil).items
+            } else {
+                keyPairs = try await Self.resolve(resourceIDs, principal: principal, region: region.id, in: tx).filter { keyPair in
+                    filters.allSatisfy { filter in keyPair.tags.contains { $0.key == filter.key && (filter.value == nil || $0.value == filter.value) } }
+                }
+            }
+            return keyPairs.flatMap { keyPair in
+                keyPair.tags.map { ResourceTag(resourceType: ResourceType.keyPair, resourceID: keyPair.name, tag: $0) }
+            }
+        }
+    }
+
+    /// Key pairs named by name or id; any unknown one fails the whole request.
+    private static func resolve(_ ids: [String], principal: Principal, region: String, in tx: any StoreTransaction) async throws -> [KeyPair] {
+        guard !ids.isEmpty else { throw DomainError.missingParameter("ResourceId.1") }
+        let all = try await tx.keyPairs(matching: KeyPairQuery(accountID: principal.accountID, regionID: region), page: nil).items
+        return try ids.map { id in
+            guard let keyPair = all.first(where: { $0.name == id || $0.id == id }) else {
+                throw DomainError.resourceNotFound(type: ResourceType.keyPair, id: id)
+            }
+            return keyPair
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/// The schema, as an ordered list of migrations. Each runs once, in its own transaction,
+/// recorded in `schema_migrations`. Only portable SQL (SQLite and PostgreSQL) belongs here.
+enum Migrations {
+    static let all: [(version: Int, statements: [String])] = [
+        (1, [
+            """
+            CREATE TABLE accounts (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE access_keys (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                user_name TEXT,
+                sealed_secret BYTEA NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('Active', 'Inactive')),
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE key_pairs (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                region_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                public_key TEXT NOT NULL,
+                key_type TEXT NOT NULL,
+                fingerprint_md5 TEXT NOT NULL,
+                fingerprint_sha256 TEXT NOT NULL,
+                resource_group_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                CONSTRAINT key_pairs_name_unique UNIQUE (account_id, region_id, name)
+            )
+            """,
+            "CREATE INDEX key_pairs_fingerprint ON key_pairs (account_id, region_id, fingerprint_md5)",
+            """
+            CREATE TABLE quota_usage (
+                account_id TEXT NOT NULL,
+                region_id TEXT NOT NULL,
+                resource TEXT NOT NULL,
+                used INTEGER NOT NULL,
+                quota INTEGER NOT NULL,
+                PRIMARY KEY (account_id, region_id, resource),
+                CONSTRAINT quota_usage_within_quota CHECK (used >= 0 AND used <= quota)
+            )
+            """,
+            """
+            CREATE TABLE tags (
+                account_id TEXT NOT NULL,
+                region_id TEXT NOT NULL,
+                resource_type TEXT NOT NULL,
+                resource_id TEXT NOT NULL,
+                tag_key TEXT NOT NULL,
+                tag_value TEXT NOT NULL,
+                PRIMARY KEY (resource_type, resource_id, tag_key)
+            )
+            """,
+            "CREATE INDEX tags_by_key ON tags (account_id, region_id, resource_type, tag_key, tag_value)",
+            """
+            CREATE TABLE signature_nonces (
+                access_key_id TEXT NOT NULL,
+                nonce TEXT NOT NULL,
+                seen_at BIGINT NOT NULL,
+                PRIMARY KEY (access_key_id, nonce)
+            )
+            """,
+            "CREATE INDEX signature_nonces_age ON signature_nonces (seen_at)",
+        ]),
+    ]
+
+    /// Applies every migration not yet recorded.
+    static func run(on database: any SQLDatabase) async throws {
+        try await database.write { db in
+            try await db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
+        }
+        for migration in all {
+            try await database.write { db in
+                let applied = try await db.execute("SELECT version FROM schema_migrations WHERE version = $1", [.integer(Int64(migration.version))])
+                guard applied.isEmpty else { return }
+                for statement in migration.statements {
+                    try await db.execute(statement)
+                }
+                try await db.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                    [.integer(Int64(migration.version)), .integer(Int64(Clock.nowSeconds()))]
+                )
+            }
+        }
+    }
+}

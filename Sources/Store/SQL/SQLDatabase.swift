@@ -1,0 +1,22 @@
+/// Runs statements inside an open transaction. `$1`, `$2`, … are bind placeholders on every backend.
+public protocol SQLExecutor: Sendable {
+    @discardableResult
+    func execute(_ sql: String, _ binds: [SQLValue]) async throws(StoreError) -> [SQLRow]
+}
+
+extension SQLExecutor {
+    @discardableResult
+    public func execute(_ sql: String) async throws(StoreError) -> [SQLRow] {
+        try await execute(sql, [])
+    }
+}
+
+/// A SQL database: the only shared state of Keyward servers.
+public protocol SQLDatabase: Sendable {
+    /// Runs `body` in a write transaction: committed if it returns, rolled back if it throws.
+    /// Write transactions are serialised.
+    func write<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+    /// Runs `body` in a read-only transaction that sees one consistent snapshot.
+    func read<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+    func close() async
+}

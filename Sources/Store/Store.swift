@@ -1,0 +1,42 @@
+import Foundation
+import KeywardCore
+
+/// Keyward's persistent state. Every change happens inside `write`, which commits all of it or nothing;
+/// uniqueness and quotas are enforced by the database inside that transaction.
+public protocol Store: Sendable {
+    func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+    func close() async
+}
+
+/// The operations available inside a transaction.
+public protocol StoreTransaction: Sendable {
+    // Accounts and AccessKeys
+    func insertAccount(id: String, name: String, createdAt: Date) async throws
+    func account(named name: String) async throws -> String?
+    func insertAccessKey(_ key: AccessKey, sealedSecret: [UInt8], createdAt: Date) async throws
+    func accessKey(id: String) async throws -> (key: AccessKey, sealedSecret: [UInt8])?
+    func replaceAccessKeySecret(id: String, sealedSecret: [UInt8]) async throws
+    /// The oldest active AccessKey of the account's root identity.
+    func rootAccessKeyID(accountID: String) async throws -> String?
+
+    // Key pairs
+    /// Inserts `keyPair` with its tags, counting it against the account's quota in its region.
+    /// Throws `DomainError.keyPairAlreadyExists` or `.keyPairQuotaExceeded`.
+    func insertKeyPair(_ keyPair: KeyPair, quota: Int) async throws
+    /// The key pairs matching `query`, ordered by creation, paged when `page` is given.
+    func keyPairs(matching query: KeyPairQuery, page: PageRequest?) async throws -> Page<KeyPair>
+    /// Deletes the named key pairs (and their tags), returning the names that existed.
+    func deleteKeyPairs(accountID: String, regionID: String, names: [String]) async throws -> [String]
+
+    // Tags
+    func tags(resourceType: String, resourceIDs: [String]) async throws -> [String: [Tag]]
+    func setTags(_ tags: [Tag], resourceType: String, resourceID: String, accountID: String, regionID: String) async throws
+    /// Removes the given keys, or every tag when `keys` is nil.
+    func removeTags(keys: [String]?, resourceType: String, resourceID: String) async throws
+
+    // Replay protection
+    /// Records `nonce` for `accessKeyID`; false if it was already recorded.
+    func claimNonce(_ nonce: String, accessKeyID: String, at: Date) async throws -> Bool
+    func purgeNonces(before: Date) async throws
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Keyward: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyward",
+        abstract: "A self-hosted control plane for the logon credentials of Linux instances.",
+        subcommands: [Serve.self]
+    )
+}

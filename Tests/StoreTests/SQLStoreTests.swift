@@ -1,0 +1,139 @@
+import Foundation
+import KeywardCore
+import Logging
+import Store
+import Testing
+
+@Suite struct SQLStoreTests {
+    static let account = "acct-1"
+
+    static func store(path: String? = nil) async throws -> SQLStore {
+        let store = try await SQLStore.sqlite(path: path, logger: Logger(label: "test"))
+        try await store.write { tx in try await tx.insertAccount(id: account, name: "test-\(UUID().uuidString)", createdAt: Date()) }
+        return store
+    }
+
+    static func keyPair(_ name: String, region: String = "cn-hangzhou", fingerprint: String = "aa:bb", tags: [KeywardCore.Tag] = []) -> KeyPair {
+        KeyPair(
+            id: ResourceID.make(prefix: "skp"), accountID: account, regionID: region, name: name, publicKey: "ssh-ed25519 AAAA",
+            keyType: "ssh-ed25519", fingerprintMD5: fingerprint, fingerprintSHA256: "SHA256:x", resourceGroupID: "", creationTime: Date(), tags: tags
+        )
+    }
+
+    static func count(_ store: SQLStore, region: String = "cn-hangzhou") async throws -> Int {
+        try await store.read { tx in try await tx.keyPairs(matching: KeyPairQuery(accountID: account, regionID: region), page: nil).totalCount }
+    }
+
+    @Test func duplicateNameInTheSameRegionIsRefusedButAllowedInAnother() async throws {
+        let store = try await Self.store()
+        try await store.write { tx in try await tx.insertKeyPair(Self.keyPair("a"), quota: 10) }
+        await #expect(throws: DomainError.keyPairAlreadyExists("a")) {
+            try await store.write { tx in try await tx.insertKeyPair(Self.keyPair("a"), quota: 10) }
+        }
+        try await store.write { tx in try await tx.insertKeyPair(Self.keyPair("a", region: "cn-beijing"), quota: 10) }
+        #expect(try await Self.count(store) == 1)
+    }
+
+    @Test func quotaIsEnforcedByTheDatabaseAndFreedByDeletion() async throws {
+        let store = try await Self.store()
+        for index in 0..<3 {
+            try await store.write { tx in try await tx.insertKeyPair(Self.keyPair("k\(index)"), quota: 3) }
+        }
+        await #expect(throws: DomainError.keyPairQuotaExceeded(limit: 3)) {
+            try await store.write { tx in try await tx.insertKeyPair(Self.keyPair("k3"), quota: 3) }
+        }
+        #expect(try await Self.count(store) == 3)
+        let deleted = try await store.write { tx in try await tx.deleteKeyPairs(accountID: Self.account, regionID: "cn-hangzhou", names: ["k0", "nope"]) }
+        #expect(deleted == ["k0"])
+        try await store.write { tx in try await tx.insertKeyPair(Self.keyPair("k3"), quota: 3) }
+        #expect(try await Self.count(store) == 3)
+    }
+
+    @Test func concurrentWritersNeverExceedTheQuotaOrDuplicateANameOnDisk() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kw-store-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try await Self.store(path: directory + "/db.sqlite3")
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for index in 0..<64 {
+                group.addTask {
+                    do {
+                        let keyPair = index % 2 == 0 ? Self.keyPair("same", region: "cn-beijing") : Self.keyPair("k\(index)")
+                        try await store.write { tx in try await tx.insertKeyPair(keyPair, quota: 20) }
+                        return "ok"
+                    } catch let error as DomainError {
+                        return "\(error)"
+                    } catch {
+                        return "unexpected \(error)"
+                    }
+                }
+            }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == "ok" }.count == 21)
+        #expect(!outcomes.contains { $0.hasPrefix("unexpected") })
+        #expect(try await Self.count(store) == 20)
+        let same = try await store.read { tx in
+            try await tx.keyPairs(matching: KeyPairQuery(accountID: Self.account, regionID: "cn-beijing", names: ["same"]), page: nil).totalCount
+        }
+        #expect(same == 1)
+        await store.close()
+    }
+
+    @Test func listingFiltersByWildcardFingerprintAndTagsAndPages() async throws {
+        let store = try await Self.store()
+        try await store.write { tx in
+            try await tx.insertKeyPair(Self.keyPair("web-1", fingerprint: "0a:0b", tags: [try KeywardCore.Tag(key: "env", value: "prod")]), quota: 50)
+            try await tx.insertKeyPair(Self.keyPair("web-2", tags: [try KeywardCore.Tag(key: "env", value: "dev")]), quota: 50)
+            try await tx.insertKeyPair(Self.keyPair("db_1"), quota: 50)
+            try await tx.insertKeyPair(Self.keyPair("dbx1"), quota: 50)
+        }
+        func names(_ query: KeyPairQuery, page: PageRequest? = nil) async throws -> [String] {
+            try await store.read { tx in try await tx.keyPairs(matching: query, page: page).items.map(\.name) }
+        }
+        let base = KeyPairQuery(accountID: Self.account, regionID: "cn-hangzhou")
+        var query = base
+        query.namePattern = NamePattern("web*")
+        #expect(try await names(query).sorted() == ["web-1", "web-2"])
+        query.namePattern = NamePattern("db_*")  // `_` is literal, not LIKE's single-character wildcard
+        #expect(try await names(query) == ["db_1"])
+        query.namePattern = NamePattern("WEB*")
+        #expect(try await names(query).isEmpty)
+        query = base
+        query.fingerprintMD5 = "0A0B"
+        #expect(try await names(query) == ["web-1"])
+        query = base
+        query.tags = [TagFilter(key: "env", value: nil)]
+        #expect(try await names(query).sorted() == ["web-1", "web-2"])
+        query.tags = [TagFilter(key: "env", value: "dev")]
+        #expect(try await names(query) == ["web-2"])
+        let page = try await store.read { tx in try await tx.keyPairs(matching: base, page: PageRequest(number: 2, size: 3)) }
+        #expect(page.totalCount == 4)
+        #expect(page.items.count == 1)
+    }
+
+    @Test func deletingAKeyPairRemovesItsTags() async throws {
+        let store = try await Self.store()
+        let keyPair = Self.keyPair("tagged", tags: [try KeywardCore.Tag(key: "a", value: "1")])
+        try await store.write { tx in try await tx.insertKeyPair(keyPair, quota: 5) }
+        _ = try await store.write { tx in try await tx.deleteKeyPairs(accountID: Self.account, regionID: "cn-hangzhou", names: ["tagged"]) }
+        let tags = try await store.read { tx in try await tx.tags(resourceType: ResourceType.keyPair, resourceIDs: [keyPair.id]) }
+        #expect(tags.isEmpty)
+    }
+
+    @Test func aNonceIsClaimedOncePerAccessKeyAndSurvivesReopening() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kw-nonce-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try await Self.store(path: directory + "/db.sqlite3")
+        #expect(try await first.write { tx in try await tx.claimNonce("n1", accessKeyID: "ak", at: Date()) })
+        #expect(try await first.write { tx in try await tx.claimNonce("n1", accessKeyID: "other", at: Date()) })
+        #expect(!(try await first.write { tx in try await tx.claimNonce("n1", accessKeyID: "ak", at: Date()) }))
+        await first.close()
+        let reopened = try await SQLStore.sqlite(path: directory + "/db.sqlite3", logger: Logger(label: "test"))
+        #expect(!(try await reopened.write { tx in try await tx.claimNonce("n1", accessKeyID: "ak", at: Date()) }))
+        try await reopened.write { tx in try await tx.purgeNonces(before: Date().addingTimeInterval(60)) }
+        #expect(try await reopened.write { tx in try await tx.claimNonce("n1", accessKeyID: "ak", at: Date()) })
+        await reopened.close()
+    }
+}

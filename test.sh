@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test of Keyward on a fresh Debian machine: installs what the tests need (apt packages and a
+# Python virtualenv with the vendors' official SDKs), builds, runs the Swift tests, then the interop suite
+# against a real server on loopback.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_apt=()
+command -v ssh-keygen >/dev/null 2>&1 || need_apt+=(openssh-client)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+    else
+        echo "missing packages: ${need_apt[*]} (run as root or install them)" >&2
+        exit 1
+    fi
+fi
+
+VENV=${KEYWARD_VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+fi
+"$VENV/bin/pip" install -q --disable-pip-version-check -r interop/requirements.txt
+
+swift build --build-tests
+swift test --skip-build
+
+KEYWARD_BIN="$(swift build --show-bin-path)/keyward" "$VENV/bin/python" -m pytest -q interop "$@"
