@@ -237,3 +237,27 @@ def test_tea_error_object_shape(tea):
         assert data.get(f), (f, data)
     assert data["Code"] == "KeyPair.AlreadyExist"
     assert data["RequestId"] == ei.value.request_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Behaviour observed on the server and pinned here (not in the original brief; see the report)
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("page_size", [0, 51])
+def test_page_size_out_of_range(sdk, page_size):
+    expect_error(sdk.describe_key_pairs, "InvalidParameter", 400, region=REGION_MAIN, page_size=page_size)
+
+
+def test_unknown_region(sdk):
+    name = kw.uniq("noreg")
+    expect_error(sdk.describe_key_pairs, "InvalidRegionId.NotFound", 404, region="xx-nowhere-1")
+    expect_error(sdk.import_key_pair, "InvalidRegionId.NotFound", 404, name, kw.gen_ed25519_openssh(),
+                 region="xx-nowhere-1")
+    for reg in kw.KNOWN_REGIONS:
+        assert kw.names_of(sdk.describe_key_pairs(region=reg, name=name)) == []
+
+
+def test_tag_unknown_key_pair(sdk):
+    name = kw.uniq("notag")
+    expect_error(sdk.tag_resources, "InvalidResourceId.NotFound", 404, [name], [("k", "v")], region=REGION_MAIN)
+    assert kw.tag_resources_of(sdk.list_tag_resources(resource_ids=[name], region=REGION_MAIN)) == []

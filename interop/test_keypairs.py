@@ -447,3 +447,54 @@ def test_legacy_common_request_with_body_params(legacy):
     assert r["KeyPairName"] == name
     assert r["KeyPairFingerPrint"] == kw.openssh_line_fingerprint(line)
     assert kw.names_of(legacy.describe_key_pairs(region=REGION_MAIN, name=name)) == [name]
+
+
+def test_tags_are_per_region(sdk):
+    """ResourceId for a key pair is its name, and names are only unique per region: a tag set on
+    'name' in one region must not show up on the same-named key pair of another region."""
+    name = kw.uniq("tagreg")
+    k = f"rk{kw.token()}"
+    sdk.import_key_pair(name, kw.gen_ed25519_openssh(), region=REGION_MAIN, tags=[(k, "main")])
+    sdk.import_key_pair(name, kw.gen_ed25519_openssh(), region=REGION_OTHER)
+    (kp,) = kw.key_pairs(sdk.describe_key_pairs(region=REGION_OTHER, name=name))
+    assert kw.tags_of(kp) == {}
+    assert kw.tag_resources_of(sdk.list_tag_resources(resource_ids=[name], region=REGION_OTHER)) == []
+
+    sdk.tag_resources([name], [(k, "other")], region=REGION_OTHER)
+    (kp,) = kw.key_pairs(sdk.describe_key_pairs(region=REGION_MAIN, name=name))
+    assert kw.tags_of(kp) == {k: "main"}
+    (kp,) = kw.key_pairs(sdk.describe_key_pairs(region=REGION_OTHER, name=name))
+    assert kw.tags_of(kp) == {k: "other"}
+    assert kw.names_of(sdk.describe_key_pairs(region=REGION_MAIN, tags=[(k, "other")])) == []
+
+    sdk.untag_resources([name], tag_keys=[k], region=REGION_OTHER)
+    (kp,) = kw.key_pairs(sdk.describe_key_pairs(region=REGION_MAIN, name=name))
+    assert kw.tags_of(kp) == {k: "main"}
+    sdk.delete_key_pairs(json.dumps([name]), region=REGION_MAIN)
+    sdk.tag_resources([name], [(k, "again")], region=REGION_OTHER)
+    (kp,) = kw.key_pairs(sdk.describe_key_pairs(region=REGION_OTHER, name=name))
+    assert kw.tags_of(kp) == {k: "again"}
+
+
+def test_delete_ignores_unknown_names(sdk):
+    a = kw.uniq("dun")
+    sdk.import_key_pair(a, kw.gen_ed25519_openssh(), region=REGION_MAIN)
+    r = sdk.delete_key_pairs(json.dumps([a, kw.uniq("never")]), region=REGION_MAIN)
+    assert r.get("RequestId")
+    assert kw.names_of(sdk.describe_key_pairs(region=REGION_MAIN, name=a)) == []
+
+
+def test_fingerprint_filter_accepts_bare_and_upper_case_hex(sdk):
+    a = kw.uniq("fpf")
+    fp = sdk.import_key_pair(a, kw.gen_ed25519_openssh(), region=REGION_MAIN)["KeyPairFingerPrint"]
+    for form in (fp, fp.replace(":", ""), fp.upper()):
+        assert kw.names_of(sdk.describe_key_pairs(region=REGION_MAIN, fingerprint=form)) == [a], form
+
+
+def test_same_public_key_under_two_names(sdk):
+    line = kw.gen_ed25519_openssh()
+    a, b = kw.uniq("twin"), kw.uniq("twin")
+    fa = sdk.import_key_pair(a, line, region=REGION_MAIN)["KeyPairFingerPrint"]
+    fb = sdk.import_key_pair(b, line, region=REGION_MAIN)["KeyPairFingerPrint"]
+    assert fa == fb == kw.openssh_line_fingerprint(line)
+    assert set(kw.names_of(sdk.describe_key_pairs(region=REGION_MAIN, fingerprint=fa))) == {a, b}

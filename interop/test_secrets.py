@@ -98,6 +98,10 @@ def test_private_keys_never_reach_disk(live_server):
     for p in files:
         data = p.read_bytes()
         assert b"PRIVATE KEY-----" not in data, p
+        # nor the root AccessKeySecret, in any common encoding
+        sec = server.secret.encode()
+        for form in (sec, base64.b64encode(sec), sec.hex().encode()):
+            assert form not in data, (p, form)
     needles = [n for pem in pems for n in needles_for(pem)]
     hits = scan(files, needles)
     assert hits == [], hits[:10]

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Keyward vs moto_server benchmark (see bench/README.md). One run, same machine, loopback only:
+#   builds Keyward (release) unless KEYWARD_BIN is given, makes/reuses a Python venv with moto + the SDKs,
+#   installs wrk if missing, then runs bench/bench.py, which starts both servers, measures, prints a table and
+#   writes bench/results-<UTC date>.json.
+#
+# Environment:
+#   KEYWARD_BIN=path     use this keyward binary, skip `swift build` (a debug binary works but its figures mean
+#                        nothing; the script says so)
+#   BENCH_VENV=dir       Python venv to use/create (default bench/.venv)
+#   BENCH_KEEP_WORK=1    keep the scratch dir (data dirs, request pools, wrk and server logs)
+#   BENCH_* knobs        see the top of bench/bench.py (durations, counts, wrk connections)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(dirname "$HERE")"
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+# ------------------------------------------------------------------------------------------ tools
+need_apt=()
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "bench: installing ${need_apt[*]}"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    else
+        die "missing packages: ${need_apt[*]} (run as root or install them)"
+    fi
+fi
+
+# ------------------------------------------------------------------------------------------ 1. build
+if [ -n "${KEYWARD_BIN:-}" ]; then
+    [ -x "$KEYWARD_BIN" ] || die "KEYWARD_BIN=$KEYWARD_BIN is not an executable file"
+    BIN="$(cd "$(dirname "$KEYWARD_BIN")" && pwd)/$(basename "$KEYWARD_BIN")"
+    BUILD_INFO="prebuilt $BIN"
+else
+    command -v swift >/dev/null 2>&1 || die "swift not found (or set KEYWARD_BIN to a built keyward)"
+    echo "bench: swift build -c release --product keyward (a cold release build takes ~16 minutes on 2 cores)"
+    (cd "$ROOT" && swift build -c release --product keyward)
+    BIN="$(cd "$ROOT" && swift build -c release --product keyward --show-bin-path)/keyward"
+    [ -x "$BIN" ] || die "release build did not produce $BIN"
+    BUILD_INFO="swift build -c release at $BIN"
+fi
+case "$BIN" in
+    */debug/*) echo "bench: WARNING: $BIN looks like a DEBUG build; the figures will not be meaningful" >&2
+               BUILD_INFO="$BUILD_INFO (DEBUG BUILD: figures not meaningful)" ;;
+esac
+COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)"
+if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null || true)" ]; then
+    COMMIT="$COMMIT+dirty"
+fi
+BUILD_INFO="$BUILD_INFO; commit $COMMIT"
+
+# ------------------------------------------------------------------------------------------ 2. venv
+VENV="${BENCH_VENV:-$HERE/.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "bench: creating venv $VENV"
+    python3 -m venv "$VENV"
+fi
+"$VENV/bin/pip" install -q --disable-pip-version-check -r "$HERE/requirements.txt"
+[ -x "$VENV/bin/moto_server" ] || die "moto_server missing from $VENV"
+
+# ------------------------------------------------------------------------------------------ 3. run
+WORK="$(mktemp -d /tmp/keyward-bench.XXXXXX)"
+DRIVER=""
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM HUP
+    if [ -n "$DRIVER" ] && kill -0 "$DRIVER" 2>/dev/null; then
+        kill -TERM "$DRIVER" 2>/dev/null || true      # the driver stops its servers and wrk itself ...
+        for _ in $(seq 1 100); do kill -0 "$DRIVER" 2>/dev/null || break; sleep 0.2; done
+        kill -KILL "$DRIVER" 2>/dev/null || true
+    fi
+    # ... and anything it left behind is ended here, one recorded pid at a time (only if it is still one of ours)
+    if [ -f "$WORK/pids" ]; then
+        while read -r pid; do
+            [ -n "$pid" ] || continue
+            if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null \
+                    | grep -qE 'keyward|moto_server|wrk'; then
+                kill -TERM "$pid" 2>/dev/null || true
+                sleep 1
+                kill -KILL "$pid" 2>/dev/null || true
+            fi
+        done <"$WORK/pids"
+    fi
+    if [ "${BENCH_KEEP_WORK:-0}" = 1 ]; then
+        echo "bench: scratch dir kept: $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+RESULTS="$HERE/results-$(date -u +%Y%m%d-%H%M%S).json"
+echo "bench: keyward $BIN; venv $VENV; scratch $WORK; nproc $(nproc)"
+"$VENV/bin/python" "$HERE/bench.py" --keyward-bin "$BIN" --work-dir "$WORK" --results "$RESULTS" \
+    --wrk "$(command -v wrk)" --build-info "$BUILD_INFO" &
+DRIVER=$!
+wait "$DRIVER"
