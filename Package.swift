@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", exact: "1.13.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -37,6 +38,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Hygiene",
+            dependencies: [
+                "SSHKeys", "KeywardCore",
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Instances",
+            dependencies: [
+                "SSHKeys", "KeywardCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Store",
             dependencies: [
                 "KeywardCore",
@@ -48,7 +65,7 @@ let package = Package(
         .target(
             name: "Services",
             dependencies: [
-                "KeywardCore", "Store", "SSHKeys",
+                "KeywardCore", "Store", "SSHKeys", "Instances",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -77,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "keyward",
             dependencies: [
-                "Server",
+                "Server", "Hygiene",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,6 +103,9 @@ let package = Package(
         ),
         .testTarget(name: "SSHKeysTests", dependencies: ["SSHKeys"], swiftSettings: swiftSettings),
         .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "HygieneTests", dependencies: ["Hygiene", "SSHKeys"], swiftSettings: swiftSettings),
+        .testTarget(name: "InstancesTests", dependencies: ["Instances", "SSHKeys", "KeywardCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "Store", "KeywardCore"], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "KeywardCore"], swiftSettings: swiftSettings),
         .testTarget(name: "DialectsTests", dependencies: ["Dialects", "Services", "Store"], swiftSettings: swiftSettings),
         .testTarget(

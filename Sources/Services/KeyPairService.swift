@@ -47,7 +47,7 @@ public struct KeyPairService: Sendable {
             name: name, publicKey: generated.publicKey, accountID: principal.accountID, regionID: region.id,
             resourceGroupID: resourceGroupID, tags: tags, now: Date()
         )
-        try await store.write { tx in try await tx.insertKeyPair(keyPair, quota: KeyPair.quotaPerRegion) }
+        try await store.write { tx in try await Self.insert(keyPair, in: tx) }
         logger.info("key pair created", metadata: ["keyPairName": "\(keyPair.name)", "region": "\(region.id)", "type": "\(keyPair.keyType)"])
         return CreatedKeyPair(keyPair: keyPair, privateKeyPEM: generated.privateKeyPEM)
     }
@@ -74,9 +74,31 @@ public struct KeyPairService: Sendable {
             name: name, publicKey: publicKey, accountID: principal.accountID, regionID: region.id,
             resourceGroupID: resourceGroupID, tags: tags, now: Date()
         )
-        try await store.write { tx in try await tx.insertKeyPair(keyPair, quota: KeyPair.quotaPerRegion) }
+        try await store.write { tx in try await Self.insert(keyPair, in: tx) }
         logger.info("key pair imported", metadata: ["keyPairName": "\(keyPair.name)", "region": "\(region.id)", "type": "\(keyPair.keyType)"])
         return keyPair
+    }
+
+    /// A key pair deleted while still bound keeps its name reserved until no instance carries it, as ECS documents.
+    private static func insert(_ keyPair: KeyPair, in tx: any StoreTransaction) async throws {
+        let carriers = try await tx.instances(
+            matching: InstanceQuery(accountID: keyPair.accountID, regionID: keyPair.regionID, keyPairName: keyPair.name), page: PageRequest(number: 1, size: 1)
+        )
+        guard carriers.totalCount == 0 else { throw DomainError.keyPairAlreadyExists(keyPair.name) }
+        try await tx.insertKeyPair(keyPair, quota: KeyPair.quotaPerRegion)
+    }
+
+    /// The ids of the instances each named key pair is bound to.
+    public func boundInstances(by principal: Principal, regionID: String, names: [String]) async throws -> [String: [String]] {
+        guard !names.isEmpty else { return [:] }
+        return try await store.read { tx in
+            var result: [String: [String]] = [:]
+            for name in names {
+                let query = InstanceQuery(accountID: principal.accountID, regionID: regionID, keyPairName: name)
+                result[name] = try await tx.instances(matching: query, page: nil).items.map(\.id)
+            }
+            return result
+        }
     }
 
     /// The caller's key pairs in a region that match `query`'s filters, one page of them.
@@ -138,7 +160,9 @@ public struct KeyPairService: Sendable {
             if resourceIDs.isEmpty {
                 keyPairs = try await tx.keyPairs(matching: KeyPairQuery(accountID: principal.accountID, regionID: region.id, tags: filters), page: nil).items
             } else {
-                keyPairs = try await Self.resolve(resourceIDs, principal: principal, region: region.id, in: tx).filter { keyPair in
+                // Listing is a filter: ids that name no key pair simply contribute nothing.
+                let all = try await tx.keyPairs(matching: KeyPairQuery(accountID: principal.accountID, regionID: region.id), page: nil).items
+                keyPairs = all.filter { keyPair in resourceIDs.contains(keyPair.name) || resourceIDs.contains(keyPair.id) }.filter { keyPair in
                     filters.allSatisfy { filter in keyPair.tags.contains { $0.key == filter.key && (filter.value == nil || $0.value == filter.value) } }
                 }
             }

@@ -27,6 +27,9 @@ public struct SecretSealer: Sendable {
         return SecretSealer(key: key)
     }
 
+    /// The key other server secrets are derived from (never used directly for anything else).
+    public var keyForDerivation: SymmetricKey { key }
+
     public func seal(_ secret: String) throws -> [UInt8] {
         guard let combined = try AES.GCM.seal(Data(secret.utf8), using: key).combined else { throw SealError.sealFailed }
         return Array(combined)

@@ -29,6 +29,23 @@ public protocol StoreTransaction: Sendable {
     /// Deletes the named key pairs (and their tags), returning the names that existed.
     func deleteKeyPairs(accountID: String, regionID: String, names: [String]) async throws -> [String]
 
+    // Instances and images
+    func insertInstance(_ instance: Instance) async throws
+    /// Replaces the stored instance with the same id.
+    func updateInstance(_ instance: Instance) async throws
+    func instance(id: String, accountID: String?) async throws -> Instance?
+    /// The instance whose sshd listens at `address` (namespace sandboxes have one address each).
+    func instance(atAddress address: String) async throws -> Instance?
+    func instances(matching query: InstanceQuery, page: PageRequest?) async throws -> Page<Instance>
+    /// Instances of every account in any of `statuses` (for re-adoption after a restart).
+    func instances(inStatuses statuses: [InstanceStatus]) async throws -> [Instance]
+    func deleteInstance(id: String) async throws
+    func insertImage(_ image: Image) async throws
+    func image(id: String) async throws -> Image?
+    /// Public images and the account's own, optionally only some ids.
+    func images(visibleTo accountID: String, ids: [String]?) async throws -> [Image]
+    func deleteImage(id: String) async throws
+
     // Tags
     func tags(resourceType: String, resourceIDs: [String]) async throws -> [String: [Tag]]
     func setTags(_ tags: [Tag], resourceType: String, resourceID: String, accountID: String, regionID: String) async throws

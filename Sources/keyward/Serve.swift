@@ -10,8 +10,26 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on, HOST:PORT.")
     var listen = "127.0.0.1:8080"
 
-    @Option(help: "Directory for the SQLite database and the server key.")
+    @Option(help: "Directory for the SQLite database, the server key and the sandboxes.")
     var data = "./keyward-data"
+
+    @Option(help: "Instance driver: auto (sandboxes when running as root with bubblewrap and sshd), sandbox, or simulated.")
+    var driver = "auto"
+
+    @Option(help: "Sandbox network: namespaces (root; an address per instance on a bridge) or loopback (a port per instance).")
+    var network = "namespaces"
+
+    @Option(help: "Sandbox bridge name (namespaces network).")
+    var bridge = "kwbr0"
+
+    @Option(help: "First three octets of the sandbox /24 (namespaces network).")
+    var subnet = "10.213.0"
+
+    @Option(help: "Loopback network: instance N listens on this port + N.")
+    var portBase = 2200
+
+    @Option(help: "Metadata service address HOST:PORT, or off. Default: 100.100.100.200:80 with namespaces, else the API port + 1.")
+    var metadataListen: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
@@ -35,14 +53,27 @@ struct Serve: AsyncParsableCommand {
             }
             rootKey = (id, secret)
         }
-        let configuration = ServerConfiguration(host: host, port: port, dataDirectory: data, rootAccessKey: rootKey)
-        let application = try await KeywardServer.build(configuration: configuration, logger: logger) { boundPort, rootKey in
-            let endpoint = "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort)"
+        let sandbox = ServerConfiguration.SandboxOptions(loopback: network == "loopback", bridge: bridge, subnetPrefix: subnet, loopbackPortBase: portBase)
+        let driverChoice: ServerConfiguration.DriverChoice
+        switch driver {
+        case "auto": driverChoice = .automatic
+        case "sandbox": driverChoice = .sandbox(sandbox)
+        case "simulated": driverChoice = .simulated
+        default: throw ValidationError("--driver must be auto, sandbox or simulated")
+        }
+        guard ["namespaces", "loopback"].contains(network) else { throw ValidationError("--network must be namespaces or loopback") }
+        let configuration = ServerConfiguration(
+            host: host, port: port, dataDirectory: data, rootAccessKey: rootKey, driver: driverChoice, metadataListen: metadataListen
+        )
+        let application = try await KeywardServer.build(configuration: configuration, logger: logger) { info in
+            let endpoint = "http://\(host.contains(":") ? "[\(host)]" : host):\(info.port)"
+            var text = StartupBanner.text(endpoint: endpoint, rootKey: info.rootKey)
+            text += "Instances: \(info.driver)\n"
+            text += "Metadata service: \(info.metadataEndpoint ?? "off")\n"
             // Written unbuffered: whoever started the server waits for this text on a pipe.
-            FileHandle.standardOutput.write(Data(StartupBanner.text(endpoint: endpoint, rootKey: rootKey).utf8))
+            FileHandle.standardOutput.write(Data(text.utf8))
         }
         logger.info("starting", metadata: ["listen": "\(listen)", "data": "\(data)"])
         try await application.runService()
     }
 }
-

@@ -58,6 +58,25 @@ enum AlibabaErrorTable {
         case .invalidResourceType(let type): RPCError(status: 400, code: "InvalidResourceType.NotSupported", message: "The specified ResourceType \"\(type)\" is not supported.")
         case .resourceNotFound(_, let id): RPCError(status: 404, code: "InvalidResourceId.NotFound", message: "The specified ResourceIds \"\(id)\" are not found.")
         case .invalidResourceGroup: RPCError(status: 404, code: "InvalidResourceGroup.NotFound", message: "The specified resource group is not found.")
+        case .instanceNotFound: RPCError(status: 404, code: "InvalidInstanceId.NotFound", message: "The specified InstanceId does not exist.")
+        case .imageNotFound: RPCError(status: 404, code: "InvalidImageId.NotFound", message: "The specified ImageId does not exist.")
+        case .incorrectInstanceStatus:
+            RPCError(status: 403, code: "IncorrectInstanceStatus", message: "The current status of the resource does not support this operation.")
+        case .windowsInstanceKeyPair:
+            RPCError(status: 403, code: "DependencyViolation.WindowsInstance", message: "The instance creating is windows, cannot use ssh key pair to login")
+        case .nonIOOptimizedKeyPair:
+            RPCError(status: 400, code: "DependencyViolation.IoOptimize", message: "The specified parameter InstanceIds is not valid.")
+        case .invalidHostName: RPCError(status: 400, code: "InvalidHostName.Malformed", message: "The specified parameter \"HostName\" is not valid.")
+        case .passwordInheritWithPassword:
+            RPCError(status: 400, code: "InvalidPasswordParam.Mismatch", message: "The input password should be null when passwdInherit is true.")
+        case .imageHasNoPresetPassword:
+            RPCError(status: 400, code: "InvalidParameter.PasswordInherit", message: "The specified image does not have a preset password to inherit.")
+        case .invalidPassword: RPCError(status: 400, code: "InvalidPassword.Malformed", message: "The specified parameter \"Password\" is not valid.")
+        case .invalidInstanceIDs:
+            RPCError(status: 400, code: "InvalidInstanceIds.ValueNotSupported", message: "The specified parameter \"InstanceIds\" is not valid.")
+        case .imageInUse(let id): RPCError(status: 403, code: "IncorrectImageStatus", message: "The image \(id) is in use by an instance.")
+        case .instanceQuotaExceeded(let limit):
+            RPCError(status: 403, code: "QuotaExceed.Instance", message: "The number of instances exceeds the quota of \(limit).")
         case .internalFailure: .internalError
         }
     }

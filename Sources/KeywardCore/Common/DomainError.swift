@@ -18,5 +18,17 @@ public enum DomainError: Error, Sendable, Equatable {
     case invalidResourceType(String)
     case resourceNotFound(type: String, id: String)
     case invalidResourceGroup(String)
+    case instanceNotFound(String)
+    case imageNotFound(String)
+    case incorrectInstanceStatus(String)
+    case windowsInstanceKeyPair
+    case nonIOOptimizedKeyPair
+    case invalidHostName(String)
+    case passwordInheritWithPassword
+    case imageHasNoPresetPassword
+    case invalidPassword(reason: String)
+    case invalidInstanceIDs(reason: String)
+    case imageInUse(String)
+    case instanceQuotaExceeded(limit: Int)
     case internalFailure(String)
 }

@@ -69,6 +69,51 @@ enum Migrations {
             """,
             "CREATE INDEX signature_nonces_age ON signature_nonces (seen_at)",
         ]),
+        (2, [
+            """
+            CREATE TABLE images (
+                id TEXT PRIMARY KEY,
+                owner_account_id TEXT,
+                region_id TEXT,
+                name TEXT NOT NULL,
+                os_type TEXT NOT NULL,
+                platform TEXT NOT NULL,
+                os_name TEXT NOT NULL,
+                source_instance_id TEXT,
+                preset_password_users TEXT NOT NULL,
+                preset_key_count INTEGER NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE instances (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                region_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                host_name TEXT NOT NULL,
+                image_id TEXT NOT NULL,
+                instance_type TEXT NOT NULL,
+                os_type TEXT NOT NULL,
+                status TEXT NOT NULL,
+                key_pair_name TEXT,
+                bound_credentials TEXT NOT NULL,
+                effective_credentials TEXT,
+                first_boot_pending INTEGER NOT NULL,
+                password_inherit INTEGER NOT NULL,
+                address TEXT,
+                port INTEGER,
+                user_data TEXT NOT NULL,
+                metadata_tokens_required INTEGER NOT NULL,
+                metadata_enabled INTEGER NOT NULL,
+                first_boot_report TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                started_at BIGINT
+            )
+            """,
+            "CREATE INDEX instances_by_account ON instances (account_id, region_id, created_at)",
+            "CREATE INDEX instances_by_key_pair ON instances (account_id, region_id, key_pair_name)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded.

@@ -77,6 +77,7 @@ public struct ECSKeyPairActions: Sendable {
             tags: try p.tagFilters()
         )
         let result = try await keyPairs.describe(by: call.principal, query: query, page: page)
+        let bound = try await keyPairs.boundInstances(by: call.principal, regionID: call.regionID, names: result.items.map(\.name))
         let items: [JSONValue] = result.items.map { keyPair in
             var members: [(String, JSONValue)] = [
                 ("KeyPairId", .string(keyPair.id)),
@@ -87,6 +88,8 @@ public struct ECSKeyPairActions: Sendable {
                 ("Tags", .object([("Tag", .array(keyPair.tags.map { .object([("TagKey", .string($0.key)), ("TagValue", .string($0.value))]) }))])),
             ]
             if includePublicKey { members.append(("PublicKey", .string(keyPair.publicKey))) }
+            // Beyond ECS: the instances the key pair is bound to.
+            members.append(("InstanceIds", .object([("InstanceId", .array((bound[keyPair.name] ?? []).map(JSONValue.string)))])))
             return .object(members)
         }
         return [

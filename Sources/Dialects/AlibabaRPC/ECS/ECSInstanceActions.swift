@@ -1,0 +1,259 @@
+import Foundation
+import KeywardCore
+import Services
+
+/// ECS 2014-05-26 instance, image and credential actions.
+public struct ECSInstanceActions: Sendable {
+    let instances: InstanceService
+    let images: ImageService
+
+    public init(instances: InstanceService, images: ImageService) {
+        self.instances = instances
+        self.images = images
+    }
+
+    public func register(into routes: inout RPCRoutes) {
+        let v = ECSKeyPairActions.version
+        routes.add(version: v, action: "RunInstances") { try await self.runInstances($0, start: true) }
+        routes.add(version: v, action: "CreateInstance") { try await self.runInstances($0, start: false) }
+        routes.add(version: v, action: "DescribeInstances") { try await self.describeInstances($0) }
+        routes.add(version: v, action: "DescribeInstanceStatus") { try await self.describeInstanceStatus($0) }
+        routes.add(version: v, action: "StartInstance") { call in
+            try await self.instances.start(by: call.principal, instanceID: try call.parameters.required("InstanceId"))
+            return []
+        }
+        routes.add(version: v, action: "StopInstance") { call in
+            try await self.instances.stop(by: call.principal, instanceID: try call.parameters.required("InstanceId"))
+            return []
+        }
+        routes.add(version: v, action: "RebootInstance") { call in
+            try await self.instances.reboot(by: call.principal, instanceID: try call.parameters.required("InstanceId"))
+            return []
+        }
+        routes.add(version: v, action: "DeleteInstance") { call in
+            let p = call.parameters
+            try await self.instances.delete(by: call.principal, instanceID: try p.required("InstanceId"), force: try p.bool("Force", default: false))
+            return []
+        }
+        routes.add(version: v, action: "DeleteInstances") { try await self.deleteInstances($0) }
+        routes.add(version: v, action: "ModifyInstanceAttribute") { call in
+            let p = call.parameters
+            try await self.instances.modify(
+                by: call.principal, instanceID: try p.required("InstanceId"), name: p.optional("InstanceName"), hostName: p.optional("HostName"),
+                password: p.optional("Password")
+            )
+            return []
+        }
+        routes.add(version: v, action: "AttachKeyPair") { try await self.keyPairBinding($0, attach: true) }
+        routes.add(version: v, action: "DetachKeyPair") { try await self.keyPairBinding($0, attach: false) }
+        routes.add(version: v, action: "ReplaceSystemDisk") { call in
+            let p = call.parameters
+            try await self.instances.replaceSystemDisk(
+                by: call.principal, instanceID: try p.required("InstanceId"), imageID: p.optional("ImageId"), password: p.optional("Password"),
+                keyPairName: p.optional("KeyPairName"), passwordInherit: try p.bool("PasswordInherit", default: false)
+            )
+            return [("DiskId", .string("d-" + (try p.required("InstanceId")).dropFirst(2)))]
+        }
+        routes.add(version: v, action: "CreateImage") { call in
+            let p = call.parameters
+            let id = try await self.images.createImage(
+                by: call.principal, regionID: call.regionID, instanceID: try p.required("InstanceId"), name: p.optional("ImageName")
+            )
+            return [("ImageId", .string(id))]
+        }
+        routes.add(version: v, action: "DescribeImages") { try await self.describeImages($0) }
+        routes.add(version: v, action: "DeleteImage") { call in
+            let p = call.parameters
+            try await self.images.delete(by: call.principal, imageID: try p.required("ImageId"), force: try p.bool("Force", default: false))
+            return []
+        }
+    }
+
+    // MARK: Launch
+
+    func runInstances(_ call: RPCCall, start: Bool) async throws -> [(String, JSONValue)] {
+        let p = call.parameters
+        var request = InstanceService.LaunchRequest(
+            regionID: call.regionID, imageID: try p.required("ImageId"), instanceType: try p.required("InstanceType")
+        )
+        request.amount = start ? try p.int("Amount", default: 1, range: 1...InstanceService.amountLimit) : 1
+        request.instanceName = p.optional("InstanceName")
+        request.hostName = p.optional("HostName")
+        request.keyPairName = p.optional("KeyPairName")
+        request.password = p.optional("Password")
+        request.passwordInherit = try p.bool("PasswordInherit", default: false)
+        request.start = start
+        if let userData = p.optional("UserData") {
+            guard let decoded = Data(base64Encoded: userData), decoded.count <= 32 * 1024 else { throw RPCError.invalidParameter("UserData") }
+            request.userData = String(decoding: decoded, as: UTF8.self)
+        }
+        switch p.optional("HttpTokens") {
+        case nil, "optional": request.metadataTokensRequired = false
+        case "required": request.metadataTokensRequired = true
+        default: throw RPCError.invalidParameter("HttpTokens")
+        }
+        switch p.optional("HttpEndpoint") {
+        case nil, "enabled": request.metadataEnabled = true
+        case "disabled": request.metadataEnabled = false
+        default: throw RPCError.invalidParameter("HttpEndpoint")
+        }
+        if try p.bool("DryRun", default: false) {
+            throw RPCError(status: 400, code: "DryRunOperation", message: "Request validation has been passed with DryRun flag set.")
+        }
+        let ids = try await instances.launch(by: call.principal, request)
+        if start {
+            return [("InstanceIdSets", .object([("InstanceIdSet", .array(ids.map(JSONValue.string)))])), ("OrderId", .string("")), ("TradePrice", .int(0))]
+        }
+        return [("InstanceId", .string(ids[0]))]
+    }
+
+    // MARK: Queries
+
+    func describeInstances(_ call: RPCCall) async throws -> [(String, JSONValue)] {
+        let p = call.parameters
+        let invalidIDs = AlibabaErrorTable.rpcError(for: .invalidInstanceIDs(reason: "not a JSON array"))
+        let ids = try p.jsonStringArray("InstanceIds", malformed: invalidIDs)
+        if let ids, ids.count > 100 { throw invalidIDs }
+        var status: InstanceStatus?
+        if let text = p.optional("Status") {
+            guard let value = InstanceStatus(rawValue: text) else { throw RPCError.invalidParameter("Status") }
+            status = value
+        }
+        let size = try p.optional("MaxResults") != nil ? p.int("MaxResults", default: 10, range: 1...100) : p.int("PageSize", default: 10, range: 1...100)
+        let number = try p.optional("NextToken").map { token -> Int in
+            guard let page = Int(token), page >= 1 else { throw RPCError.invalidParameter("NextToken") }
+            return page
+        } ?? p.int("PageNumber", default: 1, range: 1...1_000_000)
+        let query = InstanceQuery(
+            accountID: call.principal.accountID, regionID: call.regionID, ids: ids, keyPairName: p.optional("KeyPairName"), status: status,
+            namePattern: p.optional("InstanceName").map(NamePattern.init), imageID: p.optional("ImageId")
+        )
+        let page = try await instances.describe(by: call.principal, query: query, page: PageRequest(number: number, size: size))
+        let more = number * size < page.totalCount
+        return [
+            ("PageNumber", .int(number)),
+            ("PageSize", .int(size)),
+            ("TotalCount", .int(page.totalCount)),
+            ("NextToken", .string(more ? String(number + 1) : "")),
+            ("Instances", .object([("Instance", .array(page.items.map(Self.render)))])),
+        ]
+    }
+
+    static func render(_ instance: Instance) -> JSONValue {
+        let address = instance.endpoint?.address
+        var members: [(String, JSONValue)] = [
+            ("InstanceId", .string(instance.id)),
+            ("InstanceName", .string(instance.name)),
+            ("HostName", .string(instance.hostName)),
+            ("ImageId", .string(instance.imageID)),
+            ("InstanceType", .string(instance.instanceType)),
+            ("InstanceTypeFamily", .string(instance.instanceType.split(separator: ".").prefix(2).joined(separator: "."))),
+            ("IoOptimized", .bool(InstanceRules.supportsKeyPairs(instanceType: instance.instanceType))),
+            ("Status", .string(instance.status.rawValue)),
+            ("OSType", .string(instance.osType.rawValue)),
+            ("KeyPairName", .string(instance.bound.keyPairName ?? "")),
+            ("RegionId", .string(instance.regionID)),
+            ("ZoneId", .string(instance.regionID + "-a")),
+            ("InstanceNetworkType", .string("vpc")),
+            ("CreationTime", .string(ECSTime.format(instance.creationTime))),
+            ("StartTime", .string(instance.startTime.map(ECSTime.format) ?? "")),
+            ("VpcAttributes", .object([
+                ("PrivateIpAddress", .object([("IpAddress", .array(address.map { [.string($0)] } ?? []))])),
+            ])),
+            ("MetadataOptions", .object([
+                ("HttpEndpoint", .string(instance.metadataEnabled ? "enabled" : "disabled")),
+                ("HttpTokens", .string(instance.metadataTokensRequired ? "required" : "optional")),
+            ])),
+        ]
+        // Beyond ECS: where sshd listens (loopback sandboxes share an address), and the credential state.
+        members.append(("SshPort", .int(instance.endpoint?.port ?? 22)))
+        members.append(("CredentialsPendingRestart", .bool(instance.hasPendingCredentials && instance.effective != nil)))
+        members.append(("ImagePresetCredentialsRemoved", .object([("Item", .array(instance.firstBootReport.map(JSONValue.string)))])))
+        return .object(members)
+    }
+
+    func describeInstanceStatus(_ call: RPCCall) async throws -> [(String, JSONValue)] {
+        let p = call.parameters
+        let number = try p.int("PageNumber", default: 1, range: 1...1_000_000)
+        let size = try p.int("PageSize", default: 10, range: 1...50)
+        let ids = try p.indexedValues("InstanceId")
+        let query = InstanceQuery(accountID: call.principal.accountID, regionID: call.regionID, ids: ids.isEmpty ? nil : ids)
+        let page = try await instances.describe(by: call.principal, query: query, page: PageRequest(number: number, size: size))
+        let items: [JSONValue] = page.items.map { .object([("InstanceId", .string($0.id)), ("Status", .string($0.status.rawValue))]) }
+        return [
+            ("PageNumber", .int(number)), ("PageSize", .int(size)), ("TotalCount", .int(page.totalCount)),
+            ("InstanceStatuses", .object([("InstanceStatus", .array(items))])),
+        ]
+    }
+
+    func deleteInstances(_ call: RPCCall) async throws -> [(String, JSONValue)] {
+        let p = call.parameters
+        let ids = try p.indexedValues("InstanceId")
+        guard !ids.isEmpty else { throw RPCError.missingParameter("InstanceId.1") }
+        guard ids.count <= 100 else { throw RPCError.invalidParameter("InstanceId") }
+        let force = try p.bool("Force", default: false)
+        for id in ids { try await instances.delete(by: call.principal, instanceID: id, force: force) }
+        return []
+    }
+
+    // MARK: Key pairs
+
+    func keyPairBinding(_ call: RPCCall, attach: Bool) async throws -> [(String, JSONValue)] {
+        let p = call.parameters
+        let name = try p.required("KeyPairName")
+        let invalid = AlibabaErrorTable.rpcError(for: .invalidInstanceIDs(reason: "not a JSON array"))
+        guard let ids = try p.jsonStringArray("InstanceIds", malformed: invalid) else { throw RPCError.missingParameter("InstanceIds") }
+        let results = attach
+            ? try await instances.attachKeyPair(by: call.principal, regionID: call.regionID, keyPairName: name, instanceIDs: ids)
+            : try await instances.detachKeyPair(by: call.principal, regionID: call.regionID, keyPairName: name, instanceIDs: ids)
+        let items: [JSONValue] = results.map { result in
+            let error = result.error.map(AlibabaErrorTable.rpcError(for:))
+            return .object([
+                ("InstanceId", .string(result.instanceID)),
+                ("Success", .bool(error == nil)),
+                ("Code", .string(error?.code ?? "200")),
+                ("Message", .string(error?.message ?? "successful")),
+            ])
+        }
+        return [
+            ("KeyPairName", .string(name)),
+            ("TotalCount", .int(results.count)),
+            ("FailCount", .int(results.filter { $0.error != nil }.count)),
+            ("Results", .object([("Result", .array(items))])),
+        ]
+    }
+
+    // MARK: Images
+
+    func describeImages(_ call: RPCCall) async throws -> [(String, JSONValue)] {
+        let p = call.parameters
+        let number = try p.int("PageNumber", default: 1, range: 1...1_000_000)
+        let size = try p.int("PageSize", default: 10, range: 1...100)
+        let ids = p.optional("ImageId").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        var found = try await images.describe(by: call.principal, ids: ids, ownerAlias: p.optional("ImageOwnerAlias"))
+        if let name = p.optional("ImageName") { found = found.filter { NamePattern(name).matches($0.name) } }
+        if let osType = p.optional("OSType") { found = found.filter { $0.osType.rawValue == osType.lowercased() } }
+        let pageItems = found.dropFirst((number - 1) * size).prefix(size)
+        let items: [JSONValue] = pageItems.map { image in
+            .object([
+                ("ImageId", .string(image.id)),
+                ("ImageName", .string(image.name)),
+                ("ImageOwnerAlias", .string(image.ownerAlias)),
+                ("OSType", .string(image.osType.rawValue)),
+                ("OSName", .string(image.osName)),
+                ("Platform", .string(image.platform)),
+                ("Architecture", .string("x86_64")),
+                ("Status", .string("Available")),
+                ("IsSupportCloudinit", .bool(image.osType == .linux)),
+                ("IsSupportIoOptimized", .bool(true)),
+                ("Size", .int(20)),
+                ("CreationTime", .string(ECSTime.format(image.creationTime))),
+                ("Usage", .string(image.sourceInstanceID == nil ? "none" : "instance")),
+            ])
+        }
+        return [
+            ("RegionId", .string(call.regionID)), ("PageNumber", .int(number)), ("PageSize", .int(size)), ("TotalCount", .int(found.count)),
+            ("Images", .object([("Image", .array(items))])),
+        ]
+    }
+}

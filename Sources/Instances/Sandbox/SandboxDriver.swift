@@ -1,0 +1,258 @@
+import Foundation
+import KeywardCore
+import Logging
+
+/// Real instances: each one a bubblewrap sandbox with its own /etc, /root, /home and /var copied from its
+/// image, the host's /usr read-only, dangerous capabilities dropped, and a real OpenSSH sshd.
+public actor SandboxDriver: InstanceDriver {
+    public nonisolated let description: String
+    public nonisolated var isReal: Bool { true }
+
+    private let base: String
+    private let network: SandboxNetwork
+    private let logger: Logger
+    private var indices: [String: Int] = [:]
+    private var launched: [String: Process] = [:]
+
+    /// Capabilities removed from the bounding set, so that guest root cannot mount, load modules or
+    /// reconfigure the host's network.
+    static let droppedCapabilities = "-sys_admin,-sys_module,-sys_rawio,-sys_ptrace,-sys_boot,-mknod,-net_admin,-sys_time,-bpf,-perfmon,"
+        + "-syslog,-mac_admin,-mac_override,-linux_immutable,-sys_pacct,-block_suspend,-wake_alarm,-checkpoint_restore,"
+        + "-dac_read_search,-ipc_owner,-lease,-net_raw,-setfcap"
+
+    /// - Parameters:
+    ///   - base: directory holding `images/` and `instances/`.
+    public init(base: String, network: SandboxNetwork, logger: Logger) throws {
+        self.base = base
+        self.network = network
+        self.logger = logger
+        switch network {
+        case .namespaces(let net): description = "sandbox (bubblewrap + sshd, network namespaces on \(net.bridge) \(net.prefix).0/24)"
+        case .loopback(let address, let portBase): description = "sandbox (bubblewrap + sshd, loopback \(address):\(portBase + 1)…)"
+        }
+        try FileManager.default.createDirectory(atPath: base + "/images", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: base + "/instances", withIntermediateDirectories: true)
+        for id in (try? FileManager.default.contentsOfDirectory(atPath: base + "/instances")) ?? [] {
+            if let meta = SandboxMeta.read(path: base + "/instances/\(id)/meta.json") { indices[id] = meta.index }
+        }
+    }
+
+    /// Whether this host can run sandboxes: root, bubblewrap, OpenSSH's sshd and setpriv.
+    public static func availability() -> String? {
+        guard getuid() == 0 else { return "not running as root" }
+        for tool in ["bwrap", "sshd", "setpriv", "ssh-keygen"] where Command.locate(tool) == nil {
+            return "\(tool) is not installed (apt-get install bubblewrap openssh-server util-linux)"
+        }
+        return nil
+    }
+
+    // MARK: Paths
+
+    private func imageRoot(_ imageID: String) -> String { base + "/images/\(imageID)/rootfs" }
+    private func instanceDirectory(_ id: String) -> String { base + "/instances/\(id)" }
+    private func instanceRoot(_ id: String) -> String { instanceDirectory(id) + "/rootfs" }
+    private func infoFile(_ id: String) -> String { instanceDirectory(id) + "/info.json" }
+    private func consoleLog(_ id: String) -> String { instanceDirectory(id) + "/console.log" }
+
+    // MARK: Images
+
+    public func preparePublicImage(id: String) async throws {
+        let root = imageRoot(id)
+        guard !FileManager.default.fileExists(atPath: root + "/etc/passwd") else { return }
+        try? FileManager.default.removeItem(atPath: base + "/images/\(id)")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try await Command("/bin/sh", ["-c", PublicImageRecipe.script, "sh", root]).check()
+        logger.info("public image prepared from the host system", metadata: ["image": "\(id)"])
+    }
+
+    public func captureImage(instanceID: String, imageID: String) async throws -> ImageCapture {
+        let target = base + "/images/\(imageID)"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        try await Command("/bin/cp", ["-a", instanceRoot(instanceID), target + "/rootfs"]).check()
+        let accounts = try GuestAccounts(guestRoot: target + "/rootfs")
+        let users = accounts.accounts.map(\.name).filter { accounts.passwordHash(of: $0) != nil }
+        let keys = accounts.accounts.reduce(0) { count, account in
+            let path = target + "/rootfs" + account.home + "/.ssh/authorized_keys"
+            let lines = (try? String(contentsOfFile: path, encoding: .utf8))?.split(separator: "\n").filter {
+                !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#")
+            }
+            return count + (lines?.count ?? 0)
+        }
+        return ImageCapture(presetPasswordUsers: users, presetKeyCount: keys)
+    }
+
+    public func deleteImage(imageID: String) async throws {
+        try? FileManager.default.removeItem(atPath: base + "/images/\(imageID)")
+    }
+
+    // MARK: Disks
+
+    public func createDisk(instanceID: String, imageID: String) async throws -> InstanceEndpoint {
+        guard FileManager.default.fileExists(atPath: imageRoot(imageID)) else { throw DriverError.notFound("image \(imageID)") }
+        let index = try allocateIndex()
+        try FileManager.default.createDirectory(atPath: instanceDirectory(instanceID), withIntermediateDirectories: true)
+        try await Command("/bin/cp", ["-a", imageRoot(imageID), instanceRoot(instanceID)]).check()
+        let endpoint = endpoint(index: index)
+        try SandboxMeta(index: index, address: endpoint.address, port: endpoint.port).write(path: instanceDirectory(instanceID) + "/meta.json")
+        indices[instanceID] = index
+        return endpoint
+    }
+
+    public func replaceDisk(instanceID: String, imageID: String) async throws {
+        guard FileManager.default.fileExists(atPath: imageRoot(imageID)) else { throw DriverError.notFound("image \(imageID)") }
+        try? FileManager.default.removeItem(atPath: instanceRoot(instanceID))
+        try await Command("/bin/cp", ["-a", imageRoot(imageID), instanceRoot(instanceID)]).check()
+    }
+
+    public func destroy(instanceID: String) async throws {
+        try await stop(instanceID: instanceID)
+        if case .namespaces(let net) = network, let index = indices[instanceID] {
+            await net.removeNamespace(instanceID: instanceID, index: index)
+        }
+        try? FileManager.default.removeItem(atPath: instanceDirectory(instanceID))
+        indices[instanceID] = nil
+    }
+
+    private func allocateIndex() throws -> Int {
+        let used = Set(indices.values)
+        let limit: Int
+        switch network {
+        case .namespaces: limit = NamespaceNetwork.maximumInstances
+        case .loopback: limit = 10_000
+        }
+        guard let free = (1...limit).first(where: { !used.contains($0) }) else {
+            throw DriverError.unavailable("no free sandbox address (\(limit) instances)")
+        }
+        return free
+    }
+
+    private func endpoint(index: Int) -> InstanceEndpoint {
+        switch network {
+        case .namespaces(let net): InstanceEndpoint(address: net.address(index: index), port: 22)
+        case .loopback(let address, let portBase): InstanceEndpoint(address: address, port: portBase + index)
+        }
+    }
+
+    // MARK: Power
+
+    public func isRunning(instanceID: String) async -> Bool {
+        SandboxProcess.read(infoFile: infoFile(instanceID))?.isAlive ?? false
+    }
+
+    public func stop(instanceID: String) async throws {
+        if let process = SandboxProcess.read(infoFile: infoFile(instanceID)), process.isAlive {
+            await process.terminate(graceful: true)
+        }
+        if let outer = launched.removeValue(forKey: instanceID) {
+            for _ in 0..<400 where outer.isRunning { try? await Task.sleep(for: .milliseconds(5)) }
+        }
+        try? FileManager.default.removeItem(atPath: infoFile(instanceID))
+    }
+
+    public func start(instanceID: String, plan: BootPlan) async throws -> BootReport {
+        guard let index = indices[instanceID] else { throw DriverError.notFound("instance \(instanceID)") }
+        if await isRunning(instanceID: instanceID) { try await stop(instanceID: instanceID) }
+        let root = instanceRoot(instanceID)
+        var sanitized: [SanitizedItem] = []
+        do {
+            if plan.firstBoot {
+                sanitized = try FirstBootSanitizer(guestRoot: root).sanitize(keepPasswordOf: plan.keepPresetPasswordOf)
+            }
+            _ = try HostKeys.ensure(guestRoot: root, comment: "root@\(plan.hostName)")
+            let applier = CredentialApplier(guestRoot: root, validator: SandboxSSHDValidator())
+            let report = try applier.apply(plan.credentials)
+            try await launch(instanceID: instanceID, index: index, hostName: plan.hostName)
+            return BootReport(sanitized: sanitized, changedFiles: report.changedFiles)
+        } catch let error as ApplyError {
+            throw DriverError.apply(error.description)
+        }
+    }
+
+    private func launch(instanceID: String, index: Int, hostName: String) async throws {
+        var prefix: [String] = []
+        var sshdArguments = ["-D", "-e"]
+        switch network {
+        case .namespaces(let net):
+            try await net.ensureNamespace(instanceID: instanceID, index: index)
+            prefix = ["/usr/bin/nsenter", "--net=/run/netns/\(net.namespace(for: instanceID))"]
+        case .loopback:
+            let endpoint = endpoint(index: index)
+            sshdArguments += ["-p", "\(endpoint.port)", "-o", "ListenAddress=\(endpoint.address)"]
+        }
+        let root = instanceRoot(instanceID)
+        let bwrap = [
+            Command.locate("bwrap") ?? "/usr/bin/bwrap",
+            "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", hostName,
+        ] + SandboxSSHDValidator.systemBinds + [
+            "--bind", root + "/etc", "/etc", "--bind", root + "/root", "/root", "--bind", root + "/home", "/home",
+            "--bind", root + "/var", "/var",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--perms", "0755", "--dir", "/run/sshd",
+            "--info-fd", "9",
+            "/usr/bin/setpriv", "--bounding-set", Self.droppedCapabilities,
+            "/usr/sbin/sshd",
+        ] + sshdArguments
+        let log = consoleLog(instanceID)
+        let info = infoFile(instanceID)
+        try? FileManager.default.removeItem(atPath: info)
+        if FileManager.default.fileExists(atPath: log) {
+            try? FileManager.default.removeItem(atPath: log + ".prev")
+            try? FileManager.default.moveItem(atPath: log, toPath: log + ".prev")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // setsid: a Ctrl-C at Keyward's terminal must not power off the instances.
+        process.arguments = ["-c", "exec /usr/bin/setsid -w \"$@\" 9>\"$KW_INFO\" >>\"$KW_LOG\" 2>&1 </dev/null", "sh"] + prefix + bwrap
+        process.environment = ["KW_INFO": info, "KW_LOG": log, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
+        try process.run()
+        launched[instanceID] = process
+        for _ in 0..<2000 {
+            if let console = try? String(contentsOfFile: log, encoding: .utf8), console.contains("Server listening on") {
+                return
+            }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let console = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        try? await stop(instanceID: instanceID)
+        throw DriverError.bootFailed(instanceID: instanceID, console: String(console.suffix(2000)))
+    }
+}
+
+/// Per-instance sandbox facts kept beside its disk.
+struct SandboxMeta: Codable, Sendable {
+    let index: Int
+    let address: String
+    let port: Int
+
+    static func read(path: String) -> SandboxMeta? {
+        FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(SandboxMeta.self, from: $0) }
+    }
+
+    func write(path: String) throws {
+        try JSONEncoder().encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}
+
+/// `sshd -t` run in a throwaway sandbox that sees the guest's /etc, so that Include paths resolve inside the guest.
+struct SandboxSSHDValidator: SSHDConfigValidator {
+    /// The host's /usr read-only, with the usual top-level links into it.
+    static let systemBinds: [String] = {
+        var binds = ["--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin", "--symlink", "usr/lib", "/lib"]
+        if FileManager.default.fileExists(atPath: "/usr/lib64") { binds += ["--symlink", "usr/lib64", "/lib64"] }
+        return binds
+    }()
+
+    func validate(guestRoot: String) throws(ApplyError) {
+        let arguments = ["--unshare-all", "--die-with-parent"] + Self.systemBinds + [
+            "--ro-bind", guestRoot + "/etc", "/etc", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/run", "--perms", "0755", "--dir", "/run/sshd",
+            "/usr/sbin/sshd", "-t",
+        ]
+        let result: Command.Result
+        do {
+            result = try Command(Command.locate("bwrap") ?? "/usr/bin/bwrap", arguments).runBlocking()
+        } catch {
+            throw .sshdConfigInvalid(output: "could not run sshd -t: \(error)")
+        }
+        guard result.succeeded else { throw .sshdConfigInvalid(output: result.errorOutput) }
+    }
+}

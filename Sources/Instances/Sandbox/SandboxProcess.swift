@@ -1,0 +1,58 @@
+import Foundation
+
+/// The running sandbox of an instance, as bubblewrap reported it through `--info-fd`: the host pid of the
+/// sandbox's PID 1 and its PID namespace, which guards against pid reuse.
+struct SandboxProcess: Sendable, Hashable {
+    let pid: Int32
+    let pidNamespace: UInt64
+
+    /// Reads bubblewrap's info file; nil when absent or incomplete.
+    static func read(infoFile: String) -> SandboxProcess? {
+        guard let data = FileManager.default.contents(atPath: infoFile),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let pid = (object["child-pid"] as? NSNumber)?.int32Value,
+              let namespace = (object["pid-namespace"] as? NSNumber)?.uint64Value
+        else { return nil }
+        return SandboxProcess(pid: pid, pidNamespace: namespace)
+    }
+
+    /// Alive, not a zombie, and still the sandbox we started.
+    var isAlive: Bool {
+        guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/pid"),
+              link == "pid:[\(pidNamespace)]"
+        else { return false }
+        return Self.isLiveProcess(pid)
+    }
+
+    static func isLiveProcess(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")")
+        else { return false }
+        let state = stat[stat.index(after: close)...].split(separator: " ").first
+        return state != "Z" && state != "X"
+    }
+
+    /// Every host pid in the sandbox's PID namespace.
+    var members: [Int32] {
+        let target = "pid:[\(pidNamespace)]"
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/ns/pid")) == target
+        }
+    }
+
+    /// Power-off: optionally SIGTERM to everything inside first, then SIGKILL to PID 1, which makes the kernel
+    /// kill the whole namespace. Returns once PID 1 is gone.
+    func terminate(graceful: Bool) async {
+        if graceful {
+            for member in members where member != pid { kill(member, SIGTERM) }
+            for _ in 0..<50 where members.count > 1 {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        kill(pid, SIGKILL)
+        for _ in 0..<2000 where Self.isLiveProcess(pid) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// A system image: a public one prepared by Keyward, or a custom one captured from an instance.
+public struct Image: Sendable, Hashable {
+    public let id: String
+    /// nil for public images, visible to every account.
+    public let ownerAccountID: String?
+    public let regionID: String?
+    public let name: String
+    public let osType: OSType
+    public let platform: String
+    public let osName: String
+    public let sourceInstanceID: String?
+    public let creationTime: Date
+    /// Credentials the image carries (learnt when it was captured): the reason PasswordInherit exists.
+    public let presetPasswordUsers: [String]
+    public let presetKeyCount: Int
+
+    public init(
+        id: String, ownerAccountID: String?, regionID: String?, name: String, osType: OSType, platform: String, osName: String,
+        sourceInstanceID: String?, creationTime: Date, presetPasswordUsers: [String], presetKeyCount: Int
+    ) {
+        self.id = id
+        self.ownerAccountID = ownerAccountID
+        self.regionID = regionID
+        self.name = name
+        self.osType = osType
+        self.platform = platform
+        self.osName = osName
+        self.sourceInstanceID = sourceInstanceID
+        self.creationTime = creationTime
+        self.presetPasswordUsers = presetPasswordUsers
+        self.presetKeyCount = presetKeyCount
+    }
+
+    public var isPublic: Bool { ownerAccountID == nil }
+    public var ownerAlias: String { isPublic ? "system" : "self" }
+
+    /// Image names: 2–128 characters, starting with a letter or Chinese character, not http(s)://.
+    public static func validateName(_ name: String) throws(DomainError) {
+        guard (2...128).contains(name.count), let first = name.unicodeScalars.first, first.properties.isAlphabetic,
+              !name.lowercased().hasPrefix("http://"), !name.lowercased().hasPrefix("https://")
+        else { throw .invalidParameter(name: "ImageName", reason: "2 to 128 characters, starting with a letter") }
+    }
+}

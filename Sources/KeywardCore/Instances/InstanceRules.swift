@@ -1,0 +1,55 @@
+/// The ECS rules about which instance may do what; no I/O.
+public enum InstanceRules {
+    /// Generation I instance families, which are not I/O optimized and cannot use key pairs.
+    public static let nonIOOptimizedFamilies: Set<String> = ["ecs.t1", "ecs.s1", "ecs.s2", "ecs.s3", "ecs.m1", "ecs.m2", "ecs.c1", "ecs.c2"]
+
+    /// Whether an instance type supports key pairs (it is I/O optimized).
+    public static func supportsKeyPairs(instanceType: String) -> Bool {
+        let family = instanceType.split(separator: ".").prefix(2).joined(separator: ".")
+        return !nonIOOptimizedFamilies.contains(family)
+    }
+
+    /// A key pair may be bound only to a Linux instance of an I/O optimized type.
+    public static func checkKeyPairAllowed(osType: OSType, instanceType: String) throws(DomainError) {
+        guard osType == .linux else { throw .windowsInstanceKeyPair }
+        guard supportsKeyPairs(instanceType: instanceType) else { throw .nonIOOptimizedKeyPair }
+    }
+
+    /// Instance names: 2–128 characters, starting with a letter or Chinese character; letters, digits, `.`, `_`, `-`, `:`.
+    public static func validateInstanceName(_ name: String) throws(DomainError) {
+        guard (2...128).contains(name.count), let first = name.unicodeScalars.first, first.properties.isAlphabetic,
+              !name.lowercased().hasPrefix("http://"), !name.lowercased().hasPrefix("https://"),
+              name.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || $0.properties.numericType == .decimal || ".:_-".unicodeScalars.contains($0) })
+        else { throw .invalidParameter(name: "InstanceName", reason: "2 to 128 characters, starting with a letter") }
+    }
+
+    /// Linux host names: 2–64 characters of letters, digits, `.` and `-`, no `.` or `-` at either end or twice in a row.
+    public static func validateHostName(_ name: String) throws(DomainError) {
+        let scalars = Array(name.unicodeScalars)
+        guard (2...64).contains(scalars.count),
+              scalars.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == "." || $0 == "-" }),
+              let first = scalars.first, let last = scalars.last, first != ".", first != "-", last != ".", last != "-",
+              !name.contains(".."), !name.contains("--"), !name.contains(".-"), !name.contains("-.")
+        else { throw .invalidHostName(name) }
+    }
+
+    /// The statuses from which each operation is allowed, as ECS documents.
+    public static func check(_ operation: Operation, status: InstanceStatus) throws(DomainError) {
+        let allowed: Set<InstanceStatus>
+        switch operation {
+        case .start: allowed = [.stopped]
+        case .stop: allowed = [.running, .stopped]
+        case .reboot: allowed = [.running]
+        case .delete: allowed = [.stopped, .pending]
+        case .forceDelete: allowed = [.stopped, .pending, .running, .starting, .stopping]
+        case .modifyPassword: allowed = [.running, .stopped, .pending]
+        case .createImage: allowed = [.running, .stopped]
+        case .replaceSystemDisk: allowed = [.stopped]
+        }
+        guard allowed.contains(status) else { throw .incorrectInstanceStatus(status.rawValue) }
+    }
+
+    public enum Operation: Sendable {
+        case start, stop, reboot, delete, forceDelete, modifyPassword, createImage, replaceSystemDisk
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Instances
+import KeywardCore
+import Logging
+import Store
+
+/// Images: the public ones Keyward prepares on first start, and custom images captured from instances.
+public struct ImageService: Sendable {
+    let store: any Store
+    let driver: any InstanceDriver
+    let regions: RegionCatalog
+    let logger: Logger
+
+    public init(store: any Store, driver: any InstanceDriver, regions: RegionCatalog, logger: Logger) {
+        self.store = store
+        self.driver = driver
+        self.regions = regions
+        self.logger = logger
+    }
+
+    /// The public images every account sees.
+    public static let linuxImageID = "debian_12_x64_keyward.vhd"
+    public static let windowsImageID = "win2022_datacenter_x64_keyward.vhd"
+
+    /// Registers the public images (the Linux one built from the host system; Windows as state only) if missing.
+    public func preparePublicImages() async throws {
+        try await driver.preparePublicImage(id: Self.linuxImageID)
+        let existing = try await store.read { tx in try await tx.image(id: Self.linuxImageID) != nil }
+        guard !existing else { return }
+        let now = Date()
+        try await store.write { tx in
+            try await tx.insertImage(Image(
+                id: Self.linuxImageID, ownerAccountID: nil, regionID: nil, name: "Debian 12 64-bit (Keyward)", osType: .linux,
+                platform: "Debian", osName: "Debian 12 64位", sourceInstanceID: nil, creationTime: now, presetPasswordUsers: [], presetKeyCount: 0
+            ))
+            if try await tx.image(id: Self.windowsImageID) == nil {
+                try await tx.insertImage(Image(
+                    id: Self.windowsImageID, ownerAccountID: nil, regionID: nil, name: "Windows Server 2022 Datacenter (state only)",
+                    osType: .windows, platform: "Windows Server 2022", osName: "Windows Server 2022 数据中心版 64位", sourceInstanceID: nil,
+                    creationTime: now, presetPasswordUsers: [], presetKeyCount: 0
+                ))
+            }
+        }
+        logger.info("public images registered", metadata: ["linux": "\(Self.linuxImageID)", "windows": "\(Self.windowsImageID)"])
+    }
+
+    /// Captures the instance's root state, preset credentials included, as a custom image.
+    public func createImage(by principal: Principal, regionID: String, instanceID: String, name: String?) async throws -> String {
+        let region = try regions.region(regionID)
+        if let name { try Image.validateName(name) }
+        guard let instance = try await store.read({ tx in try await tx.instance(id: instanceID, accountID: principal.accountID) }),
+              instance.regionID == region.id
+        else { throw DomainError.instanceNotFound(instanceID) }
+        try InstanceRules.check(.createImage, status: instance.status)
+        let id = ResourceID.make(prefix: "m")
+        let capture = instance.osType == .linux
+            ? try await driver.captureImage(instanceID: instanceID, imageID: id)
+            : ImageCapture(presetPasswordUsers: instance.bound.passwordHash == nil ? [] : ["Administrator"], presetKeyCount: 0)
+        let source = try await store.read { tx in try await tx.image(id: instance.imageID) }
+        let image = Image(
+            id: id, ownerAccountID: principal.accountID, regionID: region.id, name: name ?? id, osType: instance.osType,
+            platform: source?.platform ?? "Linux", osName: source?.osName ?? "Linux", sourceInstanceID: instanceID, creationTime: Date(),
+            presetPasswordUsers: capture.presetPasswordUsers, presetKeyCount: capture.presetKeyCount
+        )
+        try await store.write { tx in try await tx.insertImage(image) }
+        logger.info("custom image created", metadata: ["image": "\(id)", "instance": "\(instanceID)", "presetPasswords": "\(capture.presetPasswordUsers.count)",
+                                                       "presetKeys": "\(capture.presetKeyCount)"])
+        return id
+    }
+
+    /// Public images and the caller's own, optionally only the given ids; `ownerAlias` is `system` or `self`.
+    public func describe(by principal: Principal, ids: [String]?, ownerAlias: String?) async throws -> [Image] {
+        let images = try await store.read { tx in try await tx.images(visibleTo: principal.accountID, ids: ids) }
+        switch ownerAlias?.lowercased() {
+        case "system": return images.filter(\.isPublic)
+        case "self": return images.filter { !$0.isPublic }
+        default: return images
+        }
+    }
+
+    /// Deletes a custom image of the caller; an image still used by an instance needs `force`.
+    public func delete(by principal: Principal, imageID: String, force: Bool) async throws {
+        guard let image = try await store.read({ tx in try await tx.image(id: imageID) }) else { return }
+        guard image.ownerAccountID == principal.accountID else {
+            if image.isPublic { throw DomainError.invalidParameter(name: "ImageId", reason: "public images cannot be deleted") }
+            return
+        }
+        let inUse = try await store.read { tx in
+            try await tx.instances(matching: InstanceQuery(accountID: principal.accountID, regionID: nil, imageID: imageID), page: nil).totalCount > 0
+        }
+        if inUse, !force { throw DomainError.imageInUse(imageID) }
+        try await store.write { tx in try await tx.deleteImage(id: imageID) }
+        try await driver.deleteImage(imageID: imageID)
+    }
+}

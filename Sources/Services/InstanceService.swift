@@ -1,0 +1,377 @@
+import Foundation
+import Instances
+import KeywardCore
+import Logging
+import SSHKeys
+import Store
+
+/// The instance use cases: run, start, stop, reboot, delete, modify, bind key pairs, replace the system disk.
+/// Credentials given here are *bound* at once and become *effective* at the next start or reboot.
+public struct InstanceService: Sendable {
+    let store: any Store
+    let driver: any InstanceDriver
+    let regions: RegionCatalog
+    let logger: Logger
+    let locks = InstanceLocks()
+
+    public init(store: any Store, driver: any InstanceDriver, regions: RegionCatalog, logger: Logger) {
+        self.store = store
+        self.driver = driver
+        self.regions = regions
+        self.logger = logger
+    }
+
+    /// What RunInstances and CreateInstance take.
+    public struct LaunchRequest: Sendable {
+        public var regionID: String
+        public var imageID: String
+        public var instanceType: String
+        public var amount: Int = 1
+        public var instanceName: String?
+        public var hostName: String?
+        public var keyPairName: String?
+        public var password: String?
+        public var passwordInherit: Bool = false
+        public var userData: String = ""
+        public var metadataTokensRequired: Bool = false
+        public var metadataEnabled: Bool = true
+        /// RunInstances starts the instances; CreateInstance leaves them Stopped.
+        public var start: Bool = true
+
+        public init(regionID: String, imageID: String, instanceType: String) {
+            self.regionID = regionID
+            self.imageID = imageID
+            self.instanceType = instanceType
+        }
+    }
+
+    public static let amountLimit = 100
+
+    /// Creates `amount` instances with their own credentials, started unless asked otherwise. Returns their ids.
+    public func launch(by principal: Principal, _ request: LaunchRequest) async throws -> [String] {
+        let region = try regions.region(request.regionID)
+        guard (1...Self.amountLimit).contains(request.amount) else {
+            throw DomainError.invalidParameter(name: "Amount", reason: "must be 1 to \(Self.amountLimit)")
+        }
+        if let name = request.instanceName { try InstanceRules.validateInstanceName(name) }
+        if let host = request.hostName { try InstanceRules.validateHostName(host) }
+        if request.passwordInherit, request.password != nil { throw DomainError.passwordInheritWithPassword }
+        if let password = request.password { try PasswordPolicy.validate(password) }
+        let image = try await store.read { tx in try await tx.image(id: request.imageID) }
+        guard let image, image.isPublic || image.ownerAccountID == principal.accountID else { throw DomainError.imageNotFound(request.imageID) }
+        if request.passwordInherit, !image.presetPasswordUsers.contains("root") { throw DomainError.imageHasNoPresetPassword }
+
+        var credentials = InstanceCredentials(passwordInherited: request.passwordInherit)
+        if let password = request.password { credentials.setPassword(hash: PasswordHash.sha512Crypt(password)) }
+        if let keyPairName = request.keyPairName {
+            try InstanceRules.checkKeyPairAllowed(osType: image.osType, instanceType: request.instanceType)
+            let keyPair = try await findKeyPair(keyPairName, principal: principal, regionID: region.id)
+            credentials.bind(keyPairName: keyPair.name, publicKey: keyPair.publicKey)
+        }
+
+        var instances: [Instance] = []
+        for index in 0..<request.amount {
+            let id = ResourceID.make(prefix: "i")
+            let suffix = request.amount > 1 ? String(format: "%03d", index + 1) : ""
+            let name = (request.instanceName ?? id) + suffix
+            let host = (request.hostName ?? ("iZ" + id.dropFirst(2) + "Z")) + suffix
+            let endpoint = image.osType == .linux ? try await driver.createDisk(instanceID: id, imageID: image.id) : nil
+            instances.append(Instance(
+                id: id, accountID: principal.accountID, regionID: region.id, name: name, hostName: host, imageID: image.id,
+                instanceType: request.instanceType, osType: image.osType, status: request.start ? .pending : .stopped, bound: credentials,
+                effective: nil, firstBootPending: true, passwordInherit: request.passwordInherit, endpoint: endpoint, userData: request.userData,
+                metadataTokensRequired: request.metadataTokensRequired, metadataEnabled: request.metadataEnabled, creationTime: Date(),
+                startTime: nil, firstBootReport: []
+            ))
+        }
+        let created = instances
+        try await store.write { tx in
+            for instance in created { try await tx.insertInstance(instance) }
+        }
+        logger.info("instances created", metadata: ["count": "\(created.count)", "image": "\(image.id)", "region": "\(region.id)"])
+        if request.start {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (offset, instance) in created.enumerated() {
+                    if offset >= 8 { try await group.next() }
+                    group.addTask { try await self.boot(instance.id, from: [.pending]) }
+                }
+                try await group.waitForAll()
+            }
+        }
+        return created.map(\.id)
+    }
+
+    // MARK: Power
+
+    public func start(by principal: Principal, instanceID: String) async throws {
+        let instance = try await owned(instanceID, by: principal)
+        try InstanceRules.check(.start, status: instance.status)
+        try await boot(instanceID, from: [.stopped])
+    }
+
+    public func stop(by principal: Principal, instanceID: String) async throws {
+        let instance = try await owned(instanceID, by: principal)
+        try InstanceRules.check(.stop, status: instance.status)
+        try await locks.with(instanceID) {
+            guard var current = try await self.store.read({ tx in try await tx.instance(id: instanceID, accountID: nil) }) else { return }
+            guard current.status != .stopped else { return }
+            try await self.setStatus(instanceID, .stopping)
+            if current.osType == .linux { try await self.driver.stop(instanceID: instanceID) }
+            current.status = .stopped
+            let stopped = current
+            try await self.store.write { tx in try await tx.updateInstance(stopped) }
+        }
+    }
+
+    public func reboot(by principal: Principal, instanceID: String) async throws {
+        let instance = try await owned(instanceID, by: principal)
+        try InstanceRules.check(.reboot, status: instance.status)
+        try await boot(instanceID, from: [.running])
+    }
+
+    public func delete(by principal: Principal, instanceID: String, force: Bool) async throws {
+        let instance = try await owned(instanceID, by: principal)
+        try InstanceRules.check(force ? .forceDelete : .delete, status: instance.status)
+        try await locks.with(instanceID) {
+            if instance.osType == .linux { try await self.driver.destroy(instanceID: instanceID) }
+            try await self.store.write { tx in try await tx.deleteInstance(id: instanceID) }
+        }
+        logger.info("instance deleted", metadata: ["instance": "\(instanceID)"])
+    }
+
+    /// Starts (or restarts) the instance's system with its bound credentials; they are effective afterwards.
+    func boot(_ instanceID: String, from statuses: Set<InstanceStatus>) async throws {
+        try await locks.with(instanceID) {
+            guard var instance = try await self.store.read({ tx in try await tx.instance(id: instanceID, accountID: nil) }) else {
+                throw DomainError.instanceNotFound(instanceID)
+            }
+            guard statuses.contains(instance.status) else { throw DomainError.incorrectInstanceStatus(instance.status.rawValue) }
+            try await self.setStatus(instanceID, .starting)
+            do {
+                if instance.osType == .linux {
+                    let report = try await self.driver.start(instanceID: instanceID, plan: self.bootPlan(for: instance))
+                    if instance.firstBootPending {
+                        instance.firstBootReport = report.sanitized.map { "\($0.kind) \($0.path)" }
+                    }
+                }
+            } catch {
+                instance.status = .stopped
+                let failed = instance
+                try await self.store.write { tx in try await tx.updateInstance(failed) }
+                self.logger.error("instance failed to start", metadata: ["instance": "\(instanceID)", "error": "\(error)"])
+                throw DomainError.internalFailure("instance \(instanceID) failed to start")
+            }
+            instance.status = .running
+            instance.effective = instance.bound
+            instance.firstBootPending = false
+            instance.startTime = Date()
+            let started = instance
+            try await self.store.write { tx in try await tx.updateInstance(started) }
+            self.logger.info("instance started", metadata: ["instance": "\(instanceID)"])
+        }
+    }
+
+    func bootPlan(for instance: Instance) -> BootPlan {
+        let desired = DesiredCredentials(
+            loginUser: "root",
+            authorizedKeys: instance.bound.publicKeys,
+            passwordHash: instance.bound.passwordHash,
+            passwordAuthentication: instance.bound.passwordAuthentication,
+            hostname: instance.hostName
+        )
+        return BootPlan(
+            hostName: instance.hostName,
+            credentials: desired,
+            firstBoot: instance.firstBootPending,
+            keepPresetPasswordOf: instance.bound.passwordInherited && instance.bound.passwordHash == nil ? "root" : nil
+        )
+    }
+
+    private func setStatus(_ instanceID: String, _ status: InstanceStatus) async throws {
+        try await store.write { tx in
+            guard var instance = try await tx.instance(id: instanceID, accountID: nil) else { return }
+            instance.status = status
+            try await tx.updateInstance(instance)
+        }
+    }
+
+    // MARK: Attributes and credentials
+
+    /// Changes name, host name or password; password and host name take effect at the next start or reboot.
+    public func modify(by principal: Principal, instanceID: String, name: String?, hostName: String?, password: String?) async throws {
+        if let name { try InstanceRules.validateInstanceName(name) }
+        if let hostName { try InstanceRules.validateHostName(hostName) }
+        if let password { try PasswordPolicy.validate(password) }
+        let hash = password.map { PasswordHash.sha512Crypt($0) }
+        try await locks.with(instanceID) {
+            try await self.store.write { tx in
+                guard var instance = try await tx.instance(id: instanceID, accountID: principal.accountID) else {
+                    throw DomainError.instanceNotFound(instanceID)
+                }
+                if hash != nil { try InstanceRules.check(.modifyPassword, status: instance.status) }
+                if let name { instance.name = name }
+                if let hostName { instance.hostName = hostName }
+                if let hash { instance.bound.setPassword(hash: hash) }
+                try await tx.updateInstance(instance)
+            }
+        }
+    }
+
+    /// The outcome for one instance of a batch key pair operation.
+    public struct BatchResult: Sendable, Equatable {
+        public let instanceID: String
+        public let error: DomainError?
+    }
+
+    public static let batchLimit = 50
+
+    /// Binds the key pair to each instance (replacing any other); effective at the next start or reboot.
+    public func attachKeyPair(by principal: Principal, regionID: String, keyPairName: String, instanceIDs: [String]) async throws -> [BatchResult] {
+        let region = try regions.region(regionID)
+        try Self.checkBatch(instanceIDs)
+        let keyPair = try await findKeyPair(keyPairName, principal: principal, regionID: region.id)
+        return try await perInstance(instanceIDs, principal: principal, regionID: region.id) { instance in
+            try InstanceRules.checkKeyPairAllowed(osType: instance.osType, instanceType: instance.instanceType)
+            instance.bound.bind(keyPairName: keyPair.name, publicKey: keyPair.publicKey)
+        }
+    }
+
+    /// Unbinds the key pair from each instance that has it; password logon returns at the next start if a password is set.
+    public func detachKeyPair(by principal: Principal, regionID: String, keyPairName: String, instanceIDs: [String]) async throws -> [BatchResult] {
+        let region = try regions.region(regionID)
+        try Self.checkBatch(instanceIDs)
+        let exists = try await store.read { tx in
+            let registered = try await tx.keyPairs(matching: KeyPairQuery(accountID: principal.accountID, regionID: region.id, names: [keyPairName]), page: nil)
+            // A key pair deleted while bound is still known by the instances that carry it.
+            let carriers = try await tx.instances(matching: InstanceQuery(accountID: principal.accountID, regionID: region.id, keyPairName: keyPairName), page: nil)
+            return registered.totalCount > 0 || carriers.totalCount > 0
+        }
+        guard exists else { throw DomainError.keyPairNotFound(keyPairName) }
+        return try await perInstance(instanceIDs, principal: principal, regionID: region.id) { instance in
+            guard instance.osType == .linux else { throw DomainError.windowsInstanceKeyPair }
+            guard instance.bound.keyPairName == keyPairName else {
+                throw DomainError.invalidParameter(name: "KeyPairName", reason: "the key pair is not bound to this instance")
+            }
+            instance.bound.unbindKeyPair()
+        }
+    }
+
+    private static func checkBatch(_ ids: [String]) throws(DomainError) {
+        guard !ids.isEmpty, ids.count <= batchLimit else { throw .invalidInstanceIDs(reason: "1 to \(batchLimit) instance ids") }
+        guard Set(ids).count == ids.count else { throw .invalidInstanceIDs(reason: "an instance id is repeated") }
+    }
+
+    private func perInstance(
+        _ ids: [String], principal: Principal, regionID: String, _ change: @escaping @Sendable (inout Instance) throws -> Void
+    ) async throws -> [BatchResult] {
+        var results: [BatchResult] = []
+        for id in ids {
+            do {
+                try await locks.with(id) {
+                    try await self.store.write { tx in
+                        guard var instance = try await tx.instance(id: id, accountID: principal.accountID), instance.regionID == regionID else {
+                            throw DomainError.instanceNotFound(id)
+                        }
+                        try change(&instance)
+                        try await tx.updateInstance(instance)
+                    }
+                }
+                results.append(BatchResult(instanceID: id, error: nil))
+            } catch let error as DomainError {
+                results.append(BatchResult(instanceID: id, error: error))
+            }
+        }
+        return results
+    }
+
+    /// Re-initialises the system disk from an image with new credentials (instance stopped).
+    public func replaceSystemDisk(
+        by principal: Principal, instanceID: String, imageID: String?, password: String?, keyPairName: String?, passwordInherit: Bool
+    ) async throws {
+        if passwordInherit, password != nil { throw DomainError.passwordInheritWithPassword }
+        if let password { try PasswordPolicy.validate(password) }
+        let instance = try await owned(instanceID, by: principal)
+        try InstanceRules.check(.replaceSystemDisk, status: instance.status)
+        let targetImageID = imageID ?? instance.imageID
+        let image = try await store.read { tx in try await tx.image(id: targetImageID) }
+        guard let image, image.isPublic || image.ownerAccountID == principal.accountID else { throw DomainError.imageNotFound(targetImageID) }
+        if passwordInherit, !image.presetPasswordUsers.contains("root") { throw DomainError.imageHasNoPresetPassword }
+        var credentials = InstanceCredentials(passwordInherited: passwordInherit)
+        if let password { credentials.setPassword(hash: PasswordHash.sha512Crypt(password)) }
+        if let keyPairName {
+            try InstanceRules.checkKeyPairAllowed(osType: image.osType, instanceType: instance.instanceType)
+            let keyPair = try await findKeyPair(keyPairName, principal: principal, regionID: instance.regionID)
+            credentials.bind(keyPairName: keyPair.name, publicKey: keyPair.publicKey)
+        }
+        let bound = credentials
+        try await locks.with(instanceID) {
+            if image.osType == .linux { try await self.driver.replaceDisk(instanceID: instanceID, imageID: image.id) }
+            try await self.store.write { tx in
+                guard var current = try await tx.instance(id: instanceID, accountID: principal.accountID) else { throw DomainError.instanceNotFound(instanceID) }
+                current.imageID = image.id
+                current.osType = image.osType
+                current.bound = bound
+                current.passwordInherit = passwordInherit
+                current.firstBootPending = true
+                try await tx.updateInstance(current)
+            }
+        }
+    }
+
+    // MARK: Queries
+
+    public func describe(by principal: Principal, query: InstanceQuery, page: PageRequest) async throws -> Page<Instance> {
+        if let region = query.regionID { _ = try regions.region(region) }
+        var scoped = query
+        scoped.accountID = principal.accountID
+        let final = scoped
+        return try await store.read { tx in try await tx.instances(matching: final, page: page) }
+    }
+
+    /// An instance by id regardless of account: for the metadata service, which identifies instances by address.
+    public func instance(id: String) async throws -> Instance? {
+        try await store.read { tx in try await tx.instance(id: id, accountID: nil) }
+    }
+
+    func owned(_ instanceID: String, by principal: Principal) async throws -> Instance {
+        guard let instance = try await store.read({ tx in try await tx.instance(id: instanceID, accountID: principal.accountID) }) else {
+            throw DomainError.instanceNotFound(instanceID)
+        }
+        return instance
+    }
+
+    private func findKeyPair(_ name: String, principal: Principal, regionID: String) async throws -> KeyPair {
+        let found = try await store.read { tx in
+            try await tx.keyPairs(matching: KeyPairQuery(accountID: principal.accountID, regionID: regionID, names: [name]), page: nil).items.first
+        }
+        guard let found else { throw DomainError.keyPairNotFound(name) }
+        return found
+    }
+
+    // MARK: Restart of the control plane
+
+    /// After a restart: instances recorded as running are re-adopted when their system still runs, restarted
+    /// with their effective credentials otherwise; interrupted transitions are settled.
+    public func reconcile() async {
+        guard let instances = try? await store.read({ tx in try await tx.instances(inStatuses: [.running, .starting, .stopping, .pending]) }) else { return }
+        for instance in instances where instance.osType == .linux {
+            let running = await driver.isRunning(instanceID: instance.id)
+            switch instance.status {
+            case .running where running:
+                logger.info("instance re-adopted", metadata: ["instance": "\(instance.id)"])
+            case .stopping:
+                try? await driver.stop(instanceID: instance.id)
+                try? await setStatus(instance.id, .stopped)
+            default:
+                // Was running (or starting) but its system is gone: boot it again.
+                try? await setStatus(instance.id, instance.status == .pending ? .pending : .running)
+                do {
+                    try await boot(instance.id, from: [.running, .pending, .starting])
+                    logger.info("instance restarted after control plane restart", metadata: ["instance": "\(instance.id)"])
+                } catch {
+                    logger.error("instance could not be restarted", metadata: ["instance": "\(instance.id)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+}

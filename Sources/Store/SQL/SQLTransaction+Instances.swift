@@ -1,0 +1,172 @@
+import Foundation
+import KeywardCore
+
+extension SQLTransaction {
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+
+    private static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
+    private func instanceValues(_ instance: Instance) throws -> [SQLValue] {
+        [
+            .text(instance.id), .text(instance.accountID), .text(instance.regionID), .text(instance.name), .text(instance.hostName),
+            .text(instance.imageID), .text(instance.instanceType), .text(instance.osType.rawValue), .text(instance.status.rawValue),
+            instance.bound.keyPairName.map(SQLValue.text) ?? .null, .text(try Self.json(instance.bound)),
+            try instance.effective.map { .text(try Self.json($0)) } ?? .null,
+            .integer(instance.firstBootPending ? 1 : 0), .integer(instance.passwordInherit ? 1 : 0),
+            instance.endpoint.map { .text($0.address) } ?? .null, instance.endpoint.map { .integer(Int64($0.port)) } ?? .null,
+            .text(instance.userData), .integer(instance.metadataTokensRequired ? 1 : 0), .integer(instance.metadataEnabled ? 1 : 0),
+            .text(try Self.json(instance.firstBootReport)), .integer(instance.creationTime.epochSeconds),
+            instance.startTime.map { .integer($0.epochSeconds) } ?? .null,
+        ]
+    }
+
+    private static let instanceColumns = """
+        id, account_id, region_id, name, host_name, image_id, instance_type, os_type, status, key_pair_name, bound_credentials,
+        effective_credentials, first_boot_pending, password_inherit, address, port, user_data, metadata_tokens_required,
+        metadata_enabled, first_boot_report, created_at, started_at
+        """
+
+    func insertInstance(_ instance: Instance) async throws {
+        let placeholders = (1...22).map { "$\($0)" }.joined(separator: ", ")
+        try await db.execute("INSERT INTO instances (\(Self.instanceColumns)) VALUES (\(placeholders))", try instanceValues(instance))
+    }
+
+    func updateInstance(_ instance: Instance) async throws {
+        try await db.execute("DELETE FROM instances WHERE id = $1", [.text(instance.id)])
+        try await insertInstance(instance)
+    }
+
+    func instance(id: String, accountID: String?) async throws -> Instance? {
+        var binds = SQLBinds()
+        var sql = "SELECT * FROM instances WHERE id = \(binds.add(id))"
+        if let accountID { sql += " AND account_id = \(binds.add(accountID))" }
+        return try await db.execute(sql, binds.values).first.map(Self.instance)
+    }
+
+    func instance(atAddress address: String) async throws -> Instance? {
+        try await db.execute("SELECT * FROM instances WHERE address = $1 ORDER BY created_at DESC LIMIT 1", [.text(address)]).first.map(Self.instance)
+    }
+
+    func instances(matching query: InstanceQuery, page: PageRequest?) async throws -> Page<Instance> {
+        var binds = SQLBinds()
+        var conditions = ["account_id = \(binds.add(query.accountID))"]
+        if let region = query.regionID { conditions.append("region_id = \(binds.add(region))") }
+        if let ids = query.ids {
+            guard !ids.isEmpty else { return Page(items: [], totalCount: 0, request: page ?? PageRequest(number: 1, size: 0)) }
+            conditions.append("id IN (\(ids.map { binds.add($0) }.joined(separator: ", ")))")
+        }
+        if let keyPair = query.keyPairName { conditions.append("key_pair_name = \(binds.add(keyPair))") }
+        if let status = query.status { conditions.append("status = \(binds.add(status.rawValue))") }
+        if let image = query.imageID { conditions.append("image_id = \(binds.add(image))") }
+        if let pattern = query.namePattern {
+            conditions.append(pattern.hasWildcard
+                ? "name LIKE \(binds.add(Self.likePattern(pattern.pattern))) ESCAPE '\\'"
+                : "name = \(binds.add(pattern.pattern))")
+        }
+        let whereClause = conditions.joined(separator: " AND ")
+        let total = try await db.execute("SELECT COUNT(*) AS n FROM instances WHERE \(whereClause)", binds.values).first?.integer("n") ?? 0
+        var sql = "SELECT * FROM instances WHERE \(whereClause) ORDER BY created_at, id"
+        if let page { sql += " LIMIT \(binds.add(page.size)) OFFSET \(binds.add(page.offset))" }
+        let items = try await db.execute(sql, binds.values).map(Self.instance)
+        return Page(items: items, totalCount: Int(total), request: page ?? PageRequest(number: 1, size: max(items.count, 1)))
+    }
+
+    func instances(inStatuses statuses: [InstanceStatus]) async throws -> [Instance] {
+        guard !statuses.isEmpty else { return [] }
+        var binds = SQLBinds()
+        let list = statuses.map { binds.add($0.rawValue) }.joined(separator: ", ")
+        return try await db.execute("SELECT * FROM instances WHERE status IN (\(list)) ORDER BY created_at, id", binds.values).map(Self.instance)
+    }
+
+    func deleteInstance(id: String) async throws {
+        try await removeTags(keys: nil, resourceType: "instance", resourceID: id)
+        try await db.execute("DELETE FROM instances WHERE id = $1", [.text(id)])
+    }
+
+    static func instance(_ row: SQLRow) throws -> Instance {
+        let address = try row.optionalText("address")
+        let port: Int64? = row.values["port"].flatMap { if case .integer(let n) = $0 { n } else { nil } }
+        let started: Int64? = row.values["started_at"].flatMap { if case .integer(let n) = $0 { n } else { nil } }
+        return Instance(
+            id: try row.text("id"),
+            accountID: try row.text("account_id"),
+            regionID: try row.text("region_id"),
+            name: try row.text("name"),
+            hostName: try row.text("host_name"),
+            imageID: try row.text("image_id"),
+            instanceType: try row.text("instance_type"),
+            osType: OSType(rawValue: try row.text("os_type")) ?? .linux,
+            status: InstanceStatus(rawValue: try row.text("status")) ?? .stopped,
+            bound: try decode(InstanceCredentials.self, try row.text("bound_credentials")),
+            effective: try row.optionalText("effective_credentials").map { try decode(InstanceCredentials.self, $0) },
+            firstBootPending: try row.integer("first_boot_pending") != 0,
+            passwordInherit: try row.integer("password_inherit") != 0,
+            endpoint: address.flatMap { address in port.map { InstanceEndpoint(address: address, port: Int($0)) } },
+            userData: try row.text("user_data"),
+            metadataTokensRequired: try row.integer("metadata_tokens_required") != 0,
+            metadataEnabled: try row.integer("metadata_enabled") != 0,
+            creationTime: Date(epochSeconds: try row.integer("created_at")),
+            startTime: started.map { Date(epochSeconds: $0) },
+            firstBootReport: try decode([String].self, try row.text("first_boot_report"))
+        )
+    }
+
+    // MARK: Images
+
+    func insertImage(_ image: Image) async throws {
+        try await db.execute(
+            """
+            INSERT INTO images (id, owner_account_id, region_id, name, os_type, platform, os_name, source_instance_id,
+                                preset_password_users, preset_key_count, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            """,
+            [.text(image.id), image.ownerAccountID.map(SQLValue.text) ?? .null, image.regionID.map(SQLValue.text) ?? .null, .text(image.name),
+             .text(image.osType.rawValue), .text(image.platform), .text(image.osName), image.sourceInstanceID.map(SQLValue.text) ?? .null,
+             .text(try Self.json(image.presetPasswordUsers)), .integer(Int64(image.presetKeyCount)), .integer(image.creationTime.epochSeconds)]
+        )
+    }
+
+    func image(id: String) async throws -> Image? {
+        try await db.execute("SELECT * FROM images WHERE id = $1", [.text(id)]).first.map(Self.image)
+    }
+
+    func images(visibleTo accountID: String, ids: [String]?) async throws -> [Image] {
+        var binds = SQLBinds()
+        var sql = "SELECT * FROM images WHERE (owner_account_id IS NULL OR owner_account_id = \(binds.add(accountID)))"
+        if let ids {
+            guard !ids.isEmpty else { return [] }
+            sql += " AND id IN (\(ids.map { binds.add($0) }.joined(separator: ", ")))"
+        }
+        return try await db.execute(sql + " ORDER BY created_at, id", binds.values).map(Self.image)
+    }
+
+    func deleteImage(id: String) async throws {
+        try await db.execute("DELETE FROM images WHERE id = $1", [.text(id)])
+    }
+
+    static func image(_ row: SQLRow) throws -> Image {
+        Image(
+            id: try row.text("id"),
+            ownerAccountID: try row.optionalText("owner_account_id"),
+            regionID: try row.optionalText("region_id"),
+            name: try row.text("name"),
+            osType: OSType(rawValue: try row.text("os_type")) ?? .linux,
+            platform: try row.text("platform"),
+            osName: try row.text("os_name"),
+            sourceInstanceID: try row.optionalText("source_instance_id"),
+            creationTime: Date(epochSeconds: try row.integer("created_at")),
+            presetPasswordUsers: try decode([String].self, try row.text("preset_password_users")),
+            presetKeyCount: Int(try row.integer("preset_key_count"))
+        )
+    }
+}
