@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "keyward",
             dependencies: [
-                "Server", "Hygiene",
+                "Server", "Hygiene", "Instances",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -41,12 +41,14 @@ public enum KeywardServer {
         let keyPairs = KeyPairService(store: store, regions: regions, logger: logger)
         let instances = InstanceService(store: store, driver: driver, regions: regions, logger: logger)
         let images = ImageService(store: store, driver: driver, regions: regions, logger: logger)
+        let agents = AgentService(store: store, regions: regions, logger: logger)
         try await images.preparePublicImages()
         await instances.reconcile()
 
         var routes = RPCRoutes()
         ECSKeyPairActions(keyPairs: keyPairs, regions: regions).register(into: &routes)
         ECSInstanceActions(instances: instances, images: images).register(into: &routes)
+        KeywardActions(agents: agents).register(into: &routes)
         let alibaba = AlibabaRPCDialect(
             routes: routes, credentials: credentials, nonces: NonceRegistry(store: store), defaultRegionID: regions.defaultRegionID, logger: logger
         )
@@ -65,6 +67,7 @@ public enum KeywardServer {
 
         let router = Router()
         RPCEndpoint(dialect: alibaba).register(on: router)
+        AgentEndpoint(agents: agents).register(on: router)
         let driverDescription = driver.description
         let metadata = metadataEndpoint
         return Application(

@@ -52,6 +52,7 @@ public struct ImageService: Sendable {
               instance.regionID == region.id
         else { throw DomainError.instanceNotFound(instanceID) }
         try InstanceRules.check(.createImage, status: instance.status)
+        guard instance.agent == nil else { throw DomainError.invalidParameter(name: "InstanceId", reason: "agent hosts cannot be captured as images") }
         let id = ResourceID.make(prefix: "m")
         let capture = instance.osType == .linux
             ? try await driver.captureImage(instanceID: instanceID, imageID: id)

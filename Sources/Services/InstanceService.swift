@@ -116,7 +116,7 @@ public struct InstanceService: Sendable {
             guard var current = try await self.store.read({ tx in try await tx.instance(id: instanceID, accountID: nil) }) else { return }
             guard current.status != .stopped else { return }
             try await self.setStatus(instanceID, .stopping)
-            if current.osType == .linux { try await self.driver.stop(instanceID: instanceID) }
+            if current.osType == .linux, current.agent == nil { try await self.driver.stop(instanceID: instanceID) }
             current.status = .stopped
             let stopped = current
             try await self.store.write { tx in try await tx.updateInstance(stopped) }
@@ -133,7 +133,7 @@ public struct InstanceService: Sendable {
         let instance = try await owned(instanceID, by: principal)
         try InstanceRules.check(force ? .forceDelete : .delete, status: instance.status)
         try await locks.with(instanceID) {
-            if instance.osType == .linux { try await self.driver.destroy(instanceID: instanceID) }
+            if instance.osType == .linux, instance.agent == nil { try await self.driver.destroy(instanceID: instanceID) }
             try await self.store.write { tx in try await tx.deleteInstance(id: instanceID) }
         }
         logger.info("instance deleted", metadata: ["instance": "\(instanceID)"])
@@ -146,6 +146,16 @@ public struct InstanceService: Sendable {
                 throw DomainError.instanceNotFound(instanceID)
             }
             guard statuses.contains(instance.status) else { throw DomainError.incorrectInstanceStatus(instance.status.rawValue) }
+            if var binding = instance.agent {
+                // A remote host is never powered on or off from here: its agent is told to apply the bound credentials.
+                binding.requestedGeneration += 1
+                instance.agent = binding
+                instance.status = .running
+                instance.startTime = Date()
+                let told = instance
+                try await self.store.write { tx in try await tx.updateInstance(told) }
+                return
+            }
             try await self.setStatus(instanceID, .starting)
             do {
                 if instance.osType == .linux {
@@ -291,6 +301,7 @@ public struct InstanceService: Sendable {
         if passwordInherit, password != nil { throw DomainError.passwordInheritWithPassword }
         if let password { try PasswordPolicy.validate(password) }
         let instance = try await owned(instanceID, by: principal)
+        guard instance.agent == nil else { throw DomainError.invalidParameter(name: "InstanceId", reason: "the system disk of an agent host is its own") }
         try InstanceRules.check(.replaceSystemDisk, status: instance.status)
         let targetImageID = imageID ?? instance.imageID
         let image = try await store.read { tx in try await tx.image(id: targetImageID) }
@@ -354,7 +365,7 @@ public struct InstanceService: Sendable {
     /// with their effective credentials otherwise; interrupted transitions are settled.
     public func reconcile() async {
         guard let instances = try? await store.read({ tx in try await tx.instances(inStatuses: [.running, .starting, .stopping, .pending]) }) else { return }
-        for instance in instances where instance.osType == .linux {
+        for instance in instances where instance.osType == .linux && instance.agent == nil {
             let running = await driver.isRunning(instanceID: instance.id)
             switch instance.status {
             case .running where running:

@@ -46,6 +46,11 @@ public protocol StoreTransaction: Sendable {
     func images(visibleTo accountID: String, ids: [String]?) async throws -> [Image]
     func deleteImage(id: String) async throws
 
+    // Guest agents
+    func insertRegistrationToken(hash: String, accountID: String, regionID: String, instanceName: String?, expiresAt: Date) async throws
+    /// Deletes the unexpired token with this hash and returns what it was for; nil when there is none. One use only.
+    func consumeRegistrationToken(hash: String, now: Date) async throws -> (accountID: String, regionID: String, instanceName: String?)?
+
     // Tags
     func tags(resourceType: String, resourceIDs: [String]) async throws -> [String: [Tag]]
     func setTags(_ tags: [Tag], resourceType: String, resourceID: String, accountID: String, regionID: String) async throws

@@ -138,8 +138,8 @@ struct GuestFixture {
         guard chown(host, uid, gid) == 0, chmod(host, mode) == 0 else { throw ApplyTestFailure("cannot set owner or mode of \(host)") }
     }
 
-    func symlink(_ guestPath: String, to target: String) throws {
-        guard Glibc.symlink(target, hostPath(guestPath)) == 0 else { throw ApplyTestFailure("cannot link \(guestPath) to \(target)") }
+    func link(_ guestPath: String, to target: String) throws {
+        guard symlink(target, hostPath(guestPath)) == 0 else { throw ApplyTestFailure("cannot link \(guestPath) to \(target)") }
     }
 
     func read(_ guestPath: String) throws -> String {
@@ -167,11 +167,13 @@ struct GuestFixture {
         }
     }
 
-    /// Mode (permission bits), uid and gid.
-    func attributes(_ guestPath: String) -> (mode: UInt32, uid: UInt32, gid: UInt32)? {
+    /// Mode (permission bits), uid and gid of a file or directory; nil for anything else.
+    func attributes(_ guestPath: String) -> Attributes? {
         switch snapshot(guestPath) {
-        case .file(_, let mode, let uid, let gid), .directory(let mode, let uid, let gid, _): (mode, uid, gid)
-        default: nil
+        case .file(_, let mode, let uid, let gid), .directory(let mode, let uid, let gid, _):
+            return Attributes(mode: mode, uid: uid, gid: gid)
+        default:
+            return nil
         }
     }
 
@@ -191,8 +193,17 @@ struct GuestFixture {
     }
 }
 
+/// Permission bits and owner.
+struct Attributes: Equatable, CustomStringConvertible {
+    let mode: UInt32
+    let uid: UInt32
+    let gid: UInt32
+
+    var description: String { "\(String(mode, radix: 8)) \(uid):\(gid)" }
+}
+
 /// Today in shadow's unit, days since 1970-01-01.
-var today: String { String(Int(Date().timeIntervalSince1970 / 86400)) }
+var shadowToday: String { String(Int(Date().timeIntervalSince1970 / 86400)) }
 
 /// Accepts every configuration.
 struct AcceptingValidator: SSHDConfigValidator {
@@ -210,5 +221,5 @@ struct ProbingValidator: SSHDConfigValidator {
     }
 }
 
-let keyA = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user-a@example"
-let keyB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHm2ORf5z2pLDQC+FmwP7fXUsQ4G1kqz1qN0WzM0l2Nr user-b@example"
+let keyA = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDPexih2Dt5N8jAjJOif9mJ3YERdY3g1MPNIZe3B6ZqQ user-a@example"
+let keyB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFjDb7g23MdZiMYwzUpcshNUXVD31C2JQ5vEJDyhGt54 user-b@example"

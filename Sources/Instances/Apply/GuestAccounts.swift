@@ -90,10 +90,10 @@ public struct GuestAccounts: Sendable, CustomStringConvertible {
     }
 
     private static func records(_ text: String) -> [[String]] {
-        text.split(separator: "\n").compactMap { line in
-            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line[...]
-            guard let first = trimmed.first, first != "#", first != "+", first != "-" else { return nil }
-            return trimmed.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        // "\r\n" is a single Character in Swift, hence both separators.
+        text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).compactMap { line -> [String]? in
+            guard let first = line.first, first != "#", first != "+", first != "-" else { return nil }
+            return line.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         }
     }
 }

@@ -41,7 +41,7 @@ enum ProcessRunner {
     /// The first executable among `candidates`, then on `PATH`.
     static func locate(_ name: String, candidates: [String]) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let all = candidates + path.split(separator: ":").map { $0 + "/" + name }
+        let all = candidates + path.split(separator: ":").map { String($0) + "/" + name }
         return all.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 }

@@ -159,8 +159,13 @@ public actor SandboxDriver: InstanceDriver {
                 sanitized = try FirstBootSanitizer(guestRoot: root).sanitize(keepPasswordOf: plan.keepPresetPasswordOf)
             }
             _ = try HostKeys.ensure(guestRoot: root, comment: "root@\(plan.hostName)")
+            var credentials = plan.credentials
+            if let user = plan.keepPresetPasswordOf, credentials.passwordHash == nil {
+                // PasswordInherit: the hash the image carried stays the password.
+                credentials.passwordHash = try GuestAccounts(guestRoot: root).passwordHash(of: user)
+            }
             let applier = CredentialApplier(guestRoot: root, validator: SandboxSSHDValidator())
-            let report = try applier.apply(plan.credentials)
+            let report = try applier.apply(credentials)
             try await launch(instanceID: instanceID, index: index, hostName: plan.hostName)
             return BootReport(sanitized: sanitized, changedFiles: report.changedFiles)
         } catch let error as ApplyError {

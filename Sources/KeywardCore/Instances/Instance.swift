@@ -91,6 +91,8 @@ public struct Instance: Sendable, Hashable {
     public var startTime: Date?
     /// What first boot removed of the image's preset credentials (kinds and paths, never secrets).
     public var firstBootReport: [String]
+    /// Set for a remote host that joined through the guest agent: the agent applies its credentials.
+    public var agent: AgentBinding?
 
     public init(
         id: String, accountID: String, regionID: String, name: String, hostName: String, imageID: String, instanceType: String,
@@ -118,8 +120,23 @@ public struct Instance: Sendable, Hashable {
         self.creationTime = creationTime
         self.startTime = startTime
         self.firstBootReport = firstBootReport
+        self.agent = nil
     }
 
     /// Credentials changed since the last start: they take effect at the next start or reboot.
     public var hasPendingCredentials: Bool { effective != bound }
+}
+
+/// How a remote host's guest agent is tied to its instance: the hash of the agent's secret, the credential
+/// generation the control plane asks for, and the last one the agent applied.
+public struct AgentBinding: Sendable, Hashable, Codable {
+    public var secretHash: String
+    public var requestedGeneration: Int
+    public var appliedGeneration: Int
+
+    public init(secretHash: String, requestedGeneration: Int, appliedGeneration: Int) {
+        self.secretHash = secretHash
+        self.requestedGeneration = requestedGeneration
+        self.appliedGeneration = appliedGeneration
+    }
 }

@@ -114,6 +114,18 @@ enum Migrations {
             "CREATE INDEX instances_by_account ON instances (account_id, region_id, created_at)",
             "CREATE INDEX instances_by_key_pair ON instances (account_id, region_id, key_pair_name)",
         ]),
+        (3, [
+            "ALTER TABLE instances ADD COLUMN agent_binding TEXT",
+            """
+            CREATE TABLE agent_registration_tokens (
+                token_hash TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                region_id TEXT NOT NULL,
+                instance_name TEXT,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     /// Applies every migration not yet recorded.

@@ -27,17 +27,18 @@ extension SQLTransaction {
             .text(instance.userData), .integer(instance.metadataTokensRequired ? 1 : 0), .integer(instance.metadataEnabled ? 1 : 0),
             .text(try Self.json(instance.firstBootReport)), .integer(instance.creationTime.epochSeconds),
             instance.startTime.map { .integer($0.epochSeconds) } ?? .null,
+            try instance.agent.map { .text(try Self.json($0)) } ?? .null,
         ]
     }
 
     private static let instanceColumns = """
         id, account_id, region_id, name, host_name, image_id, instance_type, os_type, status, key_pair_name, bound_credentials,
         effective_credentials, first_boot_pending, password_inherit, address, port, user_data, metadata_tokens_required,
-        metadata_enabled, first_boot_report, created_at, started_at
+        metadata_enabled, first_boot_report, created_at, started_at, agent_binding
         """
 
     func insertInstance(_ instance: Instance) async throws {
-        let placeholders = (1...22).map { "$\($0)" }.joined(separator: ", ")
+        let placeholders = (1...23).map { "$\($0)" }.joined(separator: ", ")
         try await db.execute("INSERT INTO instances (\(Self.instanceColumns)) VALUES (\(placeholders))", try instanceValues(instance))
     }
 
@@ -97,7 +98,7 @@ extension SQLTransaction {
         let address = try row.optionalText("address")
         let port: Int64? = row.values["port"].flatMap { if case .integer(let n) = $0 { n } else { nil } }
         let started: Int64? = row.values["started_at"].flatMap { if case .integer(let n) = $0 { n } else { nil } }
-        return Instance(
+        var instance = Instance(
             id: try row.text("id"),
             accountID: try row.text("account_id"),
             regionID: try row.text("region_id"),
@@ -119,6 +120,26 @@ extension SQLTransaction {
             startTime: started.map { Date(epochSeconds: $0) },
             firstBootReport: try decode([String].self, try row.text("first_boot_report"))
         )
+        instance.agent = try row.optionalText("agent_binding").map { try decode(AgentBinding.self, $0) }
+        return instance
+    }
+
+    // MARK: Agent registration
+
+    func insertRegistrationToken(hash: String, accountID: String, regionID: String, instanceName: String?, expiresAt: Date) async throws {
+        try await db.execute(
+            "INSERT INTO agent_registration_tokens (token_hash, account_id, region_id, instance_name, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            [.text(hash), .text(accountID), .text(regionID), instanceName.map(SQLValue.text) ?? .null, .integer(expiresAt.epochSeconds)]
+        )
+    }
+
+    func consumeRegistrationToken(hash: String, now: Date) async throws -> (accountID: String, regionID: String, instanceName: String?)? {
+        guard let row = try await db.execute(
+            "SELECT account_id, region_id, instance_name FROM agent_registration_tokens WHERE token_hash = $1 AND expires_at >= $2",
+            [.text(hash), .integer(now.epochSeconds)]
+        ).first else { return nil }
+        try await db.execute("DELETE FROM agent_registration_tokens WHERE token_hash = $1", [.text(hash)])
+        return (try row.text("account_id"), try row.text("region_id"), try row.optionalText("instance_name"))
     }
 
     // MARK: Images

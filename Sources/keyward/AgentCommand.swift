@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Instances
+
+/// `keyward agent`: runs on a remote Linux host. Joins the control plane once with a registration token, then
+/// fetches the host's desired credentials and applies them (atomically, `sshd -t` first, rolled back on failure):
+/// at start — run it at boot — and whenever the control plane asks (StartInstance, RebootInstance).
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "agent", abstract: "Keep this host's logon credentials as the control plane says.")
+
+    @Option(help: "The control plane's URL, e.g. http://10.0.0.5:8080.")
+    var server: String
+
+    @Option(help: "One-time registration token (CreateAgentRegistrationToken); needed only the first time.")
+    var token: String?
+
+    @Option(help: "Directory for the agent's identity (mode 0700).")
+    var stateDirectory = "/var/lib/keyward-agent"
+
+    @Option(help: "Root of the system to manage.")
+    var root = "/"
+
+    @Option(help: "Address the host is reached at (shown in DescribeInstances).")
+    var address = "127.0.0.1"
+
+    @Option(help: "Seconds between checks for new credentials.")
+    var interval = 15
+
+    @Flag(help: "Apply once and exit (for a boot unit).")
+    var once = false
+
+    struct Identity: Codable {
+        var instanceId: String
+        var secret: String
+        var appliedGeneration: Int
+    }
+
+    func run() async throws {
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var identity: Identity
+        if let saved = try loadIdentity() {
+            identity = saved
+        } else {
+            identity = try await register()
+        }
+        var first = true
+        while true {
+            let desired: AgentDesired = try await request("GET", "/agent/v1/desired", identity: identity)
+            if first || desired.generation > identity.appliedGeneration {
+                let applier = CredentialApplier(guestRoot: root, validator: HostSSHDValidator())
+                let report = try applier.apply(desired.credentials)
+                if !first { reloadSSHD() }
+                identity.appliedGeneration = desired.generation
+                try save(identity)
+                let _: Empty? = try await request("POST", "/agent/v1/applied", identity: identity, body: desired)
+                print("applied credentials generation \(desired.generation): \(report.changedFiles.isEmpty ? "no change" : report.changedFiles.joined(separator: ", "))")
+            }
+            first = false
+            if once { return }
+            try await Task.sleep(for: .seconds(interval))
+        }
+    }
+
+    private var identityFile: String { stateDirectory + "/identity.json" }
+
+    private func loadIdentity() throws -> Identity? {
+        guard let data = FileManager.default.contents(atPath: identityFile) else { return nil }
+        return try JSONDecoder().decode(Identity.self, from: data)
+    }
+
+    private func save(_ identity: Identity) throws {
+        let temporary = identityFile + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: try JSONEncoder().encode(identity), attributes: [.posixPermissions: 0o600]) else {
+            throw ValidationError("cannot write \(temporary)")
+        }
+        _ = rename(temporary, identityFile)
+    }
+
+    private func register() async throws -> Identity {
+        guard let token else { throw ValidationError("this host has not joined yet: pass --token") }
+        let hostName = (try? String(contentsOfFile: root + "/etc/hostname", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "host"
+        let joined: AgentRegistered = try await request("POST", "/agent/v1/register", identity: nil,
+                                                        body: AgentRegistration(token: token, hostName: hostName, address: address))
+        let identity = Identity(instanceId: joined.instanceId, secret: joined.secret, appliedGeneration: 0)
+        try save(identity)
+        print("joined as instance \(joined.instanceId)")
+        return identity
+    }
+
+    /// Tells a running sshd to re-read its configuration (new connections use it).
+    private func reloadSSHD() {
+        guard root == "/", let text = try? String(contentsOfFile: "/run/sshd.pid", encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return }
+        kill(pid, SIGHUP)
+    }
+
+    private func request<Response: Decodable>(_ method: String, _ path: String, identity: Identity?, body: (some Encodable)? = Optional<Empty>.none) async throws -> Response {
+        guard let url = URL(string: server + path) else { throw ValidationError("bad --server URL") }
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        if let identity { request.setValue("Keyward-Agent \(identity.instanceId):\(identity.secret)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = try JSONEncoder().encode(body)
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200..<300).contains(status) else {
+            throw ValidationError("\(method) \(path): HTTP \(status) \(String(decoding: data, as: UTF8.self))")
+        }
+        if data.isEmpty, let empty = Empty() as? Response { return empty }
+        return try JSONDecoder().decode(Response.self, from: data)
+    }
+}
+
+struct Empty: Codable {}
+struct AgentRegistration: Codable { let token: String; let hostName: String; let address: String }
+struct AgentRegistered: Codable { let instanceId: String; let secret: String }
+struct AgentDesired: Codable { let generation: Int; let credentials: DesiredCredentials }
