@@ -101,7 +101,11 @@ class KeywardServer:
     READY_TIMEOUT = float(os.environ.get("KEYWARD_READY_TIMEOUT", "60"))
     STOP_TIMEOUT = 30.0
 
-    def __init__(self, data_dir: Path, ak: str, secret: str, port: Optional[int] = None):
+    # The key pair suites need no real instances: state-only instances, no metadata listener.
+    DEFAULT_ARGS = ("--driver", "simulated", "--metadata-listen", "off")
+
+    def __init__(self, data_dir: Path, ak: str, secret: str, port: Optional[int] = None, extra_args=None):
+        self.extra_args = list(self.DEFAULT_ARGS if extra_args is None else extra_args)
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.ak = ak
@@ -143,7 +147,7 @@ class KeywardServer:
         logf = open(self.log_path, "ab")
         try:
             self.proc = subprocess.Popen(
-                [self.binary, "serve", "--listen", self.endpoint, "--data", str(self.data_dir)],
+                [self.binary, "serve", "--listen", self.endpoint, "--data", str(self.data_dir), *self.extra_args],
                 stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT, env=env,
             )
         finally:
