@@ -104,3 +104,10 @@ echo "bench: keyward $BIN; venv $VENV; scratch $WORK; nproc $(nproc)"
     --wrk "$(command -v wrk)" --build-info "$BUILD_INFO" &
 DRIVER=$!
 wait "$DRIVER"
+
+# Real instances (root only): Keyward's sandbox driver against the shell recipe it was built from.
+if [ "$(id -u)" = 0 ]; then
+    "$VENV/bin/python" "$HERE/instances.py" "$BIN"
+else
+    echo "bench: instance benchmark skipped: it needs root to run sandboxes"
+fi

@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Instance benchmark: Keyward's sandbox driver against the shell recipe it was built from
+(../shared/reference/recipes/instance-sandbox.sh), same machine, same run, root only, loopback and the
+project's own network namespaces only.
+
+Measures
+  1. RebootInstance (with a newly bound key) -> first successful `ssh -i` login with that key: p50/p95 over N.
+  2. Starting 100 instances: wall time, and memory (PSS of every process of every instance).
+For the recipe: `restart` + login with a key applied by `apply-key`, and `create` + `start` of the same count.
+Ratios are recipe/Keyward: above 1 means Keyward is faster or smaller."""
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from aliyunsdkcore.client import AcsClient
+from aliyunsdkcore.request import CommonRequest
+
+REBOOTS = int(os.environ.get("BENCH_REBOOTS", "20"))
+INSTANCES = int(os.environ.get("BENCH_INSTANCES", "100"))
+RECIPE = Path(os.environ.get("BENCH_RECIPE", Path(__file__).resolve().parents[2] / "shared/reference/recipes/instance-sandbox.sh"))
+AK, SECRET = "BenchAK0000000000000001", "BenchSecret000000000000000001"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ssh_ok(key, host, port=22):
+    return subprocess.run(["ssh", "-i", str(key), "-p", str(port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                           "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=3", f"root@{host}", "true"],
+                          capture_output=True).returncode == 0
+
+
+def wait_login(key, host, port=22, limit=30.0):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if ssh_ok(key, host, port):
+            return
+        time.sleep(0.02)
+    raise RuntimeError(f"no login to {host}:{port} within {limit}s")
+
+
+def pss_kb(pids):
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def namespace_members(pid1_namespaces):
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.readlink(entry / "ns/pid") in pid1_namespaces:
+                    members.append(int(entry.name))
+            except OSError:
+                pass
+    return members
+
+
+def pctl(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+class Keyward:
+    def __init__(self, binary, work):
+        self.work = work
+        self.port = free_port()
+        self.log = open(work / "keyward.log", "wb")
+        env = dict(os.environ, KEYWARD_ROOT_ACCESS_KEY_ID=AK, KEYWARD_ROOT_ACCESS_KEY_SECRET=SECRET)
+        self.proc = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--data", str(work / "data"), "--driver", "sandbox",
+                                      "--bridge", "kwbrbench", "--subnet", "10.213.250", "--metadata-listen", "off"],
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + 60
+        while b"listening on" not in (work / "keyward.log").read_bytes():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((work / "keyward.log").read_text())
+            time.sleep(0.05)
+        self.client = AcsClient(AK, SECRET, "cn-hangzhou", port=self.port)
+
+    def call(self, action, **params):
+        request = CommonRequest(domain="127.0.0.1", version="2014-05-26", action_name=action)
+        request.set_method("POST")
+        request.set_protocol_type("http")
+        for name, value in params.items():
+            request.add_query_param(name, str(value))
+        return json.loads(self.client.do_action_with_exception(request))
+
+    def key(self, name):
+        body = self.call("CreateKeyPair", KeyPairName=name)
+        path = self.work / f"{name}.pem"
+        path.write_text(body["PrivateKeyBody"])
+        path.chmod(0o600)
+        return path
+
+    def address(self, instance_id):
+        item = self.call("DescribeInstances", InstanceIds=json.dumps([instance_id]))["Instances"]["Instance"][0]
+        return item["VpcAttributes"]["PrivateIpAddress"]["IpAddress"][0]
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+def keyward_reboot_to_login(kw):
+    first = kw.key("bench-boot-0")
+    instance = kw.call("RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", KeyPairName="bench-boot-0")
+    instance_id = instance["InstanceIdSets"]["InstanceIdSet"][0]
+    host = kw.address(instance_id)
+    wait_login(first, host)
+    samples = []
+    for round_ in range(1, REBOOTS + 1):
+        name = f"bench-boot-{round_}"
+        key = kw.key(name)
+        kw.call("AttachKeyPair", KeyPairName=name, InstanceIds=json.dumps([instance_id]))
+        start = time.monotonic()
+        kw.call("RebootInstance", InstanceId=instance_id)
+        wait_login(key, host)
+        samples.append(time.monotonic() - start)
+    kw.call("DeleteInstance", InstanceId=instance_id, Force="true")
+    return samples
+
+
+def keyward_hundred(kw):
+    start = time.monotonic()
+    reply = kw.call("RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", Amount=INSTANCES)
+    elapsed = time.monotonic() - start
+    ids = reply["InstanceIdSets"]["InstanceIdSet"]
+    namespaces = set()
+    for instance_id in ids:
+        info = json.loads((kw.work / "data/sandbox/instances" / instance_id / "info.json").read_text())
+        namespaces.add(f"pid:[{info['pid-namespace']}]")
+    memory = pss_kb(namespace_members(namespaces))
+    for chunk in range(0, len(ids), 100):
+        for instance_id in ids[chunk:chunk + 100]:
+            kw.call("DeleteInstance", InstanceId=instance_id, Force="true")
+    return elapsed, memory
+
+
+def recipe(*args, env):
+    return subprocess.run(["bash", str(RECIPE), *args], env=env, capture_output=True, text=True, check=True)
+
+
+def recipe_runs(work):
+    env = dict(os.environ, RI_BASE=str(work / "recipe"), RI_BRIDGE="ribench0", RI_SUBNET_PREFIX="10.213.251")
+    recipe("image-base", "img", env=env)
+    key = work / "recipe-key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    recipe("create", "boot", "img", "netns", "1", env=env)
+    recipe("apply-key", "boot", f"{key}.pub", env=env)
+    recipe("start", "boot", env=env)
+    wait_login(key, "10.213.251.11")
+    samples = []
+    for round_ in range(REBOOTS):
+        rotated = work / f"recipe-key-{round_}"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(rotated)], check=True)
+        recipe("apply-key", "boot", f"{rotated}.pub", env=env)
+        start = time.monotonic()
+        recipe("restart", "boot", env=env)
+        wait_login(rotated, "10.213.251.11")
+        samples.append(time.monotonic() - start)
+    recipe("destroy", "boot", env=env)
+    count = min(INSTANCES, 200)
+    start = time.monotonic()
+    for index in range(count):
+        recipe("create", f"r{index}", "img", "netns", str(index + 2), env=env)
+        recipe("start", f"r{index}", env=env)
+    elapsed = time.monotonic() - start
+    namespaces = set()
+    for index in range(count):
+        info = (work / "recipe/instances" / f"r{index}" / "run/info.json").read_text()
+        namespaces.add(f"pid:[{json.loads(info)['pid-namespace']}]")
+    memory = pss_kb(namespace_members(namespaces))
+    recipe("teardown", env=env)
+    return samples, elapsed, memory, count
+
+
+def main():
+    assert os.geteuid() == 0, "the instance benchmark runs sandboxes and needs root"
+    binary = sys.argv[1]
+    work = Path(tempfile.mkdtemp(prefix="kw-bench-instances-"))
+    kw = Keyward(binary, work)
+    try:
+        reboots = keyward_reboot_to_login(kw)
+        hundred, memory = keyward_hundred(kw)
+    finally:
+        kw.stop()
+        subprocess.run(["ip", "link", "del", "kwbrbench"], capture_output=True)
+        for line in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("kw-"):
+                subprocess.run(["ip", "netns", "del", line.split()[0]], capture_output=True)
+    peer = recipe_runs(work) if RECIPE.exists() else None
+    rows = [("reboot -> login p50 (ms)", statistics.median(reboots) * 1000, peer and statistics.median(peer[0]) * 1000),
+            ("reboot -> login p95 (ms)", pctl(reboots, 95) * 1000, peer and pctl(peer[0], 95) * 1000),
+            (f"start {INSTANCES} instances (s)", hundred, peer and peer[1] * INSTANCES / peer[3]),
+            ("memory per instance, PSS (KiB)", memory / INSTANCES, peer and peer[2] / peer[3])]
+    print(f"\nInstances benchmark ({os.cpu_count()} cores); peer = shell recipe (bash + bwrap + sshd); ratio = peer/Keyward, >1 is better")
+    print(f"{'measure':34} {'Keyward':>10} {'recipe':>10} {'ratio':>7}")
+    for name, ours, theirs in rows:
+        ratio = f"{theirs / ours:.2f}" if theirs else "-"
+        print(f"{name:34} {ours:10.1f} {theirs if theirs is not None else float('nan'):10.1f} {ratio:>7}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
