@@ -33,7 +33,7 @@ public enum PasswordHash {
     /// malformed hashes never match. The comparison takes the same time wherever the first difference is.
     public static func verify(_ password: String, against hash: String) -> Bool {
         guard hash.hasPrefix("$6$") else { return false }
-        var rest = Substring(hash.dropFirst(3))
+        var rest = hash.dropFirst(3)
         var rounds: Int?
         if rest.hasPrefix("rounds=") {
             let afterKey = rest.dropFirst("rounds=".count)

@@ -8,9 +8,9 @@ import Testing
         let guest = try GuestFixture()
         defer { guest.remove() }
         let report = try guest.applier().apply(DesiredCredentials(
-            loginUser: "alice", authorizedKeys: [keyA, keyB], passwordHash: nil, passwordAuthentication: false, hostname: nil
+            loginUser: "alice", authorizedKeys: [TestKeys.a, TestKeys.b], passwordHash: nil, passwordAuthentication: false, hostname: nil
         ))
-        #expect(try guest.read("/home/alice/.ssh/authorized_keys") == keyA + "\n" + keyB + "\n")
+        #expect(try guest.read("/home/alice/.ssh/authorized_keys") == TestKeys.a + "\n" + TestKeys.b + "\n")
         #expect(guest.attributes("/home/alice/.ssh") == Attributes(mode: 0o700, uid: 1000, gid: 1000))
         #expect(guest.attributes("/home/alice/.ssh/authorized_keys") == Attributes(mode: 0o600, uid: 1000, gid: 1000))
         #expect(report.changedFiles.contains("/home/alice/.ssh"))
@@ -22,10 +22,10 @@ import Testing
         defer { guest.remove() }
         try guest.directory("/root/.ssh", mode: 0o777, uid: 1000, gid: 1000)
         try guest.write("/root/.ssh/authorized_keys", "old\n", mode: 0o666, uid: 1000, gid: 1000)
-        _ = try guest.applier().apply(DesiredCredentials(authorizedKeys: [keyA], passwordHash: nil, passwordAuthentication: false, hostname: nil))
+        _ = try guest.applier().apply(DesiredCredentials(authorizedKeys: [TestKeys.a], passwordHash: nil, passwordAuthentication: false, hostname: nil))
         #expect(guest.attributes("/root/.ssh") == Attributes(mode: 0o700, uid: 0, gid: 0))
         #expect(guest.attributes("/root/.ssh/authorized_keys") == Attributes(mode: 0o600, uid: 0, gid: 0))
-        #expect(try guest.read("/root/.ssh/authorized_keys") == keyA + "\n")
+        #expect(try guest.read("/root/.ssh/authorized_keys") == TestKeys.a + "\n")
     }
 
     @Test func shadowGetsTheHashAndTodayAsLastChange() throws {
@@ -46,10 +46,10 @@ import Testing
     @Test func noHashLocksThePasswordAndLastChangeZeroIsRepaired() throws {
         let guest = try GuestFixture()
         defer { guest.remove() }
-        _ = try guest.applier().apply(DesiredCredentials(loginUser: "alice", authorizedKeys: [keyA], passwordHash: nil, passwordAuthentication: false, hostname: nil))
+        _ = try guest.applier().apply(DesiredCredentials(loginUser: "alice", authorizedKeys: [TestKeys.a], passwordHash: nil, passwordAuthentication: false, hostname: nil))
         let alice = try guest.shadowFields(of: "alice")
         #expect(Array(alice[1...2]) == ["*", shadowToday])
-        _ = try guest.applier().apply(DesiredCredentials(authorizedKeys: [keyA], passwordHash: nil, passwordAuthentication: false, hostname: nil))
+        _ = try guest.applier().apply(DesiredCredentials(authorizedKeys: [TestKeys.a], passwordHash: nil, passwordAuthentication: false, hostname: nil))
         // root was already locked ("*") but had lastchg 0, which would make PAM refuse even key logins.
         let root = try guest.shadowFields(of: "root")
         #expect(Array(root[1...2]) == ["*", shadowToday])
@@ -59,16 +59,16 @@ import Testing
         let guest = try GuestFixture()
         defer { guest.remove() }
         let mainBefore = guest.snapshot("/etc/ssh/sshd_config")
-        _ = try guest.applier().apply(DesiredCredentials(authorizedKeys: [keyA], passwordHash: nil, passwordAuthentication: false, hostname: nil))
+        _ = try guest.applier().apply(DesiredCredentials(authorizedKeys: [TestKeys.a], passwordHash: nil, passwordAuthentication: false, hostname: nil))
         let closed = try guest.read("/etc/ssh/sshd_config.d/00-keyward.conf")
-        #expect(settingLines(closed) == ["PasswordAuthentication no", "KbdInteractiveAuthentication no"])
+        #expect(configSettingLines(closed) == ["PasswordAuthentication no", "KbdInteractiveAuthentication no"])
         #expect(closed.hasPrefix("# Managed by Keyward"))
         #expect(guest.attributes("/etc/ssh/sshd_config.d/00-keyward.conf") == Attributes(mode: 0o644, uid: 0, gid: 0))
         #expect(guest.snapshot("/etc/ssh/sshd_config") == mainBefore, "the drop-in comes first, so sshd_config is left alone")
 
         _ = try guest.applier().apply(DesiredCredentials(authorizedKeys: [], passwordHash: PasswordHash.sha512Crypt("x"), passwordAuthentication: true, hostname: nil))
         let open = try guest.read("/etc/ssh/sshd_config.d/00-keyward.conf")
-        #expect(settingLines(open) == ["PasswordAuthentication yes", "KbdInteractiveAuthentication no"])
+        #expect(configSettingLines(open) == ["PasswordAuthentication yes", "KbdInteractiveAuthentication no"])
     }
 
     @Test func theHostnameIsWrittenKeepingTheFilesModeAndLeftAloneWhenNil() throws {
@@ -87,7 +87,7 @@ import Testing
         let guest = try GuestFixture()
         defer { guest.remove() }
         let desired = DesiredCredentials(
-            authorizedKeys: [keyA], passwordHash: PasswordHash.sha512Crypt("Root-pw-1"), passwordAuthentication: false, hostname: "db-2"
+            authorizedKeys: [TestKeys.a], passwordHash: PasswordHash.sha512Crypt("Root-pw-1"), passwordAuthentication: false, hostname: "db-2"
         )
         let first = try guest.applier().apply(desired)
         #expect(Set(first.changedFiles) == [
@@ -103,7 +103,7 @@ import Testing
     @Test func emptyKeysRemoveTheFileButKeepTheDirectory() throws {
         let guest = try GuestFixture()
         defer { guest.remove() }
-        _ = try guest.applier().apply(DesiredCredentials(authorizedKeys: [keyA], passwordHash: nil, passwordAuthentication: false, hostname: nil))
+        _ = try guest.applier().apply(DesiredCredentials(authorizedKeys: [TestKeys.a], passwordHash: nil, passwordAuthentication: false, hostname: nil))
         let report = try guest.applier().apply(DesiredCredentials(authorizedKeys: [], passwordHash: nil, passwordAuthentication: false, hostname: nil))
         #expect(!guest.exists("/root/.ssh/authorized_keys"))
         #expect(guest.exists("/root/.ssh"))
@@ -117,9 +117,9 @@ import Testing
             let dropIn = (try? String(contentsOfFile: root + "/etc/ssh/sshd_config.d/00-keyward.conf", encoding: .utf8)) ?? ""
             #expect(dropIn.contains("PasswordAuthentication no"))
             let keys = (try? String(contentsOfFile: root + "/root/.ssh/authorized_keys", encoding: .utf8)) ?? ""
-            #expect(keys == keyA + "\n")
+            #expect(keys == TestKeys.a + "\n")
         }, refusal: nil)
-        _ = try guest.applier(validator).apply(DesiredCredentials(authorizedKeys: [keyA], passwordHash: nil, passwordAuthentication: false, hostname: nil))
+        _ = try guest.applier(validator).apply(DesiredCredentials(authorizedKeys: [TestKeys.a], passwordHash: nil, passwordAuthentication: false, hostname: nil))
     }
 
     @Test func anUnknownUserIsRefusedBeforeAnythingIsWritten() throws {
@@ -127,14 +127,14 @@ import Testing
         defer { guest.remove() }
         let before = guest.snapshot("/etc/shadow")
         #expect(throws: ApplyError.unknownUser("bob")) {
-            try guest.applier().apply(DesiredCredentials(loginUser: "bob", authorizedKeys: [keyA], passwordHash: nil, passwordAuthentication: false, hostname: nil))
+            try guest.applier().apply(DesiredCredentials(loginUser: "bob", authorizedKeys: [TestKeys.a], passwordHash: nil, passwordAuthentication: false, hostname: nil))
         }
         #expect(guest.snapshot("/etc/shadow") == before)
         #expect(!guest.exists("/etc/ssh/sshd_config.d/00-keyward.conf"))
     }
 
     @Test(arguments: [
-        DesiredCredentials(authorizedKeys: [keyA + "\n" + keyB], passwordHash: nil, passwordAuthentication: false, hostname: nil),
+        DesiredCredentials(authorizedKeys: [TestKeys.a + "\n" + TestKeys.b], passwordHash: nil, passwordAuthentication: false, hostname: nil),
         DesiredCredentials(authorizedKeys: [""], passwordHash: nil, passwordAuthentication: false, hostname: nil),
         DesiredCredentials(authorizedKeys: [], passwordHash: "$6$a$b:0", passwordAuthentication: true, hostname: nil),
         DesiredCredentials(authorizedKeys: [], passwordHash: "$6$a$b\nbob::0", passwordAuthentication: true, hostname: nil),
@@ -159,7 +159,7 @@ import Testing
         try guest.link("/home/alice/.ssh", to: "/etc")
         let etcBefore = guest.attributes("/etc")
         #expect(throws: ApplyError.self) {
-            try guest.applier().apply(DesiredCredentials(loginUser: "alice", authorizedKeys: [keyA], passwordHash: nil, passwordAuthentication: false, hostname: nil))
+            try guest.applier().apply(DesiredCredentials(loginUser: "alice", authorizedKeys: [TestKeys.a], passwordHash: nil, passwordAuthentication: false, hostname: nil))
         }
         #expect(!guest.exists("/etc/authorized_keys"))
         #expect(guest.attributes("/etc") == etcBefore)
@@ -173,14 +173,14 @@ import Testing
         try guest.directory("/data")
         try guest.directory("/data/svc", mode: 0o750, uid: 998, gid: 998)
         try guest.link("/srv", to: "/data")
-        let report = try guest.applier().apply(DesiredCredentials(loginUser: "svc", authorizedKeys: [keyB], passwordHash: nil, passwordAuthentication: false, hostname: nil))
-        #expect(try guest.read("/data/svc/.ssh/authorized_keys") == keyB + "\n")
+        let report = try guest.applier().apply(DesiredCredentials(loginUser: "svc", authorizedKeys: [TestKeys.b], passwordHash: nil, passwordAuthentication: false, hostname: nil))
+        #expect(try guest.read("/data/svc/.ssh/authorized_keys") == TestKeys.b + "\n")
         #expect(guest.attributes("/data/svc/.ssh/authorized_keys") == Attributes(mode: 0o600, uid: 998, gid: 998))
         #expect(report.changedFiles.contains("/data/svc/.ssh/authorized_keys"))
     }
 }
 
 /// The non-comment, non-empty lines of a configuration text.
-func settingLines(_ text: String) -> [String] {
+func configSettingLines(_ text: String) -> [String] {
     text.split(separator: "\n").map(String.init).filter { !$0.isEmpty && !$0.hasPrefix("#") }
 }

@@ -8,13 +8,13 @@ import Testing
     static func imageLikeGuest() throws -> GuestFixture {
         let guest = try GuestFixture()
         try guest.directory("/root/.ssh", mode: 0o700)
-        try guest.write("/root/.ssh/authorized_keys", "# keys\n" + keyA + "\n" + keyB + "\n", mode: 0o600)
-        try guest.write("/root/.ssh/authorized_keys2", keyB + "\n", mode: 0o600)
+        try guest.write("/root/.ssh/authorized_keys", "# keys\n" + TestKeys.a + "\n" + TestKeys.b + "\n", mode: 0o600)
+        try guest.write("/root/.ssh/authorized_keys2", TestKeys.b + "\n", mode: 0o600)
         try guest.directory("/srv/svc/.ssh", mode: 0o700, uid: 998, gid: 998)
-        try guest.write("/srv/svc/.ssh/authorized_keys", keyA + "\n", mode: 0o600, uid: 998, gid: 998)
+        try guest.write("/srv/svc/.ssh/authorized_keys", TestKeys.a + "\n", mode: 0o600, uid: 998, gid: 998)
         try guest.directory("/home/alice/.ssh", mode: 0o700, uid: 1000, gid: 1000)
-        try guest.write("/home/alice/.ssh/authorized_keys", keyB + "\n", mode: 0o600, uid: 1000, gid: 1000)
-        try guest.write("/home/alice/.ssh/id_ed25519.pub", keyB + "\n", mode: 0o644, uid: 1000, gid: 1000)
+        try guest.write("/home/alice/.ssh/authorized_keys", TestKeys.b + "\n", mode: 0o600, uid: 1000, gid: 1000)
+        try guest.write("/home/alice/.ssh/id_ed25519.pub", TestKeys.b + "\n", mode: 0o644, uid: 1000, gid: 1000)
         try guest.write("/etc/shadow", """
             root:\(PasswordHash.sha512Crypt("Root-pw-1", salt: "rootsalt")):0:0:99999:7:::
             daemon:*:19000:0:99999:7:::

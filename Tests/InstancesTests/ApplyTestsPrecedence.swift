@@ -4,7 +4,7 @@ import Testing
 
 /// sshd keeps the first value of a keyword: the drop-in must come first, or a block at the top of sshd_config takes over.
 @Suite struct SSHDPrecedenceTests {
-    static let closed = DesiredCredentials(authorizedKeys: [keyA], passwordHash: nil, passwordAuthentication: false, hostname: nil)
+    static let closed = DesiredCredentials(authorizedKeys: [TestKeys.a], passwordHash: nil, passwordAuthentication: false, hostname: nil)
 
     @Test(arguments: [
         ("00-aaa.conf", "PasswordAuthentication yes"),
@@ -61,7 +61,7 @@ import Testing
         try guest.write("/etc/ssh/sshd_config", "PasswordAuthentication yes\nInclude /etc/ssh/sshd_config.d/*.conf\nUsePAM yes\n")
         _ = try guest.applier().apply(Self.closed)
         let text = try guest.read("/etc/ssh/sshd_config")
-        let lines = settingLines(text)
+        let lines = configSettingLines(text)
         #expect(lines == ["PasswordAuthentication no", "KbdInteractiveAuthentication no", "PasswordAuthentication yes", "Include /etc/ssh/sshd_config.d/*.conf", "UsePAM yes"])
     }
 
@@ -106,7 +106,7 @@ import Testing
         _ = try guest.applier().apply(opened)
         let reopened = try guest.read("/etc/ssh/sshd_config")
         #expect(reopened.components(separatedBy: "# BEGIN keyward").count == 2, "exactly one block")
-        #expect(Array(settingLines(reopened).prefix(2)) == ["PasswordAuthentication yes", "KbdInteractiveAuthentication no"])
+        #expect(Array(configSettingLines(reopened).prefix(2)) == ["PasswordAuthentication yes", "KbdInteractiveAuthentication no"])
 
         try FileManager.default.removeItem(atPath: guest.hostPath("/etc/ssh/sshd_config.d/00-aaa.conf"))
         _ = try guest.applier().apply(Self.closed)

@@ -64,7 +64,7 @@ struct PrefixedSSHDValidator: SSHDConfigValidator {
         #expect(before["passwordauthentication"] == "yes")
         #expect(before["kbdinteractiveauthentication"] == "yes")
 
-        _ = try guest.applier(validator).apply(DesiredCredentials(authorizedKeys: [keyA], passwordHash: nil, passwordAuthentication: false, hostname: nil))
+        _ = try guest.applier(validator).apply(DesiredCredentials(authorizedKeys: [TestKeys.a], passwordHash: nil, passwordAuthentication: false, hostname: nil))
         let after = try validator.effective(guestRoot: guest.path)
         #expect(after["passwordauthentication"] == "no")
         #expect(after["kbdinteractiveauthentication"] == "no")
@@ -86,7 +86,7 @@ struct PrefixedSSHDValidator: SSHDConfigValidator {
         let paths = ["/etc/shadow", "/etc/ssh/sshd_config", "/etc/ssh/sshd_config.d", "/root"]
         let before = paths.map(guest.snapshot)
         let error = #expect(throws: ApplyError.self) {
-            try guest.applier(validator).apply(DesiredCredentials(authorizedKeys: [keyA], passwordHash: nil, passwordAuthentication: false, hostname: nil))
+            try guest.applier(validator).apply(DesiredCredentials(authorizedKeys: [TestKeys.a], passwordHash: nil, passwordAuthentication: false, hostname: nil))
         }
         guard case .sshdConfigInvalid(let output)? = error else {
             Issue.record("expected sshdConfigInvalid, got \(String(describing: error))")

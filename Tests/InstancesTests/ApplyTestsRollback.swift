@@ -18,14 +18,14 @@ import Testing
         // Existing state of every kind: a key file to replace, a competing drop-in (so sshd_config gets a block),
         // a hostname to change, a shadow line to edit.
         try guest.directory("/root/.ssh", mode: 0o700)
-        try guest.write("/root/.ssh/authorized_keys", keyB + "\n", mode: 0o600)
+        try guest.write("/root/.ssh/authorized_keys", TestKeys.b + "\n", mode: 0o600)
         try guest.write("/etc/ssh/sshd_config.d/00-aaa.conf", "PasswordAuthentication yes\n")
         let before = Self.watched.map(guest.snapshot)
 
         let refusal = ApplyError.sshdConfigInvalid(output: "line 1: Bad configuration option: Nonsense")
         let validator = ProbingValidator(probe: { _ in }, refusal: refusal)
         let desired = DesiredCredentials(
-            loginUser: user, authorizedKeys: [keyA], passwordHash: PasswordHash.sha512Crypt("New-pw-1"), passwordAuthentication: false, hostname: "changed"
+            loginUser: user, authorizedKeys: [TestKeys.a], passwordHash: PasswordHash.sha512Crypt("New-pw-1"), passwordAuthentication: false, hostname: "changed"
         )
         #expect(throws: refusal) { try guest.applier(validator).apply(desired) }
 
@@ -45,7 +45,7 @@ import Testing
             #expect(dropIn)
         }, refusal: .sshdConfigInvalid(output: "refused"))
         #expect(throws: ApplyError.sshdConfigInvalid(output: "refused")) {
-            try guest.applier(validator).apply(DesiredCredentials(authorizedKeys: [keyA], passwordHash: nil, passwordAuthentication: false, hostname: nil))
+            try guest.applier(validator).apply(DesiredCredentials(authorizedKeys: [TestKeys.a], passwordHash: nil, passwordAuthentication: false, hostname: nil))
         }
         // …and afterwards it is gone again.
         #expect(!guest.exists("/etc/ssh/sshd_config.d/00-keyward.conf"))
@@ -56,9 +56,9 @@ import Testing
     @Test func noTemporaryFileIsLeftBehind() throws {
         let guest = try GuestFixture()
         defer { guest.remove() }
-        _ = try guest.applier().apply(DesiredCredentials(authorizedKeys: [keyA], passwordHash: nil, passwordAuthentication: false, hostname: "h1"))
+        _ = try guest.applier().apply(DesiredCredentials(authorizedKeys: [TestKeys.a], passwordHash: nil, passwordAuthentication: false, hostname: "h1"))
         let validator = ProbingValidator(probe: { _ in }, refusal: .sshdConfigInvalid(output: "no"))
-        _ = try? guest.applier(validator).apply(DesiredCredentials(authorizedKeys: [keyB], passwordHash: nil, passwordAuthentication: true, hostname: "h2"))
+        _ = try? guest.applier(validator).apply(DesiredCredentials(authorizedKeys: [TestKeys.b], passwordHash: nil, passwordAuthentication: true, hostname: "h2"))
         for directory in ["/etc", "/etc/ssh", "/etc/ssh/sshd_config.d", "/root/.ssh"] {
             guard case .directory(_, _, _, let names) = guest.snapshot(directory) else {
                 Issue.record("\(directory) is not a directory")

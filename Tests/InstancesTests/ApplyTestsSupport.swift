@@ -58,7 +58,7 @@ struct GuestFixture {
 
     init() throws {
         guard geteuid() == 0 else {
-            throw ApplyTestFailure("these tests create guest files owned by root, uid 998 and uid 1000: run them as root, as the project's test script does")
+            throw ApplyTestFailure("these tests create guest files owned by root, uid 998 and uid 1000: run them as root")
         }
         root = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-guest-" + UUID().uuidString)
         try directory("/", mode: 0o755)
@@ -221,5 +221,8 @@ struct ProbingValidator: SSHDConfigValidator {
     }
 }
 
-let keyA = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDPexih2Dt5N8jAjJOif9mJ3YERdY3g1MPNIZe3B6ZqQ user-a@example"
-let keyB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFjDb7g23MdZiMYwzUpcshNUXVD31C2JQ5vEJDyhGt54 user-b@example"
+/// Two real Ed25519 public keys (their private halves were thrown away).
+enum TestKeys {
+    static let a = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDPexih2Dt5N8jAjJOif9mJ3YERdY3g1MPNIZe3B6ZqQ user-a@example"
+    static let b = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFjDb7g23MdZiMYwzUpcshNUXVD31C2JQ5vEJDyhGt54 user-b@example"
+}

@@ -22,11 +22,16 @@ public enum HostKeys {
         let key = directory.child("ssh_host_ed25519_key")
         let publicKey = directory.child("ssh_host_ed25519_key.pub")
         if try FileOps.state(of: publicKey) != .absent { try FileOps.delete(publicKey) }
-        guard let sshKeygen = ProcessRunner.locate("ssh-keygen", candidates: ["/usr/bin/ssh-keygen", "/bin/ssh-keygen"]) else {
+        guard let sshKeygen = Command.locate("ssh-keygen") else {
             throw .toolMissing(tool: "ssh-keygen", hint: "install openssh-client (Debian: apt-get install openssh-client)")
         }
-        let result = try ProcessRunner.run(sshKeygen, ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", key.hostPath])
-        guard result.status == 0 else { throw .toolFailed(tool: "ssh-keygen", output: result.output.trimmingTrailingNewlines) }
+        let result: Command.Result
+        do {
+            result = try Command(sshKeygen, ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", key.hostPath]).runBlocking()
+        } catch {
+            throw .io(path: sshKeygen, reason: "cannot run: \(error)")
+        }
+        guard result.succeeded else { throw .toolFailed(tool: "ssh-keygen", output: SSHDCommand.message(result)) }
         guard chmod(key.hostPath, 0o600) == 0 else { throw FileOps.failure(key.guestPath, "cannot set its mode") }
         return true
     }

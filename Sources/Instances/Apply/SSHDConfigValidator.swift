@@ -36,29 +36,28 @@ public struct SSHDCommand: Sendable {
     /// ``ApplyError/sshdConfigInvalid(output:)`` when it refuses the configuration.
     public func test(_ arguments: [String]) throws(ApplyError) {
         let result = try run(["-t"] + arguments)
-        guard result.status == 0 else { throw .sshdConfigInvalid(output: result.output.trimmingTrailingNewlines) }
+        guard result.succeeded else { throw .sshdConfigInvalid(output: Self.message(result)) }
     }
 
     /// `sshd -T <arguments>`: the effective configuration, one lowercased `keyword value` line each.
     public func effectiveConfiguration(_ arguments: [String]) throws(ApplyError) -> String {
         let result = try run(["-T"] + arguments)
-        guard result.status == 0 else { throw .sshdConfigInvalid(output: result.output.trimmingTrailingNewlines) }
+        guard result.succeeded else { throw .sshdConfigInvalid(output: Self.message(result)) }
         return result.output
     }
 
-    private func run(_ arguments: [String]) throws(ApplyError) -> ProcessRunner.Result {
+    private func run(_ arguments: [String]) throws(ApplyError) -> Command.Result {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw .toolMissing(tool: executable, hint: "install openssh-server (Debian: apt-get install openssh-server)")
         }
-        return try ProcessRunner.run(executable, arguments)
+        do {
+            return try Command(executable, arguments).runBlocking()
+        } catch {
+            throw .io(path: executable, reason: "cannot run: \(error)")
+        }
     }
-}
 
-extension String {
-    /// The text without the line breaks a tool's output ends with.
-    var trimmingTrailingNewlines: String {
-        var result = self
-        while let last = result.last, last == "\n" || last == "\r" || last == "\r\n" { result.removeLast() }
-        return result
+    static func message(_ result: Command.Result) -> String {
+        (result.errorOutput + result.output).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

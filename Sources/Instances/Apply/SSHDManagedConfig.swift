@@ -67,7 +67,7 @@ struct SSHDConfigLine {
             arguments = []
             return
         }
-        let keywordEnd = text.firstIndex { $0 == " " || $0 == "\t" || $0 == "=" } ?? text.endIndex
+        let keywordEnd = text.firstIndex(where: { $0 == " " || $0 == "\t" || $0 == "=" }) ?? text.endIndex
         keyword = text[..<keywordEnd].lowercased()
         var rest = text[keywordEnd...].drop(while: { $0 == " " || $0 == "\t" })
         if rest.first == "=" { rest = rest.dropFirst() }

@@ -25,7 +25,7 @@ enum ShadowEdit {
             var fields = fieldsOf(text.lines[index])
             guard fields.first == name else { continue }
             found = true
-            while fields.count < 9 { fields.append([]) }
+            while fields.count < 3 { fields.append([]) }
             if fields[1] != newPassword {
                 fields[1] = newPassword
                 fields[2] = day

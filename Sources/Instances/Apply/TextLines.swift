@@ -11,11 +11,6 @@ struct TextLines: Equatable {
         lines = parts
     }
 
-    init(lines: [[UInt8]], endsWithNewline: Bool = true) {
-        self.lines = lines
-        self.endsWithNewline = endsWithNewline
-    }
-
     var bytes: [UInt8] {
         var result = Array(lines.joined(separator: [0x0A]))
         if endsWithNewline, !lines.isEmpty { result.append(0x0A) }
