@@ -100,17 +100,13 @@ public struct AgentService: Sendable {
     private func authenticate(instanceID: String, secret: String) async throws -> Instance {
         guard let instance = try await store.read({ tx in try await tx.instance(id: instanceID, accountID: nil) }),
               let binding = instance.agent,
-              Self.constantTimeEquals(binding.secretHash, Self.hash(secret))
+              ConstantTime.equals(Array(binding.secretHash.utf8), Array(Self.hash(secret).utf8))
         else { throw AgentError.unauthorized }
         return instance
     }
 
     static func hash(_ secret: String) -> String {
         SHA256.hash(data: Data(secret.utf8)).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-    }
-
-    private static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     private static func randomSecret() -> String {

@@ -92,7 +92,7 @@ public struct MetadataService: Sendable {
         let parts = token.split(separator: ".")
         guard parts.count == 3, parts[0] == instanceID, let expiry = Int64(parts[1]), expiry >= Int64(now.timeIntervalSince1970) else { return false }
         let expected = self.token(for: instanceID, expiry: expiry)
-        return expected.utf8.count == token.utf8.count && zip(expected.utf8, token.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return ConstantTime.equals(Array(expected.utf8), Array(token.utf8))
     }
 
     // MARK: Content

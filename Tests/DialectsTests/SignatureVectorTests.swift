@@ -1,4 +1,5 @@
 import Dialects
+import KeywardCore
 import Testing
 
 @Suite struct SignatureVectorTests {
