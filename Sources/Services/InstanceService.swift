@@ -29,6 +29,8 @@ public struct InstanceService: Sendable {
         public var amount: Int = 1
         public var instanceName: String?
         public var hostName: String?
+        /// Appends `001`, `002`, … to the names of a batch, as ECS's UniqueSuffix does; otherwise a batch shares them.
+        public var uniqueSuffix: Bool = false
         public var keyPairName: String?
         public var password: String?
         public var passwordInherit: Bool = false
@@ -72,9 +74,9 @@ public struct InstanceService: Sendable {
         var instances: [Instance] = []
         for index in 0..<request.amount {
             let id = ResourceID.make(prefix: "i")
-            let suffix = request.amount > 1 ? String(format: "%03d", index + 1) : ""
-            let name = (request.instanceName ?? id) + suffix
-            let host = (request.hostName ?? ("iZ" + id.dropFirst(2) + "Z")) + suffix
+            let suffix = request.uniqueSuffix && request.amount > 1 ? String(format: "%03d", index + 1) : ""
+            let name = request.instanceName.map { $0 + suffix } ?? id
+            let host = request.hostName.map { $0 + suffix } ?? ("iZ" + id.dropFirst(2) + "Z")
             let endpoint = image.osType == .linux ? try await driver.createDisk(instanceID: id, imageID: image.id) : nil
             instances.append(Instance(
                 id: id, accountID: principal.accountID, regionID: region.id, name: name, hostName: host, imageID: image.id,

@@ -38,7 +38,7 @@ public enum InstanceRules {
         let allowed: Set<InstanceStatus>
         switch operation {
         case .start: allowed = [.stopped]
-        case .stop: allowed = [.running, .stopped]
+        case .stop: allowed = [.running]
         case .reboot: allowed = [.running]
         case .delete: allowed = [.stopped, .pending]
         case .forceDelete: allowed = [.stopped, .pending, .running, .starting, .stopping]

@@ -79,6 +79,7 @@ public struct ECSInstanceActions: Sendable {
         request.amount = start ? try p.int("Amount", default: 1, range: 1...InstanceService.amountLimit) : 1
         request.instanceName = p.optional("InstanceName")
         request.hostName = p.optional("HostName")
+        request.uniqueSuffix = try p.bool("UniqueSuffix", default: false)
         request.keyPairName = p.optional("KeyPairName")
         request.password = p.optional("Password")
         request.passwordInherit = try p.bool("PasswordInherit", default: false)
