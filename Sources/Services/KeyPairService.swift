@@ -1,4 +1,5 @@
 import Foundation
+import Instances
 import KeywardCore
 import Logging
 import SSHKeys
@@ -42,7 +43,7 @@ public struct KeyPairService: Sendable {
         let region = try regions.region(regionID)
         let name = try KeyPairName(name, origin: .created)
         try Tag.validateSet(tags)
-        let generated = try await Blocking.run { () throws(KeyGenerationError) in try KeyGenerator.generate(algorithm) }
+        let generated = try await Offload.run { () throws(KeyGenerationError) in try KeyGenerator.generate(algorithm) }
         let keyPair = KeyPair(
             name: name, publicKey: generated.publicKey, accountID: principal.accountID, regionID: region.id,
             resourceGroupID: resourceGroupID, tags: tags, now: Date()

@@ -23,7 +23,7 @@ import Testing
 
     static func application() async throws -> some ApplicationProtocol {
         try await KeywardServer.build(
-            configuration: ServerConfiguration(dataDirectory: nil, rootAccessKey: ("AKTEST", "s3cret")),
+            configuration: ServerConfiguration(dataDirectory: nil, rootAccessKey: ("AKTEST", "s3cret"), driver: .simulated, metadataListen: "off"),
             logger: Logger(label: "test")
         )
     }

@@ -90,12 +90,18 @@ public actor SandboxDriver: InstanceDriver {
     public func createDisk(instanceID: String, imageID: String) async throws -> InstanceEndpoint {
         guard FileManager.default.fileExists(atPath: imageRoot(imageID)) else { throw DriverError.notFound("image \(imageID)") }
         let index = try allocateIndex()
-        try FileManager.default.createDirectory(atPath: instanceDirectory(instanceID), withIntermediateDirectories: true)
-        try await Command("/bin/cp", ["-a", imageRoot(imageID), instanceRoot(instanceID)]).check()
-        let endpoint = endpoint(index: index)
-        try SandboxMeta(index: index, address: endpoint.address, port: endpoint.port).write(path: instanceDirectory(instanceID) + "/meta.json")
-        indices[instanceID] = index
-        return endpoint
+        indices[instanceID] = index  // reserved before the first suspension point
+        do {
+            try FileManager.default.createDirectory(atPath: instanceDirectory(instanceID), withIntermediateDirectories: true)
+            try await Command("/bin/cp", ["-a", imageRoot(imageID), instanceRoot(instanceID)]).check()
+            let endpoint = endpoint(index: index)
+            try SandboxMeta(index: index, address: endpoint.address, port: endpoint.port).write(path: instanceDirectory(instanceID) + "/meta.json")
+            return endpoint
+        } catch {
+            indices[instanceID] = nil
+            try? FileManager.default.removeItem(atPath: instanceDirectory(instanceID))
+            throw error
+        }
     }
 
     public func replaceDisk(instanceID: String, imageID: String) async throws {
@@ -153,24 +159,30 @@ public actor SandboxDriver: InstanceDriver {
         guard let index = indices[instanceID] else { throw DriverError.notFound("instance \(instanceID)") }
         if await isRunning(instanceID: instanceID) { try await stop(instanceID: instanceID) }
         let root = instanceRoot(instanceID)
-        var sanitized: [SanitizedItem] = []
+        let prepared: BootReport
         do {
-            if plan.firstBoot {
-                sanitized = try FirstBootSanitizer(guestRoot: root).sanitize(keepPasswordOf: plan.keepPresetPasswordOf)
-            }
-            _ = try HostKeys.ensure(guestRoot: root, comment: "root@\(plan.hostName)")
-            var credentials = plan.credentials
-            if let user = plan.keepPresetPasswordOf, credentials.passwordHash == nil {
-                // PasswordInherit: the hash the image carried stays the password.
-                credentials.passwordHash = try GuestAccounts(guestRoot: root).passwordHash(of: user)
-            }
-            let applier = CredentialApplier(guestRoot: root, validator: SandboxSSHDValidator())
-            let report = try applier.apply(credentials)
-            try await launch(instanceID: instanceID, index: index, hostName: plan.hostName)
-            return BootReport(sanitized: sanitized, changedFiles: report.changedFiles)
-        } catch let error as ApplyError {
+            prepared = try await Offload.run { () throws(ApplyError) in try Self.prepareDisk(root: root, plan: plan) }
+        } catch {
             throw DriverError.apply(error.description)
         }
+        try await launch(instanceID: instanceID, index: index, hostName: plan.hostName)
+        return prepared
+    }
+
+    /// What happens on the disk before sshd starts: first-boot clean-up, host keys, credentials.
+    private static func prepareDisk(root: String, plan: BootPlan) throws(ApplyError) -> BootReport {
+        var sanitized: [SanitizedItem] = []
+        if plan.firstBoot {
+            sanitized = try FirstBootSanitizer(guestRoot: root).sanitize(keepPasswordOf: plan.keepPresetPasswordOf)
+        }
+        _ = try HostKeys.ensure(guestRoot: root, comment: "root@\(plan.hostName)")
+        var credentials = plan.credentials
+        if let user = plan.keepPresetPasswordOf, credentials.passwordHash == nil {
+            // PasswordInherit: the hash the image carried stays the password.
+            credentials.passwordHash = try GuestAccounts(guestRoot: root).passwordHash(of: user)
+        }
+        let report = try CredentialApplier(guestRoot: root, validator: SandboxSSHDValidator()).apply(credentials)
+        return BootReport(sanitized: sanitized, changedFiles: report.changedFiles)
     }
 
     private func launch(instanceID: String, index: Int, hostName: String) async throws {
@@ -188,7 +200,7 @@ public actor SandboxDriver: InstanceDriver {
         let bwrap = [
             Command.locate("bwrap") ?? "/usr/bin/bwrap",
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", hostName,
-        ] + SandboxSSHDValidator.systemBinds + [
+        ] + GuestSSHD.systemBinds + [
             "--bind", root + "/etc", "/etc", "--bind", root + "/root", "/root", "--bind", root + "/home", "/home",
             "--bind", root + "/var", "/var",
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--perms", "0755", "--dir", "/run/sshd",
@@ -240,24 +252,13 @@ struct SandboxMeta: Codable, Sendable {
 
 /// `sshd -t` run in a throwaway sandbox that sees the guest's /etc, so that Include paths resolve inside the guest.
 struct SandboxSSHDValidator: SSHDConfigValidator {
-    /// The host's /usr read-only, with the usual top-level links into it.
-    static let systemBinds: [String] = {
-        var binds = ["--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin", "--symlink", "usr/lib", "/lib"]
-        if FileManager.default.fileExists(atPath: "/usr/lib64") { binds += ["--symlink", "usr/lib64", "/lib64"] }
-        return binds
-    }()
-
     func validate(guestRoot: String) throws(ApplyError) {
-        let arguments = ["--unshare-all", "--die-with-parent"] + Self.systemBinds + [
-            "--ro-bind", guestRoot + "/etc", "/etc", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/run", "--perms", "0755", "--dir", "/run/sshd",
-            "/usr/sbin/sshd", "-t",
-        ]
-        let result: Command.Result
+        let problem: String?
         do {
-            result = try Command(Command.locate("bwrap") ?? "/usr/bin/bwrap", arguments).runBlocking()
+            problem = try GuestSSHD(guestRoot: guestRoot).test()
         } catch {
             throw .sshdConfigInvalid(output: "could not run sshd -t: \(error)")
         }
-        guard result.succeeded else { throw .sshdConfigInvalid(output: result.errorOutput) }
+        if let problem { throw .sshdConfigInvalid(output: problem) }
     }
 }
