@@ -40,7 +40,7 @@ let package = Package(
         .target(
             name: "Hygiene",
             dependencies: [
-                "SSHKeys", "KeywardCore",
+                "SSHKeys", "KeywardCore", "Instances",
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: swiftSettings
@@ -103,7 +103,7 @@ let package = Package(
         ),
         .testTarget(name: "SSHKeysTests", dependencies: ["SSHKeys"], swiftSettings: swiftSettings),
         .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "HygieneTests", dependencies: ["Hygiene", "SSHKeys"], swiftSettings: swiftSettings),
+        .testTarget(name: "HygieneTests", dependencies: ["Hygiene", "SSHKeys"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "InstancesTests", dependencies: ["Instances", "SSHKeys", "KeywardCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Store", "KeywardCore"], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "KeywardCore"], swiftSettings: swiftSettings),

@@ -5,6 +5,6 @@ struct Keyward: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyward",
         abstract: "A self-hosted control plane for the logon credentials of Linux instances.",
-        subcommands: [Serve.self, AgentCommand.self]
+        subcommands: [Serve.self, AgentCommand.self, ImageCommand.self, InstanceCommand.self, DoctorCommand.self]
     )
 }

@@ -181,7 +181,7 @@ public actor SandboxDriver: InstanceDriver {
             // PasswordInherit: the hash the image carried stays the password.
             credentials.passwordHash = try GuestAccounts(guestRoot: root).passwordHash(of: user)
         }
-        let report = try CredentialApplier(guestRoot: root, validator: SandboxSSHDValidator()).apply(credentials)
+        let report = try CredentialApplier(guestRoot: root, validator: GuestSSHDValidator()).apply(credentials)
         return BootReport(sanitized: sanitized, changedFiles: report.changedFiles)
     }
 
@@ -250,9 +250,11 @@ struct SandboxMeta: Codable, Sendable {
     }
 }
 
-/// `sshd -t` run in a throwaway sandbox that sees the guest's /etc, so that Include paths resolve inside the guest.
-struct SandboxSSHDValidator: SSHDConfigValidator {
-    func validate(guestRoot: String) throws(ApplyError) {
+/// `sshd -t` as the guest's sshd would run it (see ``GuestSSHD``): for the host's own root or any guest root.
+public struct GuestSSHDValidator: SSHDConfigValidator {
+    public init() {}
+
+    public func validate(guestRoot: String) throws(ApplyError) {
         let problem: String?
         do {
             problem = try GuestSSHD(guestRoot: guestRoot).test()

@@ -1,0 +1,231 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failure of the test environment, with what to fix.
+struct FixtureError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A fresh directory under the system temporary directory; `remove()` deletes it.
+struct Scratch {
+    let path: String
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("hygiene-tests-" + UUID().uuidString).path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    func remove() {
+        // Make everything removable first (tests chmod 000 some entries).
+        if let chmod = try? Tools.locate("chmod") { _ = try? Tools.run(chmod, ["-R", "u+rwx", path]) }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// Runs host tools. Output goes through temporary files rather than pipes: a signal interrupting a pipe read
+/// (EINTR) would abort Foundation's pipe reading.
+enum Tools {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static func locate(_ name: String) throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let directories = path.split(separator: ":").map(String.init) + ["/usr/bin", "/bin", "/usr/local/bin"]
+        for directory in directories where FileManager.default.isExecutableFile(atPath: directory + "/" + name) {
+            return directory + "/" + name
+        }
+        throw FixtureError("\(name) was not found on PATH; install it to run the image hygiene tests")
+    }
+
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) throws -> Result {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hygiene-tool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outURL = scratch.appendingPathComponent("out")
+        let errURL = scratch.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let outHandle = try FileHandle(forWritingTo: outURL)
+        let errHandle = try FileHandle(forWritingTo: errURL)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try? outHandle.close()
+        try? errHandle.close()
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),
+            stderr: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
+        )
+    }
+
+    /// Runs a tool and requires exit status 0.
+    @discardableResult
+    static func check(_ name: String, _ arguments: [String]) throws -> String {
+        let result = try run(try locate(name), arguments)
+        guard result.status == 0 else {
+            throw FixtureError("\(name) \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
+        }
+        return result.stdout
+    }
+
+    /// Runs a Python script given as text.
+    @discardableResult
+    static func python(_ script: String, _ arguments: [String] = []) throws -> String {
+        try check("python3", ["-c", script] + arguments)
+    }
+}
+
+/// What the generator planted, and what must never show up in a report.
+struct Manifest: Decodable {
+    struct Planted: Decodable {
+        let path: String
+        let kind: String
+    }
+
+    let planted: [Planted]
+    let secrets: [String]
+    let hashes: [String]
+    let privateKeyLines: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case planted, secrets, hashes
+        case privateKeyLines = "private_key_lines"
+    }
+
+    /// Everything a report must not contain.
+    var forbiddenStrings: [String] { secrets + hashes + privateKeyLines }
+}
+
+/// A root filesystem tree made by Fixtures/make_image_tree.py.
+struct GeneratedImage {
+    static let generator = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()
+        .deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/make_image_tree.py")
+        .path
+
+    let scratch: Scratch
+    let root: String
+    let manifest: Manifest
+
+    init(filler: Int = 60) throws {
+        scratch = try Scratch()
+        root = scratch.file("rootfs")
+        let manifestPath = scratch.file("manifest.json")
+        try Tools.check("python3", [Self.generator, root, "--filler", String(filler), "--manifest", manifestPath])
+        manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+    }
+
+    func path(_ imagePath: String) -> String { root + imagePath }
+
+    func read(_ imagePath: String) throws -> String {
+        String(decoding: try Data(contentsOf: URL(fileURLWithPath: path(imagePath))), as: UTF8.self)
+    }
+
+    func write(_ text: String, to imagePath: String, mode: Int = 0o644) throws {
+        let full = path(imagePath)
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: full).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: full))
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: full)
+    }
+
+    func link(_ imagePath: String, to target: String) throws {
+        let full = path(imagePath)
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: full).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(atPath: full)
+        try FileManager.default.createSymbolicLink(atPath: full, withDestinationPath: target)
+    }
+
+    /// `tar` of the tree (members `./…`), gzip-compressed when asked.
+    func archive(gzip: Bool) throws -> String {
+        let output = scratch.file(gzip ? "image.tar.gz" : "image.tar")
+        try Tools.check("tar", ["-C", root, gzip ? "-czf" : "-cf", output, "."])
+        return output
+    }
+
+    func remove() { scratch.remove() }
+}
+
+/// Everything about a directory tree that a sanitize run could change: type, mode, owner, content, link target.
+struct TreeState: Equatable {
+    let items: [String: String]
+
+    init(_ root: String) throws {
+        var items: [String: String] = [:]
+        let manager = FileManager.default
+        guard let enumerator = manager.enumerator(atPath: root) else { throw FixtureError("cannot enumerate \(root)") }
+        for case let relative as String in enumerator {
+            let full = root + "/" + relative
+            let attributes = try manager.attributesOfItem(atPath: full)
+            let type = attributes[.type] as? FileAttributeType
+            let mode = integer(attributes[.posixPermissions])
+            let owner = integer(attributes[.ownerAccountID])
+            let group = integer(attributes[.groupOwnerAccountID])
+            var description = "\(type?.rawValue ?? "?") \(mode) \(owner):\(group)"
+            if type == .typeSymbolicLink {
+                description += " -> " + ((try? manager.destinationOfSymbolicLink(atPath: full)) ?? "?")
+            } else if type == .typeRegular {
+                description += " " + ((try? Data(contentsOf: URL(fileURLWithPath: full))).map { $0.base64EncodedString() } ?? "unreadable")
+            }
+            items[relative] = description
+        }
+        self.items = items
+    }
+}
+
+/// Ownership and mode of a host file, as `lstat` reports them.
+struct FileOwnership: Equatable, CustomStringConvertible {
+    let mode: Int
+    let uid: Int
+    let gid: Int
+
+    init(_ path: String) throws {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        mode = integer(attributes[.posixPermissions])
+        uid = integer(attributes[.ownerAccountID])
+        gid = integer(attributes[.groupOwnerAccountID])
+    }
+
+    var description: String { "\(String(mode, radix: 8)) \(uid):\(gid)" }
+}
+
+enum Host {
+    static var isRoot: Bool { getuid() == 0 }
+    static var userID: Int { Int(getuid()) }
+    static var groupID: Int { Int(getgid()) }
+}
+
+/// A numeric file attribute, whichever integer type (or NSNumber) Foundation stored it as; -1 when absent.
+func integer(_ value: Any?) -> Int {
+    switch value {
+    case let number as Int: number
+    case let number as UInt: Int(number)
+    case let number as UInt16: Int(number)
+    case let number as UInt32: Int(number)
+    case let number as Int32: Int(number)
+    case let number as UInt64: Int(number)
+    case let number as Int64: Int(number)
+    case let number as NSNumber: number.intValue
+    default: -1
+    }
+}
