@@ -227,7 +227,8 @@ class KeywardServer:
         logf = open(self.log_path, "ab")
         try:
             self.proc = self.procs.add(subprocess.Popen(
-                [self.binary, "serve", "--listen", f"{HOST}:{self.port}", "--data", str(self.data_dir)],
+                [self.binary, "serve", "--listen", f"{HOST}:{self.port}", "--data", str(self.data_dir),
+                 "--driver", "simulated", "--metadata-listen", "off"],
                 stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT, env=env))
         finally:
             logf.close()

@@ -93,7 +93,7 @@ class Keyward:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError((work / "keyward.log").read_text())
             time.sleep(0.05)
-        self.client = AcsClient(AK, SECRET, "cn-hangzhou", port=self.port)
+        self.client = AcsClient(AK, SECRET, "cn-hangzhou", port=self.port, timeout=600, connect_timeout=10)
 
     def call(self, action, **params):
         request = CommonRequest(domain="127.0.0.1", version="2014-05-26", action_name=action)

@@ -56,7 +56,7 @@ public enum KeywardServer {
         var services: [any Service] = [StoreCloser(store: store)]
         var metadataEndpoint: String?
         if let (host, port) = metadataAddress(configuration, network: network) {
-            let metadata = MetadataService(store: store, tokenKey: sealer.derivedKey(purpose: "metadata-token"))
+            let metadata = MetadataService(store: store, tokenKey: sealer.derivedKey(purpose: "metadata-token"), namedInstances: network == nil)
             services.append(Application(
                 router: MetadataEndpoint.router(service: metadata),
                 configuration: .init(address: .hostname(host, port: port), serverName: "Keyward metadata"),

@@ -9,10 +9,15 @@ import Store
 public struct MetadataService: Sendable {
     let store: any Store
     let tokenKey: SymmetricKey
+    let namedInstances: Bool
 
-    public init(store: any Store, tokenKey: SymmetricKey) {
+    /// - Parameter namedInstances: accept `/<instance-id>/…` from loopback callers. Only for loopback sandboxes, which
+    ///   share the host's address: with namespaces every instance has its own address, and a named path would let
+    ///   any host process read any instance's data.
+    public init(store: any Store, tokenKey: SymmetricKey, namedInstances: Bool) {
         self.store = store
         self.tokenKey = tokenKey
+        self.namedInstances = namedInstances
     }
 
     /// A metadata reply: status, content type and body.
@@ -66,7 +71,7 @@ public struct MetadataService: Sendable {
 
     private func identify(path: inout String, sourceAddress: String) async throws -> Instance? {
         let first = path.split(separator: "/").first.map(String.init) ?? ""
-        if first.hasPrefix("i-") {
+        if namedInstances, first.hasPrefix("i-") {
             // Loopback sandboxes share the host's address: the caller names itself, and only loopback may.
             guard Self.isLoopback(sourceAddress) else { return nil }
             path = String(path.dropFirst(first.count + 1))

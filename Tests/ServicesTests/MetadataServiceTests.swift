@@ -6,7 +6,7 @@ import Store
 import Testing
 
 @Suite struct MetadataServiceTests {
-    static func setUp(tokensRequired: Bool = false) async throws -> (MetadataService, Instance) {
+    static func setUp(tokensRequired: Bool = false, namedInstances: Bool = false) async throws -> (MetadataService, Instance) {
         let store = try await SQLStore.sqlite(path: nil, logger: Logger(label: "test"))
         let instance = Instance(
             id: "i-test0001", accountID: "acct", regionID: "cn-hangzhou", name: "web", hostName: "web-1", imageID: "img", instanceType: "ecs.g7.large",
@@ -19,7 +19,7 @@ import Testing
             try await tx.insertAccount(id: "acct", name: "a", createdAt: Date())
             try await tx.insertInstance(instance)
         }
-        return (MetadataService(store: store, tokenKey: .init(size: .bits256)), instance)
+        return (MetadataService(store: store, tokenKey: .init(size: .bits256), namedInstances: namedInstances), instance)
     }
 
     @Test func instancesAreIdentifiedByTheirAddressAndSeeTheirOwnData() async throws {
@@ -41,10 +41,13 @@ import Testing
         #expect(await service.handle(method: "GET", path: "/latest/meta-data/nope", headers: [:], sourceAddress: "10.213.0.11").status == 404)
     }
 
-    @Test func loopbackCallersNameTheInstance() async throws {
-        let (service, _) = try await Self.setUp()
+    @Test func loopbackCallersNameTheInstanceOnlyWhenSandboxesShareLoopback() async throws {
+        let (service, _) = try await Self.setUp(namedInstances: true)
         #expect(await service.handle(method: "GET", path: "/i-test0001/latest/meta-data/instance-id", headers: [:], sourceAddress: "127.0.0.1").body == "i-test0001")
         #expect(await service.handle(method: "GET", path: "/i-test0001/latest/meta-data/instance-id", headers: [:], sourceAddress: "10.213.0.12").status == 403)
+        let (isolated, _) = try await Self.setUp(namedInstances: false)
+        #expect(await isolated.handle(method: "GET", path: "/i-test0001/latest/meta-data/instance-id", headers: [:], sourceAddress: "127.0.0.1").status == 403)
+        #expect(await isolated.handle(method: "PUT", path: "/i-test0001/latest/api/token", headers: [MetadataService.ttlHeader: "60"], sourceAddress: "127.0.0.1").status == 403)
     }
 
     @Test func hardenedModeNeedsAValidTokenOfThisInstance() async throws {

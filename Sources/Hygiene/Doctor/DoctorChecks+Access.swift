@@ -126,23 +126,6 @@ enum FirewallRule {
     }
 }
 
-/// One `authorized_keys` line: options in front (quoted values may hold spaces) are skipped.
-enum AuthorizedKeyLine {
-    static func publicKey(_ line: String) -> PublicKey? {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { return nil }
-        if let key = try? PublicKey(parsing: trimmed) { return key }
-        var inQuotes = false
-        for (offset, character) in trimmed.enumerated() {
-            if character == "\"" { inQuotes.toggle() }
-            if character == " ", !inQuotes {
-                return try? PublicKey(parsing: String(trimmed.dropFirst(offset + 1)))
-            }
-        }
-        return nil
-    }
-}
-
 /// A TCP connection that reads the server's identification line.
 enum TCPProbe {
     static func banner(host: String, port: Int, timeout: Int = 3) -> Result<String, DoctorFailure> {

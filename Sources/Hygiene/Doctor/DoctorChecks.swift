@@ -27,7 +27,7 @@ enum DoctorChecks {
         for file in files {
             guard let path = context.hostPath(file), let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
             for line in text.split(separator: "\n") {
-                if let parsed = AuthorizedKeyLine.publicKey(String(line)) { fingerprints.append(parsed.sha256Fingerprint) }
+                if case .success(let parsed)? = AuthorizedKeysLine(String(line))?.publicKey() { fingerprints.append(parsed.sha256Fingerprint) }
             }
         }
         if fingerprints.contains(key.sha256Fingerprint) {

@@ -1,6 +1,6 @@
 import Logging
-
 import SQLiteNIO
+import Synchronization
 
 /// SQLite in WAL mode: one serialised writer connection and one reader connection (one connection in memory).
 public final class SQLiteDatabase: SQLDatabase {
@@ -8,6 +8,9 @@ public final class SQLiteDatabase: SQLDatabase {
     private let reader: SQLiteConnection
     private let writeGate: AsyncMutex
     private let readGate: AsyncMutex
+    private let sharedConnection: Bool
+    /// Closing a closed SQLiteNIO connection crashes: close exactly once.
+    private let closed = Mutex(false)
 
     private init(writer: SQLiteConnection, reader: SQLiteConnection, sharedConnection: Bool) {
         self.writer = writer
@@ -15,12 +18,23 @@ public final class SQLiteDatabase: SQLDatabase {
         self.writeGate = AsyncMutex()
         // One connection cannot hold two transactions: reads then wait for writes.
         self.readGate = sharedConnection ? writeGate : AsyncMutex()
+        self.sharedConnection = sharedConnection
+    }
+
+    /// True the first time only.
+    private func markClosed() -> Bool {
+        closed.withLock { wasClosed in
+            defer { wasClosed = true }
+            return !wasClosed
+        }
     }
 
     deinit {
-        // Closing twice is harmless; this covers owners that never called `close()`.
-        _ = reader.close()
-        _ = writer.close()
+        // For owners that never called `close()`.
+        if markClosed() {
+            if !sharedConnection { _ = reader.close() }
+            _ = writer.close()
+        }
     }
 
     /// Opens (creating if needed) the database file at `path`, or a private in-memory database for `nil`.
@@ -65,8 +79,17 @@ public final class SQLiteDatabase: SQLDatabase {
     }
 
     public func close() async {
-        try? await reader.close()
+        guard markClosed() else { return }
+        // Wait for running transactions so that none sees its connection closed under it.
+        await writeGate.lock()
+        if !sharedConnection {
+            await readGate.lock()
+            try? await reader.close()
+            await readGate.unlock()
+        }
         try? await writer.close()
+        // Later calls fail on the closed connection instead of waiting forever.
+        await writeGate.unlock()
     }
 
     private static func transaction<T: Sendable>(
