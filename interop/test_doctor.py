@@ -15,6 +15,7 @@ from aliyunsdkcore.request import CommonRequest
 import kwhelpers as kw
 
 BRIDGE, SUBNET = "kwbrd0", "10.213.8"
+LAUNCHED = []  # instance ids this module ran: its teardown removes only their namespaces
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +28,8 @@ def sandbox_server(tmp_path_factory):
     server.start()
     yield server
     server.stop()
-    for line in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.splitlines():
-        name = line.split()[0]
-        if name.startswith("kw-i-"):
-            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+    for instance_id in LAUNCHED:
+        subprocess.run(["ip", "netns", "del", f"kw-{instance_id}"], capture_output=True)
     subprocess.run(["ip", "link", "del", BRIDGE], capture_output=True)
 
 
@@ -59,6 +58,7 @@ def instance(sandbox_server, tmp_path):
     key.chmod(0o600)
     run = api.call("RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", KeyPairName=name)
     instance_id = run["InstanceIdSets"]["InstanceIdSet"][0]
+    LAUNCHED.append(instance_id)
     described = api.call("DescribeInstances", InstanceIds=json.dumps([instance_id]))["Instances"]["Instance"][0]
     address = described["VpcAttributes"]["PrivateIpAddress"]["IpAddress"][0]
     rootfs = sandbox_server.data_dir / "sandbox" / "instances" / instance_id / "rootfs"
@@ -176,7 +176,16 @@ def test_hosts_deny(sandbox_server, instance):
     api, instance_id, address, rootfs, key = instance
     (rootfs / "etc/hosts.deny").write_text("sshd: ALL\n")
     code, steps = doctor(sandbox_server, address, key, rootfs)
-    assert failed_step(steps)["id"] == "tcp-wrappers"
+    # Debian's sshd honours TCP wrappers: it accepts, then closes without a banner.
+    step = failed_step(steps)
+    assert step["id"] == "port-open" and "hosts.deny" in step["detail"] and "hosts.deny" in step["fix"]
+
+
+def test_hosts_deny_for_another_daemon_is_not_blamed(sandbox_server, instance):
+    api, instance_id, address, rootfs, key = instance
+    (rootfs / "etc/hosts.deny").write_text("vsftpd: ALL\n")
+    code, steps = doctor(sandbox_server, address, key, rootfs)
+    assert code == 0 and failed_step(steps) is None
 
 
 def test_expired_account(sandbox_server, instance):

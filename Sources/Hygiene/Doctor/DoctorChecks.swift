@@ -64,6 +64,12 @@ enum DoctorChecks {
                 detail += "; a firewall rule drops the port: \(rule)"
                 fix = "Remove the firewall rule or allow TCP port \(target.port) before it."
             }
+            // Accepted, then closed without a word: what sshd does when TCP wrappers refuse the client.
+            let wrappers = tcpWrappers(context)
+            if failure.message.hasPrefix("connected"), wrappers.status == .failed {
+                detail += "; \(wrappers.detail)"
+                fix = wrappers.fix ?? fix
+            }
             return DiagnosisStep(id: id, title: title, status: .failed, detail: detail, fix: fix)
         }
     }
