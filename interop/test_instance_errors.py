@@ -73,7 +73,7 @@ CASES = [
      403, "DependencyViolation.WindowsInstance"),
 ] + [
     (f"run-{t}-with-key", (lambda t: lambda s, w: s.run_instances(instance_type=t, key_pair_name=w["key"].name))(t),
-     400, "DependencyViolation.IoOptimize") for t in ih.OLD_INSTANCE_TYPES
+     400, "InvalidInstanceType.ValueNotSupported") for t in ih.OLD_INSTANCE_TYPES
 ] + [
     # Status rules.
     ("start-running", lambda s, w: s.start_instance(w["linux"]), 403, "IncorrectInstanceStatus"),

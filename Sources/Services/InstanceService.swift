@@ -66,7 +66,7 @@ public struct InstanceService: Sendable {
         var credentials = InstanceCredentials(passwordInherited: request.passwordInherit)
         if let password = request.password { credentials.setPassword(hash: PasswordHash.sha512Crypt(password)) }
         if let keyPairName = request.keyPairName {
-            try InstanceRules.checkKeyPairAllowed(osType: image.osType, instanceType: request.instanceType)
+            try InstanceRules.checkKeyPairAllowedAtLaunch(osType: image.osType, instanceType: request.instanceType)
             let keyPair = try await findKeyPair(keyPairName, principal: principal, regionID: region.id)
             credentials.bind(keyPairName: keyPair.name, publicKey: keyPair.publicKey)
         }
@@ -312,7 +312,7 @@ public struct InstanceService: Sendable {
         var credentials = InstanceCredentials(passwordInherited: passwordInherit)
         if let password { credentials.setPassword(hash: PasswordHash.sha512Crypt(password)) }
         if let keyPairName {
-            try InstanceRules.checkKeyPairAllowed(osType: image.osType, instanceType: instance.instanceType)
+            try InstanceRules.checkKeyPairAllowedAtLaunch(osType: image.osType, instanceType: instance.instanceType)
             let keyPair = try await findKeyPair(keyPairName, principal: principal, regionID: instance.regionID)
             credentials.bind(keyPairName: keyPair.name, publicKey: keyPair.publicKey)
         }

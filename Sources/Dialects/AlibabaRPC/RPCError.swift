@@ -66,6 +66,8 @@ enum AlibabaErrorTable {
             RPCError(status: 403, code: "DependencyViolation.WindowsInstance", message: "The instance creating is windows, cannot use ssh key pair to login")
         case .nonIOOptimizedKeyPair:
             RPCError(status: 400, code: "DependencyViolation.IoOptimize", message: "The specified parameter InstanceIds is not valid.")
+        case .instanceTypeWithoutKeyPairSupport:
+            RPCError(status: 400, code: "InvalidInstanceType.ValueNotSupported", message: "The specified parameter \"KeyPairName\" only support IoOptimized Instance.")
         case .invalidHostName: RPCError(status: 400, code: "InvalidHostName.Malformed", message: "The specified parameter \"HostName\" is not valid.")
         case .passwordInheritWithPassword:
             RPCError(status: 400, code: "InvalidPasswordParam.Mismatch", message: "The input password should be null when passwdInherit is true.")

@@ -23,6 +23,8 @@ public enum DomainError: Error, Sendable, Equatable {
     case incorrectInstanceStatus(String)
     case windowsInstanceKeyPair
     case nonIOOptimizedKeyPair
+    /// Launching (rather than binding to) a non-I/O-optimized type with a key pair.
+    case instanceTypeWithoutKeyPairSupport(String)
     case invalidHostName(String)
     case passwordInheritWithPassword
     case imageHasNoPresetPassword

@@ -15,6 +15,15 @@ public enum InstanceRules {
         guard supportsKeyPairs(instanceType: instanceType) else { throw .nonIOOptimizedKeyPair }
     }
 
+    /// The same rule at launch, reported as ECS reports it for RunInstances, CreateInstance and ReplaceSystemDisk.
+    public static func checkKeyPairAllowedAtLaunch(osType: OSType, instanceType: String) throws(DomainError) {
+        do {
+            try checkKeyPairAllowed(osType: osType, instanceType: instanceType)
+        } catch .nonIOOptimizedKeyPair {
+            throw .instanceTypeWithoutKeyPairSupport(instanceType)
+        }
+    }
+
     /// Instance names: 2–128 characters, starting with a letter or Chinese character; letters, digits, `.`, `_`, `-`, `:`.
     public static func validateInstanceName(_ name: String) throws(DomainError) {
         guard (2...128).contains(name.count), let first = name.unicodeScalars.first, first.properties.isAlphabetic,
