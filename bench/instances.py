@@ -202,6 +202,12 @@ def main():
         hundred, memory = keyward_hundred(kw)
     finally:
         kw.stop()
+        # Instances outlive their control plane by design: power off whatever this run left.
+        for info in (work / "data/sandbox/instances").glob("*/info.json"):
+            try:
+                os.kill(json.loads(info.read_text())["child-pid"], signal.SIGKILL)
+            except (OSError, ValueError, KeyError):
+                pass
         subprocess.run(["ip", "link", "del", "kwbrbench"], capture_output=True)
         for line in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.splitlines():
             if line.startswith("kw-"):
