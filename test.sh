@@ -12,6 +12,7 @@ command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v setpriv >/dev/null 2>&1 || need_apt+=(util-linux)
 command -v iptables-save >/dev/null 2>&1 || need_apt+=(iptables)
+command -v newuidmap >/dev/null 2>&1 || need_apt+=(uidmap)
 [ -f /usr/include/zlib.h ] || need_apt+=(zlib1g-dev)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then

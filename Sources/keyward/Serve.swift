@@ -53,15 +53,26 @@ struct Serve: AsyncParsableCommand {
             }
             rootKey = (id, secret)
         }
-        let sandbox = ServerConfiguration.SandboxOptions(loopback: network == "loopback", bridge: bridge, subnetPrefix: subnet, loopbackPortBase: portBase)
+        guard ["auto", "sandbox", "simulated"].contains(driver) else { throw ValidationError("--driver must be auto, sandbox or simulated") }
+        guard ["namespaces", "loopback"].contains(network) else { throw ValidationError("--network must be namespaces or loopback") }
+        if getuid() != 0, !UserNamespace.isInside, driver != "simulated" {
+            // Without root: sandboxes run as root of a user namespace, on loopback ports.
+            if let reason = UserNamespace.unavailability() {
+                if driver == "sandbox" { throw ValidationError("unprivileged sandboxes are unavailable: \(reason)") }
+                logger.notice("instances are simulated", metadata: ["reason": "not root, and \(reason)"])
+            } else {
+                let arguments = Array(CommandLine.arguments.dropFirst()) + ["--network", "loopback"]
+                throw ValidationError(UserNamespace.reexec(arguments: arguments))
+            }
+        }
+        let loopback = network == "loopback" || UserNamespace.isInside
+        let sandbox = ServerConfiguration.SandboxOptions(loopback: loopback, bridge: bridge, subnetPrefix: subnet, loopbackPortBase: portBase)
         let driverChoice: ServerConfiguration.DriverChoice
         switch driver {
-        case "auto": driverChoice = .automatic
         case "sandbox": driverChoice = .sandbox(sandbox)
         case "simulated": driverChoice = .simulated
-        default: throw ValidationError("--driver must be auto, sandbox or simulated")
+        default: driverChoice = UserNamespace.isInside ? .sandbox(sandbox) : .automatic
         }
-        guard ["namespaces", "loopback"].contains(network) else { throw ValidationError("--network must be namespaces or loopback") }
         let configuration = ServerConfiguration(
             host: host, port: port, dataDirectory: data, rootAccessKey: rootKey, driver: driverChoice, metadataListen: metadataListen
         )
