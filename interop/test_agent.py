@@ -53,11 +53,12 @@ class RemoteHost:
             args += ["--symlink", "usr/lib64", "/lib64"]
         for part in ("etc", "root", "home", "var"):
             args += ["--bind", str(self.root / part), "/" + part]
+        # The fresh /tmp and /run come first: the binary may live under /tmp and is bound on top of them.
+        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--perms", "0755", "--dir", "/run/sshd"]
         binary_dir = str(Path(self.binary).resolve().parent.parent)
         args += ["--ro-bind", binary_dir, binary_dir]
         if swift_root:
             args += ["--ro-bind", swift_root, swift_root]
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--perms", "0755", "--dir", "/run/sshd"]
         return args + list(command)
 
     def agent(self, server, *extra):
