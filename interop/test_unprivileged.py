@@ -32,8 +32,10 @@ def unprivileged_server(tmp_path_factory):
         subprocess.run(["usermod", "--add-subuids", "300000-365535", "--add-subgids", "300000-365535", USER], check=True)
     home = Path(pwd.getpwnam(USER).pw_dir)
     binary = home / "keyward"
-    shutil.copy(kw.keyward_binary(), binary)
-    os.chmod(binary, 0o755)
+    staged = home / f".keyward-{os.getpid()}"
+    shutil.copy(kw.keyward_binary(), staged)
+    os.chmod(staged, 0o755)
+    os.replace(staged, binary)  # a copy of an earlier run may still be executing
     data = home / f"data-{random.randrange(1 << 30)}"
     port, base = kw.free_port(), random.randrange(30000, 40000)
     ak, secret = kw.random_access_key_id(), kw.random_secret()
@@ -51,7 +53,7 @@ def unprivileged_server(tmp_path_factory):
     assert "Instances: sandbox (bubblewrap + sshd, loopback" in text, text
     client = AcsClient(ak, secret, "cn-hangzhou", port=port, timeout=120)
     yield client, base
-    subprocess.run(["pkill", "-TERM", "-f", f"--listen 127.0.0.1:{port}"])
+    subprocess.run(["pkill", "-TERM", "-f", "--", f"--listen 127.0.0.1:{port}"])
     try:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
