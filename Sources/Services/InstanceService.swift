@@ -72,24 +72,18 @@ public struct InstanceService: Sendable {
         }
 
         var instances: [Instance] = []
-        for index in 0..<request.amount {
-            let id = ResourceID.make(prefix: "i")
-            let suffix = request.uniqueSuffix && request.amount > 1 ? String(format: "%03d", index + 1) : ""
-            let name = request.instanceName.map { $0 + suffix } ?? id
-            let host = request.hostName.map { $0 + suffix } ?? ("iZ" + id.dropFirst(2) + "Z")
-            let endpoint = image.osType == .linux ? try await driver.createDisk(instanceID: id, imageID: image.id) : nil
-            instances.append(Instance(
-                id: id, accountID: principal.accountID, regionID: region.id, name: name, hostName: host, imageID: image.id,
-                instanceType: request.instanceType, osType: image.osType, status: request.start ? .pending : .stopped, bound: credentials,
-                effective: nil, firstBootPending: true, passwordInherit: request.passwordInherit, endpoint: endpoint, userData: request.userData,
-                metadataTokensRequired: request.metadataTokensRequired, metadataEnabled: request.metadataEnabled, creationTime: Date(),
-                startTime: nil, firstBootReport: []
-            ))
+        do {
+            try await createInstances(&instances, request: request, image: image, credentials: credentials, principal: principal, regionID: region.id)
+            let batch = instances
+            try await store.write { tx in
+                for instance in batch { try await tx.insertInstance(instance) }
+            }
+        } catch {
+            // No instance is half made: disks of a failed batch are removed before the error is reported.
+            for instance in instances where instance.endpoint != nil { try? await driver.destroy(instanceID: instance.id) }
+            throw error
         }
         let created = instances
-        try await store.write { tx in
-            for instance in created { try await tx.insertInstance(instance) }
-        }
         logger.info("instances created", metadata: ["count": "\(created.count)", "image": "\(image.id)", "region": "\(region.id)"])
         if request.start {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -101,6 +95,26 @@ public struct InstanceService: Sendable {
             }
         }
         return created.map(\.id)
+    }
+
+    /// Creates the disks and records of a batch, appending each to `instances` as soon as its disk exists.
+    private func createInstances(
+        _ instances: inout [Instance], request: LaunchRequest, image: Image, credentials: InstanceCredentials, principal: Principal, regionID: String
+    ) async throws {
+        for index in 0..<request.amount {
+            let id = ResourceID.make(prefix: "i")
+            let suffix = request.uniqueSuffix && request.amount > 1 ? String(format: "%03d", index + 1) : ""
+            let name = request.instanceName.map { $0 + suffix } ?? id
+            let host = request.hostName.map { $0 + suffix } ?? ("iZ" + id.dropFirst(2) + "Z")
+            let endpoint = image.osType == .linux ? try await driver.createDisk(instanceID: id, imageID: image.id) : nil
+            instances.append(Instance(
+                id: id, accountID: principal.accountID, regionID: regionID, name: name, hostName: host, imageID: image.id,
+                instanceType: request.instanceType, osType: image.osType, status: request.start ? .pending : .stopped, bound: credentials,
+                effective: nil, firstBootPending: true, passwordInherit: request.passwordInherit, endpoint: endpoint, userData: request.userData,
+                metadataTokensRequired: request.metadataTokensRequired, metadataEnabled: request.metadataEnabled, creationTime: Date(),
+                startTime: nil, firstBootReport: []
+            ))
+        }
     }
 
     // MARK: Power
