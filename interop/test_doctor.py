@@ -270,3 +270,18 @@ def test_instance_audit_compares_keys_users_and_live_sshd_then_fixes(sandbox_ser
                                "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=5", f"root@{address}", "true"], capture_output=True).returncode
     assert login(key) == 0
     assert login(stray) != 0
+
+
+def test_guest_root_cannot_reach_kernel_settings_or_sysrq(sandbox_server, instance):
+    api, instance_id, address, rootfs, key = instance
+    probe = subprocess.run(["ssh", "-i", str(key), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                            "-o", "IdentitiesOnly=yes", f"root@{address}",
+                            "grep ' /proc/sys ' /proc/self/mountinfo; stat -c %t:%T /proc/sysrq-trigger 2>/dev/null || echo absent; "
+                            "echo probe > /proc/sys/kernel/hostname && echo WRITABLE || echo refused"],
+                           capture_output=True, text=True, timeout=30)
+    assert probe.returncode == 0, probe.stderr
+    lines = probe.stdout.strip().splitlines()
+    assert " ro," in lines[0] or " ro " in lines[0], lines
+    host_has_sysrq = os.path.exists("/proc/sysrq-trigger")
+    assert lines[1] == ("1:3" if host_has_sysrq else "absent"), "the SysRq trigger must be /dev/null inside the sandbox"
+    assert lines[-1] == "refused"

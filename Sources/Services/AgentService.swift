@@ -63,7 +63,7 @@ public struct AgentService: Sendable {
                 userData: "", metadataTokensRequired: false, metadataEnabled: true, creationTime: Date(), startTime: Date(), firstBootReport: []
             )
             instance.agent = AgentBinding(secretHash: Self.hash(secret), requestedGeneration: 1, appliedGeneration: 0)
-            try await tx.insertInstance(instance)
+            try await tx.insertInstance(instance, quota: Instance.quotaPerRegion)
             return instance
         }
         logger.info("host joined through the guest agent", metadata: ["instance": "\(created.id)", "address": "\(address)"])

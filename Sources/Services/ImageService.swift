@@ -70,8 +70,9 @@ public struct ImageService: Sendable {
     }
 
     /// Public images and the caller's own, optionally only the given ids; `ownerAlias` is `system` or `self`.
-    public func describe(by principal: Principal, ids: [String]?, ownerAlias: String?) async throws -> [Image] {
+    public func describe(by principal: Principal, regionID: String, ids: [String]?, ownerAlias: String?) async throws -> [Image] {
         let images = try await store.read { tx in try await tx.images(visibleTo: principal.accountID, ids: ids) }
+            .filter { $0.isPublic || $0.regionID == regionID }
         switch ownerAlias?.lowercased() {
         case "system": return images.filter(\.isPublic)
         case "self": return images.filter { !$0.isPublic }

@@ -59,8 +59,7 @@ public struct InstanceService: Sendable {
         if let host = request.hostName { try InstanceRules.validateHostName(host) }
         if request.passwordInherit, request.password != nil { throw DomainError.passwordInheritWithPassword }
         if let password = request.password { try PasswordPolicy.validate(password) }
-        let image = try await store.read { tx in try await tx.image(id: request.imageID) }
-        guard let image, image.isPublic || image.ownerAccountID == principal.accountID else { throw DomainError.imageNotFound(request.imageID) }
+        let image = try await usableImage(request.imageID, principal: principal, regionID: region.id)
         if request.passwordInherit, !image.presetPasswordUsers.contains("root") { throw DomainError.imageHasNoPresetPassword }
 
         var credentials = InstanceCredentials(passwordInherited: request.passwordInherit)
@@ -76,7 +75,7 @@ public struct InstanceService: Sendable {
             try await createInstances(&instances, request: request, image: image, credentials: credentials, principal: principal, regionID: region.id)
             let batch = instances
             try await store.write { tx in
-                for instance in batch { try await tx.insertInstance(instance) }
+                for instance in batch { try await tx.insertInstance(instance, quota: Instance.quotaPerRegion) }
             }
         } catch {
             // No instance is half made: disks of a failed batch are removed before the error is reported.
@@ -86,13 +85,17 @@ public struct InstanceService: Sendable {
         let created = instances
         logger.info("instances created", metadata: ["count": "\(created.count)", "image": "\(image.id)", "region": "\(region.id)"])
         if request.start {
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            // Each boot settles its own instance (Running, or Stopped on failure); one failure cancels no other.
+            let failures = await withTaskGroup(of: Bool.self) { group in
+                var failed = 0
                 for (offset, instance) in created.enumerated() {
-                    if offset >= 8 { try await group.next() }
-                    group.addTask { try await self.boot(instance.id, from: [.pending]) }
+                    if offset >= 8, let ok = await group.next(), !ok { failed += 1 }
+                    group.addTask { (try? await self.boot(instance.id, from: [.pending])) != nil }
                 }
-                try await group.waitForAll()
+                for await ok in group where !ok { failed += 1 }
+                return failed
             }
+            if failures > 0 { throw DomainError.internalFailure("\(failures) of \(created.count) instances failed to start") }
         }
         return created.map(\.id)
     }
@@ -145,10 +148,18 @@ public struct InstanceService: Sendable {
         try await boot(instanceID, from: [.running])
     }
 
-    public func delete(by principal: Principal, instanceID: String, force: Bool) async throws {
+    /// Whether `delete` would be allowed now.
+    public func checkDeletable(by principal: Principal, instanceID: String, force: Bool) async throws {
         let instance = try await owned(instanceID, by: principal)
         try InstanceRules.check(force ? .forceDelete : .delete, status: instance.status)
+    }
+
+    public func delete(by principal: Principal, instanceID: String, force: Bool) async throws {
+        try await checkDeletable(by: principal, instanceID: instanceID, force: force)
         try await locks.with(instanceID) {
+            // Checked again under the lock: a start may have won the race.
+            let instance = try await self.owned(instanceID, by: principal)
+            try InstanceRules.check(force ? .forceDelete : .delete, status: instance.status)
             if instance.osType == .linux, instance.agent == nil { try await self.driver.destroy(instanceID: instanceID) }
             try await self.store.write { tx in try await tx.deleteInstance(id: instanceID) }
         }
@@ -319,9 +330,7 @@ public struct InstanceService: Sendable {
         let instance = try await owned(instanceID, by: principal)
         guard instance.agent == nil else { throw DomainError.invalidParameter(name: "InstanceId", reason: "the system disk of an agent host is its own") }
         try InstanceRules.check(.replaceSystemDisk, status: instance.status)
-        let targetImageID = imageID ?? instance.imageID
-        let image = try await store.read { tx in try await tx.image(id: targetImageID) }
-        guard let image, image.isPublic || image.ownerAccountID == principal.accountID else { throw DomainError.imageNotFound(targetImageID) }
+        let image = try await usableImage(imageID ?? instance.imageID, principal: principal, regionID: instance.regionID)
         if passwordInherit, !image.presetPasswordUsers.contains("root") { throw DomainError.imageHasNoPresetPassword }
         var credentials = InstanceCredentials(passwordInherited: passwordInherit)
         if let password { credentials.setPassword(hash: PasswordHash.sha512Crypt(password)) }
@@ -330,8 +339,13 @@ public struct InstanceService: Sendable {
             let keyPair = try await findKeyPair(keyPairName, principal: principal, regionID: instance.regionID)
             credentials.bind(keyPairName: keyPair.name, publicKey: keyPair.publicKey)
         }
+        guard image.osType == instance.osType else {
+            throw DomainError.invalidParameter(name: "ImageId", reason: "the image's operating system differs from the instance's")
+        }
         let bound = credentials
         try await locks.with(instanceID) {
+            let current = try await self.owned(instanceID, by: principal)
+            try InstanceRules.check(.replaceSystemDisk, status: current.status)
             if image.osType == .linux { try await self.driver.replaceDisk(instanceID: instanceID, imageID: image.id) }
             try await self.store.write { tx in
                 guard var current = try await tx.instance(id: instanceID, accountID: principal.accountID) else { throw DomainError.instanceNotFound(instanceID) }
@@ -365,6 +379,15 @@ public struct InstanceService: Sendable {
             throw DomainError.instanceNotFound(instanceID)
         }
         return instance
+    }
+
+    /// A public image, or the caller's own image of this region.
+    private func usableImage(_ imageID: String, principal: Principal, regionID: String) async throws -> Image {
+        let image = try await store.read { tx in try await tx.image(id: imageID) }
+        guard let image, image.isPublic || (image.ownerAccountID == principal.accountID && image.regionID == regionID) else {
+            throw DomainError.imageNotFound(imageID)
+        }
+        return image
     }
 
     private func findKeyPair(_ name: String, principal: Principal, regionID: String) async throws -> KeyPair {

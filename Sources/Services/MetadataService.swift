@@ -115,11 +115,11 @@ public struct MetadataService: Sendable {
             keys.append((id, .directory([("openssh-key", .leaf(key))])))
         }
         let address = instance.endpoint?.address ?? ""
-        let identity = """
-            {"instance-id":"\(instance.id)","region-id":"\(instance.regionID)","zone-id":"\(instance.regionID)-a",\
-            "image-id":"\(instance.imageID)","owner-account-id":"\(instance.accountID)","instance-type":"\(instance.instanceType)",\
-            "private-ipv4":"\(address)","serial-number":"\(instance.id)"}
-            """
+        let identity = MetadataTree.json(.directory([
+            ("instance-id", .leaf(instance.id)), ("region-id", .leaf(instance.regionID)), ("zone-id", .leaf(instance.regionID + "-a")),
+            ("image-id", .leaf(instance.imageID)), ("owner-account-id", .leaf(instance.accountID)), ("instance-type", .leaf(instance.instanceType)),
+            ("private-ipv4", .leaf(address)), ("serial-number", .leaf(instance.id)),
+        ]))
         let metaData: MetadataTree.Node = .directory([
             ("hostname", .leaf(instance.hostName)),
             ("image-id", .leaf(instance.imageID)),

@@ -30,7 +30,9 @@ public protocol StoreTransaction: Sendable {
     func deleteKeyPairs(accountID: String, regionID: String, names: [String]) async throws -> [String]
 
     // Instances and images
-    func insertInstance(_ instance: Instance) async throws
+    /// Inserts the instance, counting it against the account's instance quota in its region
+    /// (`DomainError.instanceQuotaExceeded`).
+    func insertInstance(_ instance: Instance, quota: Int) async throws
     /// Replaces the stored instance with the same id.
     func updateInstance(_ instance: Instance) async throws
     func instance(id: String, accountID: String?) async throws -> Instance?

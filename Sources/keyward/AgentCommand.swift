@@ -48,17 +48,23 @@ struct AgentCommand: AsyncParsableCommand {
         }
         var first = true
         while true {
-            let desired: AgentDesired = try await request("GET", "/agent/v1/desired", identity: identity)
-            if first || desired.generation > identity.appliedGeneration {
-                let applier = CredentialApplier(guestRoot: root, validator: HostSSHDValidator())
-                let report = try applier.apply(desired.credentials)
-                if !first { reloadSSHD() }
-                identity.appliedGeneration = desired.generation
-                try save(identity)
-                let _: Empty? = try await request("POST", "/agent/v1/applied", identity: identity, body: desired)
-                print("applied credentials generation \(desired.generation): \(report.changedFiles.isEmpty ? "no change" : report.changedFiles.joined(separator: ", "))")
+            do {
+                let desired: AgentDesired = try await request("GET", "/agent/v1/desired", identity: identity)
+                if first || desired.generation > identity.appliedGeneration {
+                    let applier = CredentialApplier(guestRoot: root, validator: HostSSHDValidator())
+                    let report = try applier.apply(desired.credentials)
+                    if !first { reloadSSHD() }
+                    identity.appliedGeneration = desired.generation
+                    try save(identity)
+                    let _: Empty? = try await request("POST", "/agent/v1/applied", identity: identity, body: desired)
+                    print("applied credentials generation \(desired.generation): \(report.changedFiles.isEmpty ? "no change" : report.changedFiles.joined(separator: ", "))")
+                }
+                first = false
+            } catch {
+                // A daemon outlives a control plane restart or a network drop; a one-shot run reports the failure.
+                if once { throw error }
+                FileHandle.standardError.write(Data("keyward agent: \(error); retrying in \(interval) s\n".utf8))
             }
-            first = false
             if once { return }
             try await Task.sleep(for: .seconds(interval))
         }

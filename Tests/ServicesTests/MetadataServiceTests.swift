@@ -17,7 +17,7 @@ import Testing
         )
         try await store.write { tx in
             try await tx.insertAccount(id: "acct", name: "a", createdAt: Date())
-            try await tx.insertInstance(instance)
+            try await tx.insertInstance(instance, quota: Instance.quotaPerRegion)
         }
         return (MetadataService(store: store, tokenKey: .init(size: .bits256), namedInstances: namedInstances), instance)
     }

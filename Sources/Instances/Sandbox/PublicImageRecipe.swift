@@ -10,7 +10,11 @@ enum PublicImageRecipe {
     [ -f "$R/etc/passwd" ] && [ -f "$R/etc/ssh/sshd_config" ] || { echo "cannot copy the host's /etc" >&2; exit 1; }
     cd "$R/etc"
     rm -f ssh/ssh_host_* passwd- shadow- group- gshadow- 
-    rm -rf ssl/private/* sudoers.d/*
+    # Host secrets that must never reach a guest.
+    rm -rf ssl/private/* sudoers.d/* letsencrypt wireguard NetworkManager/system-connections krb5.keytab ppp/*-secrets \
+        ipsec.secrets ipsec.d/private openvpn/*.key openvpn/client openvpn/server credstore credstore.encrypted .pwd.lock \
+        ssh/ssh_host_* ssh/*_key ssh/*_key.pub security/opasswd
+    find . -name '*.key' -path '*private*' -exec rm -f {} + 2>/dev/null || true
     : > machine-id
     echo localhost > hostname
     awk -F: '$3<1000 || $1=="nobody"' /etc/passwd > passwd.new

@@ -20,6 +20,13 @@ public actor SandboxDriver: InstanceDriver {
         + "-syslog,-mac_admin,-mac_override,-linux_immutable,-sys_pacct,-block_suspend,-wake_alarm,-checkpoint_restore,"
         + "-dac_read_search,-ipc_owner,-lease,-net_raw,-setfcap"
 
+    /// Read-only /proc/sys, and /dev/null over the SysRq trigger where the kernel has one.
+    static let procMasks: [String] = {
+        var masks = ["--ro-bind", "/proc/sys", "/proc/sys"]
+        if FileManager.default.fileExists(atPath: "/proc/sysrq-trigger") { masks += ["--ro-bind", "/dev/null", "/proc/sysrq-trigger"] }
+        return masks
+    }()
+
     /// - Parameters:
     ///   - base: directory holding `images/` and `instances/`.
     public init(base: String, network: SandboxNetwork, logger: Logger) throws {
@@ -69,14 +76,18 @@ public actor SandboxDriver: InstanceDriver {
         let target = base + "/images/\(imageID)"
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         try await Command("/bin/cp", ["-a", instanceRoot(instanceID), target + "/rootfs"]).check()
-        let accounts = try GuestAccounts(guestRoot: target + "/rootfs")
+        let root = try GuestRoot(target + "/rootfs")
+        let accounts = try GuestAccounts(root: root)
         let users = accounts.accounts.map(\.name).filter { accounts.passwordHash(of: $0) != nil }
-        let keys = accounts.accounts.reduce(0) { count, account in
-            let path = target + "/rootfs" + account.home + "/.ssh/authorized_keys"
-            let lines = (try? String(contentsOfFile: path, encoding: .utf8))?.split(separator: "\n").filter {
+        var keys = 0
+        for account in accounts.accounts {
+            // Resolved inside the guest, never following its links on the host; only regular files are read.
+            guard let file = try? root.locate(account.home + "/.ssh/authorized_keys", followFinal: false),
+                  case .file(let contents, _)? = try? FileOps.state(of: file)
+            else { continue }
+            keys += String(decoding: contents, as: UTF8.self).split(separator: "\n").filter {
                 !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#")
-            }
-            return count + (lines?.count ?? 0)
+            }.count
         }
         return ImageCapture(presetPasswordUsers: users, presetKeyCount: keys)
     }
@@ -106,8 +117,20 @@ public actor SandboxDriver: InstanceDriver {
 
     public func replaceDisk(instanceID: String, imageID: String) async throws {
         guard FileManager.default.fileExists(atPath: imageRoot(imageID)) else { throw DriverError.notFound("image \(imageID)") }
-        try? FileManager.default.removeItem(atPath: instanceRoot(instanceID))
-        try await Command("/bin/cp", ["-a", imageRoot(imageID), instanceRoot(instanceID)]).check()
+        // Copied beside the old disk first, then swapped: a failed copy leaves the old disk in place.
+        let fresh = instanceRoot(instanceID) + ".new"
+        try? FileManager.default.removeItem(atPath: fresh)
+        do {
+            try await Command("/bin/cp", ["-a", imageRoot(imageID), fresh]).check()
+        } catch {
+            try? FileManager.default.removeItem(atPath: fresh)
+            throw error
+        }
+        let old = instanceRoot(instanceID) + ".old"
+        try? FileManager.default.removeItem(atPath: old)
+        try FileManager.default.moveItem(atPath: instanceRoot(instanceID), toPath: old)
+        try FileManager.default.moveItem(atPath: fresh, toPath: instanceRoot(instanceID))
+        try? FileManager.default.removeItem(atPath: old)
     }
 
     public func destroy(instanceID: String) async throws {
@@ -203,7 +226,10 @@ public actor SandboxDriver: InstanceDriver {
         ] + GuestSSHD.systemBinds + [
             "--bind", root + "/etc", "/etc", "--bind", root + "/root", "/root", "--bind", root + "/home", "/home",
             "--bind", root + "/var", "/var",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--perms", "0755", "--dir", "/run/sshd",
+            "--proc", "/proc",
+            // Kernel settings and the SysRq trigger check only for uid 0, not for a capability: guests must not reach them.
+        ] + Self.procMasks + [
+            "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--perms", "0755", "--dir", "/run/sshd",
             "--info-fd", "9",
             "/usr/bin/setpriv", "--bounding-set", Self.droppedCapabilities,
             "/usr/sbin/sshd",
@@ -227,7 +253,8 @@ public actor SandboxDriver: InstanceDriver {
                 return
             }
             guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(5))
+            // Not cancellable: a started sandbox must be either ready or stopped below.
+            try? await Task.sleep(for: .milliseconds(5))
         }
         let console = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         try? await stop(instanceID: instanceID)

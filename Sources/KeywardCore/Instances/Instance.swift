@@ -123,6 +123,9 @@ public struct Instance: Sendable, Hashable {
         self.agent = nil
     }
 
+    /// Instances per account per region, agent hosts included.
+    public static let quotaPerRegion = 200
+
     /// Credentials changed since the last start: they take effect at the next start or reboot.
     public var hasPendingCredentials: Bool { effective != bound }
 }

@@ -24,6 +24,12 @@ public enum InstanceRules {
         }
     }
 
+    /// Instance type names such as `ecs.g7.large`: lowercase letters, digits, `.` and `-`, 3 to 64 characters.
+    public static func isValidInstanceType(_ type: String) -> Bool {
+        (3...64).contains(type.count) && type.contains(".")
+            && type.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "-" }
+    }
+
     /// Instance names: 2–128 characters, starting with a letter or Chinese character; letters, digits, `.`, `_`, `-`, `:`.
     public static func validateInstanceName(_ name: String) throws(DomainError) {
         guard (2...128).contains(name.count), let first = name.unicodeScalars.first, first.properties.isAlphabetic,

@@ -228,7 +228,7 @@ struct SQLTransaction: StoreTransaction {
     // MARK: Helpers
 
     /// Moves the usage counter by `delta`; the CHECK constraint refuses going over `quota` or below zero.
-    private func adjustQuota(accountID: String, regionID: String, resource: String, by delta: Int, quota: Int?) async throws(StoreError) {
+    func adjustQuota(accountID: String, regionID: String, resource: String, by delta: Int, quota: Int?) async throws(StoreError) {
         if let quota {
             try await db.execute(
                 """
@@ -239,7 +239,7 @@ struct SQLTransaction: StoreTransaction {
             )
         } else {
             try await db.execute(
-                "UPDATE quota_usage SET used = used + $1 WHERE account_id = $2 AND region_id = $3 AND resource = $4",
+                "UPDATE quota_usage SET used = CASE WHEN used + $1 < 0 THEN 0 ELSE used + $1 END WHERE account_id = $2 AND region_id = $3 AND resource = $4",
                 [.integer(Int64(delta)), .text(accountID), .text(regionID), .text(resource)]
             )
         }

@@ -37,14 +37,23 @@ extension SQLTransaction {
         metadata_enabled, first_boot_report, created_at, started_at, agent_binding
         """
 
-    func insertInstance(_ instance: Instance) async throws {
+    func insertInstance(_ instance: Instance, quota: Int) async throws {
+        do {
+            try await adjustQuota(accountID: instance.accountID, regionID: instance.regionID, resource: "instance", by: 1, quota: quota)
+        } catch StoreError.checkViolation {
+            throw DomainError.instanceQuotaExceeded(limit: quota)
+        }
+        try await insertInstanceRow(instance)
+    }
+
+    private func insertInstanceRow(_ instance: Instance) async throws {
         let placeholders = (1...23).map { "$\($0)" }.joined(separator: ", ")
         try await db.execute("INSERT INTO instances (\(Self.instanceColumns)) VALUES (\(placeholders))", try instanceValues(instance))
     }
 
     func updateInstance(_ instance: Instance) async throws {
         try await db.execute("DELETE FROM instances WHERE id = $1", [.text(instance.id)])
-        try await insertInstance(instance)
+        try await insertInstanceRow(instance)
     }
 
     func instance(id: String, accountID: String?) async throws -> Instance? {
@@ -55,7 +64,7 @@ extension SQLTransaction {
     }
 
     func instance(atAddress address: String) async throws -> Instance? {
-        try await db.execute("SELECT * FROM instances WHERE address = $1 ORDER BY created_at DESC LIMIT 1", [.text(address)]).first.map(Self.instance)
+        try await db.execute("SELECT * FROM instances WHERE address = $1 AND agent_binding IS NULL ORDER BY created_at DESC LIMIT 1", [.text(address)]).first.map(Self.instance)
     }
 
     func instances(matching query: InstanceQuery, page: PageRequest?) async throws -> Page<Instance> {
@@ -90,8 +99,10 @@ extension SQLTransaction {
     }
 
     func deleteInstance(id: String) async throws {
+        guard let instance = try await instance(id: id, accountID: nil) else { return }
         try await removeTags(keys: nil, resourceType: "instance", resourceID: id)
         try await db.execute("DELETE FROM instances WHERE id = $1", [.text(id)])
+        try await adjustQuota(accountID: instance.accountID, regionID: instance.regionID, resource: "instance", by: -1, quota: nil)
     }
 
     static func instance(_ row: SQLRow) throws -> Instance {

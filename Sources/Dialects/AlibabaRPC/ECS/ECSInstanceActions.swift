@@ -76,6 +76,7 @@ public struct ECSInstanceActions: Sendable {
         var request = InstanceService.LaunchRequest(
             regionID: call.regionID, imageID: try p.required("ImageId"), instanceType: try p.required("InstanceType")
         )
+        guard InstanceRules.isValidInstanceType(request.instanceType) else { throw RPCError.invalidParameter("InstanceType") }
         request.amount = start ? try p.int("Amount", default: 1, range: 1...InstanceService.amountLimit) : 1
         request.instanceName = p.optional("InstanceName")
         request.hostName = p.optional("HostName")
@@ -122,7 +123,7 @@ public struct ECSInstanceActions: Sendable {
         }
         let size = try p.optional("MaxResults") != nil ? p.int("MaxResults", default: 10, range: 1...100) : p.int("PageSize", default: 10, range: 1...100)
         let number = try p.optional("NextToken").map { token -> Int in
-            guard let page = Int(token), page >= 1 else { throw RPCError.invalidParameter("NextToken") }
+            guard let page = Int(token), (1...1_000_000).contains(page) else { throw RPCError.invalidParameter("NextToken") }
             return page
         } ?? p.int("PageNumber", default: 1, range: 1...1_000_000)
         let query = InstanceQuery(
@@ -193,6 +194,8 @@ public struct ECSInstanceActions: Sendable {
         guard !ids.isEmpty else { throw RPCError.missingParameter("InstanceId.1") }
         guard ids.count <= 100 else { throw RPCError.invalidParameter("InstanceId") }
         let force = try p.bool("Force", default: false)
+        // The whole batch is checked before anything is deleted, as ECS does.
+        for id in ids { try await instances.checkDeletable(by: call.principal, instanceID: id, force: force) }
         for id in ids { try await instances.delete(by: call.principal, instanceID: id, force: force) }
         return []
     }
@@ -231,7 +234,7 @@ public struct ECSInstanceActions: Sendable {
         let number = try p.int("PageNumber", default: 1, range: 1...1_000_000)
         let size = try p.int("PageSize", default: 10, range: 1...100)
         let ids = p.optional("ImageId").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        var found = try await images.describe(by: call.principal, ids: ids, ownerAlias: p.optional("ImageOwnerAlias"))
+        var found = try await images.describe(by: call.principal, regionID: call.regionID, ids: ids, ownerAlias: p.optional("ImageOwnerAlias"))
         if let name = p.optional("ImageName") { found = found.filter { NamePattern(name).matches($0.name) } }
         if let osType = p.optional("OSType") { found = found.filter { $0.osType.rawValue == osType.lowercased() } }
         let pageItems = found.dropFirst((number - 1) * size).prefix(size)
