@@ -173,14 +173,17 @@ public struct InstanceService: Sendable {
                 throw DomainError.instanceNotFound(instanceID)
             }
             guard statuses.contains(instance.status) else { throw DomainError.incorrectInstanceStatus(instance.status.rawValue) }
-            if var binding = instance.agent {
+            if instance.agent != nil {
                 // A remote host is never powered on or off from here: its agent is told to apply the bound credentials.
-                binding.requestedGeneration += 1
-                instance.agent = binding
-                instance.status = .running
-                instance.startTime = Date()
-                let told = instance
-                try await self.store.write { tx in try await tx.updateInstance(told) }
+                // Read and written in one transaction, so that a concurrent report from the agent is not lost.
+                try await self.store.write { tx in
+                    guard var current = try await tx.instance(id: instanceID, accountID: nil), var binding = current.agent else { return }
+                    binding.requestedGeneration += 1
+                    current.agent = binding
+                    current.status = .running
+                    current.startTime = Date()
+                    try await tx.updateInstance(current)
+                }
                 return
             }
             try await self.setStatus(instanceID, .starting)
