@@ -101,9 +101,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SSHKeysTests", dependencies: ["SSHKeys"], swiftSettings: swiftSettings),
+        .testTarget(name: "SSHKeysTests", dependencies: ["SSHKeys", "Instances"], swiftSettings: swiftSettings),
         .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "HygieneTests", dependencies: ["Hygiene", "SSHKeys"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "HygieneTests", dependencies: ["Hygiene", "SSHKeys", "Instances"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "InstancesTests", dependencies: ["Instances", "SSHKeys", "KeywardCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Store", "KeywardCore"], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "KeywardCore"], swiftSettings: swiftSettings),

@@ -122,11 +122,10 @@ public struct InstanceAudit: Sendable {
     private func authorizedKeys(notes: inout [ScanNote]) -> [FoundKey] {
         guard let accounts = try? GuestAccounts(guestRoot: root) else { return [] }
         var found: [FoundKey] = []
-        let prefix = root == "/" ? "" : root
         for account in accounts.accounts {
             for name in [".ssh/authorized_keys", ".ssh/authorized_keys2"] {
                 let guestPath = (account.home == "/" ? "" : account.home) + "/" + name
-                guard let text = try? String(contentsOfFile: prefix + guestPath, encoding: .utf8) else { continue }
+                guard let text = GuestFiles.text(guestRoot: root, path: guestPath) else { continue }
                 for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                     guard let parsed = AuthorizedKeysLine(String(line)) else { continue }
                     switch parsed.publicKey() {

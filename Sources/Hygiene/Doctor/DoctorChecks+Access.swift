@@ -7,14 +7,13 @@ extension DoctorChecks {
 
     static func pamAccount(_ context: DoctorContext) -> DiagnosisStep {
         let id = "pam-account", title = "PAM and the account allow the login"
-        guard let root = context.target.root else { return DiagnosisStep(id: id, title: title, status: .skipped, detail: "no instance root given") }
+        guard context.target.root != nil else { return DiagnosisStep(id: id, title: title, status: .skipped, detail: "no instance root given") }
         let user = context.target.user
-        let hostRoot = root == "/" ? "" : root
-        if user != "root", FileManager.default.fileExists(atPath: hostRoot + "/etc/nologin") {
+        if user != "root", context.text("/etc/nologin") != nil {
             return DiagnosisStep(id: id, title: title, status: .failed, detail: "/etc/nologin exists: pam_nologin refuses every user but root",
                                  fix: "rm /etc/nologin (it is left by shutdown or maintenance scripts).")
         }
-        let shadow = (try? String(contentsOfFile: hostRoot + "/etc/shadow", encoding: .utf8)) ?? ""
+        let shadow = context.text("/etc/shadow") ?? ""
         if let fields = shadow.split(separator: "\n").map({ $0.split(separator: ":", omittingEmptySubsequences: false) }).first(where: { $0.first.map(String.init) == user }) {
             let today = Int(Date().timeIntervalSince1970 / 86_400)
             if fields.count > 7, let expires = Int(fields[7]), expires <= today {
@@ -30,7 +29,7 @@ extension DoctorChecks {
                                      fix: "usermod -U \(user), or lock with \"*\" instead of \"!\"")
             }
         }
-        if let accessDenial = accessConfDenial(hostRoot: hostRoot, user: user) {
+        if let accessDenial = accessConfDenial(context, user: user) {
             return DiagnosisStep(id: id, title: title, status: .failed, detail: "pam_access: /etc/security/access.conf: \(accessDenial)",
                                  fix: "Remove or narrow the line in /etc/security/access.conf, or drop pam_access from /etc/pam.d/sshd.")
         }
@@ -38,10 +37,10 @@ extension DoctorChecks {
     }
 
     /// The access.conf line that denies `user`, when pam_access is enabled for sshd.
-    private static func accessConfDenial(hostRoot: String, user: String) -> String? {
-        guard let pam = try? String(contentsOfFile: hostRoot + "/etc/pam.d/sshd", encoding: .utf8),
+    private static func accessConfDenial(_ context: DoctorContext, user: String) -> String? {
+        guard let pam = context.text("/etc/pam.d/sshd"),
               pam.split(separator: "\n").contains(where: { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#") && $0.contains("pam_access.so") }),
-              let access = try? String(contentsOfFile: hostRoot + "/etc/security/access.conf", encoding: .utf8)
+              let access = context.text("/etc/security/access.conf")
         else { return nil }
         for line in access.split(separator: "\n") {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -71,7 +70,7 @@ extension DoctorChecks {
             }
             return DiagnosisStep(id: id, title: title, status: .passed, detail: "default.target is \(name)")
         }
-        if let inittab = try? String(contentsOfFile: hostRoot + "/etc/inittab", encoding: .utf8),
+        if let inittab = context.text("/etc/inittab"),
            let line = inittab.split(separator: "\n").first(where: { $0.contains(":initdefault:") }),
            let level = line.split(separator: ":", omittingEmptySubsequences: false).dropFirst().first, ["0", "1", "s", "S", "6"].contains(String(level)) {
             return DiagnosisStep(id: id, title: title, status: .failed, detail: "inittab default runlevel is \(level)", fix: "Set the initdefault runlevel to 2 or 3 in /etc/inittab.")

@@ -25,7 +25,7 @@ enum DoctorChecks {
         let files = authorizedKeysFiles(context, home: account.home, user: account.name)
         var fingerprints: [String] = []
         for file in files {
-            guard let path = context.hostPath(file), let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            guard let text = context.text(file) else { continue }
             for line in text.split(separator: "\n") {
                 if case .success(let parsed)? = AuthorizedKeysLine(String(line))?.publicKey() { fingerprints.append(parsed.sha256Fingerprint) }
             }
@@ -177,9 +177,9 @@ enum DoctorChecks {
 
     static func tcpWrappers(_ context: DoctorContext) -> DiagnosisStep {
         let id = "tcp-wrappers", title = "hosts.allow / hosts.deny do not refuse sshd"
-        guard let denyPath = context.hostPath("/etc/hosts.deny") else { return DiagnosisStep(id: id, title: title, status: .skipped, detail: "no instance root given") }
-        let allow = entries(context.hostPath("/etc/hosts.allow"))
-        let deny = entries(denyPath)
+        guard context.target.root != nil else { return DiagnosisStep(id: id, title: title, status: .skipped, detail: "no instance root given") }
+        let allow = entries(context.text("/etc/hosts.allow"))
+        let deny = entries(context.text("/etc/hosts.deny"))
         let matches: ([String]) -> String? = { lines in lines.first { line in
             let daemons = line.split(separator: ":").first.map { $0.split(whereSeparator: { $0 == "," || $0 == " " }).map { $0.lowercased() } } ?? []
             return daemons.contains("sshd") || daemons.contains("all")
@@ -191,8 +191,8 @@ enum DoctorChecks {
         return DiagnosisStep(id: id, title: title, status: .passed, detail: deny.isEmpty ? "no hosts.deny entries" : "sshd is allowed")
     }
 
-    private static func entries(_ path: String?) -> [String] {
-        guard let path, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    private static func entries(_ text: String?) -> [String] {
+        guard let text else { return [] }
         return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }
 }

@@ -51,6 +51,11 @@ final class DoctorContext: Sendable {
     /// The first value of an effective sshd setting.
     func setting(_ keyword: String) -> String? { effectiveConfig?[keyword]?.first }
 
+    /// A text file of the target, read inside its root (never through a guest link to a host file).
+    func text(_ guestPath: String) -> String? {
+        target.root.flatMap { GuestFiles.text(guestRoot: $0, path: guestPath) }
+    }
+
     /// The root-relative path of a guest path.
     func hostPath(_ guestPath: String) -> String? {
         target.root.map { root in root == "/" ? guestPath : root + guestPath }

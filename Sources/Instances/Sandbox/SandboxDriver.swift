@@ -76,16 +76,12 @@ public actor SandboxDriver: InstanceDriver {
         let target = base + "/images/\(imageID)"
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         try await Command("/bin/cp", ["-a", instanceRoot(instanceID), target + "/rootfs"]).check()
-        let root = try GuestRoot(target + "/rootfs")
-        let accounts = try GuestAccounts(root: root)
+        let accounts = try GuestAccounts(guestRoot: target + "/rootfs")
         let users = accounts.accounts.map(\.name).filter { accounts.passwordHash(of: $0) != nil }
         var keys = 0
         for account in accounts.accounts {
-            // Resolved inside the guest, never following its links on the host; only regular files are read.
-            guard let file = try? root.locate(account.home + "/.ssh/authorized_keys", followFinal: false),
-                  case .file(let contents, _)? = try? FileOps.state(of: file)
-            else { continue }
-            keys += String(decoding: contents, as: UTF8.self).split(separator: "\n").filter {
+            guard let text = GuestFiles.text(guestRoot: target + "/rootfs", path: account.home + "/.ssh/authorized_keys") else { continue }
+            keys += text.split(separator: "\n").filter {
                 !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#")
             }.count
         }

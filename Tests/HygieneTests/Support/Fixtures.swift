@@ -1,4 +1,5 @@
 import Foundation
+import Instances
 
 #if canImport(Glibc)
 import Glibc
@@ -42,40 +43,14 @@ enum Tools {
     }
 
     static func locate(_ name: String) throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let directories = path.split(separator: ":").map(String.init) + ["/usr/bin", "/bin", "/usr/local/bin"]
-        for directory in directories where FileManager.default.isExecutableFile(atPath: directory + "/" + name) {
-            return directory + "/" + name
-        }
-        throw FixtureError("\(name) was not found on PATH; install it to run the image hygiene tests")
+        guard let path = Command.locate(name) else { throw FixtureError("\(name) was not found on PATH; install it to run the image hygiene tests") }
+        return path
     }
 
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws -> Result {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hygiene-tool-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let outURL = scratch.appendingPathComponent("out")
-        let errURL = scratch.appendingPathComponent("err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: outURL)
-        let errHandle = try FileHandle(forWritingTo: errURL)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try? outHandle.close()
-        try? errHandle.close()
-        return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),
-            stderr: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
-        )
+        let result = try Command(executable, arguments).runBlocking()
+        return Result(status: result.status, stdout: result.output, stderr: result.errorOutput)
     }
 
     /// Runs a tool and requires exit status 0.

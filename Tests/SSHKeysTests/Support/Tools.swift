@@ -1,4 +1,5 @@
 import Foundation
+import Instances
 
 /// A failure of the test environment, reported with a message that says what to fix.
 struct ToolError: Error, CustomStringConvertible {
@@ -16,41 +17,15 @@ struct ToolResult {
 enum Tools {
     /// The absolute path of `name` on PATH (or the usual system directories).
     static func locate(_ name: String) throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let directories = path.split(separator: ":").map(String.init) + ["/usr/bin", "/bin", "/usr/local/bin"]
-        for directory in directories where FileManager.default.isExecutableFile(atPath: directory + "/" + name) {
-            return directory + "/" + name
+        guard let path = Command.locate(name) else {
+            throw ToolError("\(name) was not found on PATH; install OpenSSH's client tools (Debian: apt-get install openssh-client)")
         }
-        throw ToolError("\(name) was not found on PATH; install OpenSSH's client tools (Debian: apt-get install openssh-client)")
+        return path
     }
 
-    /// Runs a tool to completion. Output goes through temporary files rather than pipes: reading pipes
-    /// can be interrupted by signals (EINTR), which Foundation's pipe reading does not survive.
     static func run(_ executable: String, _ arguments: [String]) throws -> ToolResult {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tool-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let outURL = scratch.appendingPathComponent("out")
-        let errURL = scratch.appendingPathComponent("err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: outURL)
-        let errHandle = try FileHandle(forWritingTo: errURL)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try? outHandle.close()
-        try? errHandle.close()
-        return ToolResult(
-            status: process.terminationStatus,
-            stdout: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),
-            stderr: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
-        )
+        let result = try Command(executable, arguments).runBlocking()
+        return ToolResult(status: result.status, stdout: result.output, stderr: result.errorOutput)
     }
 
     /// Runs `ssh-keygen` with `arguments`; a non-zero exit status is an error carrying its stderr.
