@@ -2,6 +2,9 @@ import Crypto
 import Dialects
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdHTTP2
+import HummingbirdTLS
 import Instances
 import KeywardCore
 import Logging
@@ -13,35 +16,106 @@ import Store
 public enum KeywardServer {
     /// What the operator is told once the server listens.
     public struct StartupInfo: Sendable {
+        public let endpoint: String
         public let port: Int
         public let rootKey: CredentialService.RootKeyOutcome
         public let driver: String
         public let metadataEndpoint: String?
+        public let metricsEndpoint: String?
+        /// The certificate served, when the API speaks HTTPS.
+        public let tls: TLSMaterial?
+
+        public init(endpoint: String, port: Int, rootKey: CredentialService.RootKeyOutcome, driver: String = "simulated",
+                    metadataEndpoint: String? = nil, metricsEndpoint: String? = nil, tls: TLSMaterial? = nil) {
+            self.endpoint = endpoint
+            self.port = port
+            self.rootKey = rootKey
+            self.driver = driver
+            self.metadataEndpoint = metadataEndpoint
+            self.metricsEndpoint = metricsEndpoint
+            self.tls = tls
+        }
     }
 
+    /// A start-up failure, said in one line with its cause and its fix.
+    public struct StartupFailure: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Builds the server. Every check that can fail runs before anything listens; a failure closes what was opened.
     public static func build(
         configuration: ServerConfiguration,
         logger: Logger,
+        metrics: ServerMetrics = ServerMetrics(),
         onListening: @escaping @Sendable (StartupInfo) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
+        try check { () throws(ListenAddress.Unavailable) in
+            try ListenAddress.checkFree(host: configuration.host, port: configuration.port, option: "--listen")
+            if let listen = configuration.metricsListen, listen != "off", let (host, port) = ServerConfiguration.parseListen(listen) {
+                try ListenAddress.checkFree(host: host, port: port, option: "--metrics-listen")
+            }
+        }
+        var locks: [HostLock] = []
         let store: SQLStore
-        let sealer: SecretSealer
         if let directory = configuration.dataDirectory {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            sealer = try SecretSealer.loadOrCreate(keyFile: directory + "/server.key")
+            locks.append(try DataDirectory.prepare(directory))
             store = try await SQLStore.sqlite(path: directory + "/keyward.sqlite3", logger: logger)
         } else {
-            sealer = SecretSealer(key: .init(size: .bits256))
             store = try await SQLStore.sqlite(path: nil, logger: logger)
         }
+        do {
+            return try await assemble(configuration, store: store, locks: locks, logger: logger, metrics: metrics, onListening: onListening)
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    private static func assemble(
+        _ configuration: ServerConfiguration,
+        store: SQLStore,
+        locks: [HostLock],
+        logger: Logger,
+        metrics: ServerMetrics,
+        onListening: @escaping @Sendable (StartupInfo) async -> Void
+    ) async throws -> some ApplicationProtocol {
+        var locks = locks
+        let sealer: SecretSealer
+        if let source = configuration.serverKey {
+            sealer = try await check { try await ServerKey.open(source, store: store) }
+        } else {
+            sealer = SecretSealer(key: .init(size: .bits256))
+        }
+        let tls: TLSMaterial?
+        switch configuration.transport {
+        case .plainHTTP: tls = nil
+        case .tls(let certificate, let key): tls = try check { () throws(TLSMaterial.Failure) in try TLSMaterial.load(certificate: certificate, key: key) }
+        case .selfSignedTLS:
+            guard let directory = configuration.dataDirectory else { throw StartupFailure(description: "a self-signed certificate needs --data") }
+            tls = try check { () throws(TLSMaterial.Failure) in try TLSMaterial.selfSigned(in: directory, listenHost: configuration.host) }
+        }
+
         let regions = RegionCatalog.standard
         let credentials = CredentialService(store: store, sealer: sealer)
         let rootKey = try await credentials.ensureRootAccessKey(configured: configuration.rootAccessKey)
-        let (driver, network) = try await makeDriver(configuration, logger: logger)
+        let (driver, network) = try await makeDriver(configuration, locks: &locks, logger: logger)
         let keyPairs = KeyPairService(store: store, regions: regions, logger: logger)
         let instances = InstanceService(store: store, driver: driver, regions: regions, logger: logger)
         let images = ImageService(store: store, driver: driver, regions: regions, logger: logger)
         let agents = AgentService(store: store, regions: regions, logger: logger)
+
+        var services: [any Service] = [StoreCloser(store: store, locks: locks)]
+        var metadataEndpoint: String?
+        if let (host, port) = metadataAddress(configuration, network: network) {
+            try check { () throws(ListenAddress.Unavailable) in try ListenAddress.checkFree(host: host, port: port, option: "--metadata-listen") }
+            let metadata = MetadataService(store: store, tokenKey: sealer.derivedKey(purpose: "metadata-token"), namedInstances: network == nil)
+            services.append(Application(
+                router: MetadataEndpoint.router(service: metadata),
+                configuration: .init(address: .hostname(host, port: port), serverName: "Keyward metadata"),
+                logger: logger
+            ))
+            metadataEndpoint = "http://\(host):\(port)"
+        }
         try await images.preparePublicImages()
         await instances.reconcile()
 
@@ -53,65 +127,101 @@ public enum KeywardServer {
             routes: routes, credentials: credentials, nonces: NonceRegistry(store: store), defaultRegionID: regions.defaultRegionID, logger: logger
         )
 
-        var services: [any Service] = [StoreCloser(store: store)]
-        var metadataEndpoint: String?
-        if let (host, port) = metadataAddress(configuration, network: network) {
-            let metadata = MetadataService(store: store, tokenKey: sealer.derivedKey(purpose: "metadata-token"), namedInstances: network == nil)
-            services.append(Application(
-                router: MetadataEndpoint.router(service: metadata),
-                configuration: .init(address: .hostname(host, port: port), serverName: "Keyward metadata"),
-                logger: logger
-            ))
-            metadataEndpoint = "http://\(host):\(port)"
+        let router = Router()
+        RPCEndpoint(dialect: alibaba, metrics: metrics).register(on: router)
+        AgentEndpoint(agents: agents).register(on: router)
+        HealthEndpoint(store: store).register(on: router)
+        var metricsEndpoint: String?
+        switch configuration.metricsListen {
+        case nil:
+            MetricsEndpoint(metrics: metrics, store: store).register(on: router)
+            metricsEndpoint = "/metrics on the API listener"
+        case "off":
+            break
+        case let listen?:
+            if let (host, port) = ServerConfiguration.parseListen(listen) {
+                let metricsRouter = Router()
+                MetricsEndpoint(metrics: metrics, store: store).register(on: metricsRouter)
+                services.append(Application(router: metricsRouter, configuration: .init(address: .hostname(host, port: port), serverName: "Keyward metrics"),
+                                            logger: logger))
+                metricsEndpoint = "http://\(host):\(port)/metrics"
+            }
         }
 
-        let router = Router()
-        RPCEndpoint(dialect: alibaba).register(on: router)
-        AgentEndpoint(agents: agents).register(on: router)
+        let server: HTTPServerBuilder = if let tls { try .http2Upgrade(tlsConfiguration: tls.configuration) } else { .http1() }
         let driverDescription = driver.description
         let metadata = metadataEndpoint
+        let metricsAt = metricsEndpoint
         return Application(
             router: router,
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Keyward"),
             services: services,
             onServerRunning: { channel in
-                await onListening(StartupInfo(port: channel.localAddress?.port ?? configuration.port, rootKey: rootKey, driver: driverDescription,
-                                              metadataEndpoint: metadata))
+                let port = channel.localAddress?.port ?? configuration.port
+                await onListening(StartupInfo(endpoint: configuration.endpoint(port: port), port: port, rootKey: rootKey, driver: driverDescription,
+                                              metadataEndpoint: metadata, metricsEndpoint: metricsAt, tls: tls))
             },
             logger: logger
         )
     }
 
-    static func makeDriver(_ configuration: ServerConfiguration, logger: Logger) async throws -> (any InstanceDriver, NamespaceNetwork?) {
+    /// Runs a start-up step whose errors already say what to do, turning them into a ``StartupFailure``.
+    private static func check<T, E: Error & CustomStringConvertible>(_ step: () throws(E) -> T) throws(StartupFailure) -> T {
+        do { return try step() } catch { throw StartupFailure(description: error.description) }
+    }
+
+    private static func check<T>(_ step: () async throws -> T) async throws -> T {
+        do {
+            return try await step()
+        } catch let failure as ServerKey.Failure {
+            throw StartupFailure(description: failure.description)
+        }
+    }
+
+    static func makeDriver(_ configuration: ServerConfiguration, locks: inout [HostLock], logger: Logger) async throws -> (any InstanceDriver, NamespaceNetwork?) {
         var options: ServerConfiguration.SandboxOptions
         switch configuration.driver {
         case .simulated:
             return (SimulatedDriver(), nil)
-        case .automatic:
-            guard configuration.dataDirectory != nil, SandboxDriver.availability() == nil else {
-                logger.notice("instances are simulated", metadata: ["reason": "\(SandboxDriver.availability() ?? "no data directory")"])
+        case .automatic(let chosen):
+            guard configuration.dataDirectory != nil, SandboxDriver.availability(loopback: chosen.loopback) == nil else {
+                let reason = SandboxDriver.availability(loopback: chosen.loopback) ?? "no data directory"
+                logger.notice("instances are simulated", metadata: ["reason": "\(reason)"])
                 return (SimulatedDriver(), nil)
             }
-            options = .init()
+            options = chosen
         case .sandbox(let chosen):
-            if let reason = SandboxDriver.availability() { throw DriverError.unavailable(reason) }
+            if let reason = SandboxDriver.availability(loopback: chosen.loopback) { throw StartupFailure(description: "sandbox instances are unavailable: \(reason)") }
             options = chosen
         }
         guard let directory = configuration.dataDirectory else { throw DriverError.unavailable("sandboxes need --data") }
+        let timeout = configuration.startTimeout
         if options.loopback {
             let network = SandboxNetwork.loopback(address: options.loopbackAddress, portBase: options.loopbackPortBase)
-            return (try SandboxDriver(base: directory + "/sandbox", network: network, logger: logger), nil)
+            return (try SandboxDriver(base: directory + "/sandbox", network: network, startTimeout: timeout, logger: logger), nil)
         }
-        let net = NamespaceNetwork(bridge: options.bridge, prefix: options.subnetPrefix)
+        var net = NamespaceNetwork(bridge: options.bridge, prefix: options.subnetPrefix)
+        let service: String? = switch configuration.metadataListen {
+        case nil: net.defaultMetadataService
+        case "off", "100.100.100.200:80": nil
+        case let listen?: listen
+        }
+        net = NamespaceNetwork(bridge: options.bridge, prefix: options.subnetPrefix, metadataService: service)
+        do {
+            locks += try net.claim(dataDirectory: directory)
+        } catch {
+            throw StartupFailure(description: "\(error): give this server its own --bridge and --subnet, or stop that server")
+        }
         try await net.ensureBridge()
-        return (try SandboxDriver(base: directory + "/sandbox", network: .namespaces(net), logger: logger), net)
+        return (try SandboxDriver(base: directory + "/sandbox", network: .namespaces(net), startTimeout: timeout, logger: logger), net)
     }
 
     static func metadataAddress(_ configuration: ServerConfiguration, network: NamespaceNetwork?) -> (String, Int)? {
         if let listen = configuration.metadataListen {
             return listen == "off" ? nil : ServerConfiguration.parseListen(listen)
         }
-        if let network { return (network.metadataAddress, 80) }
+        if let network { return ServerConfiguration.parseListen(network.metadataService ?? network.metadataAddress + ":80") }
         return (configuration.host, configuration.port == 0 ? 0 : configuration.port + 1)
     }
 }
@@ -123,12 +233,14 @@ extension SecretSealer {
     }
 }
 
-/// Closes the store once the server has shut down gracefully.
+/// Closes the store once the server has shut down, then lets go of the host locks.
 struct StoreCloser: Service {
     let store: SQLStore
+    let locks: [HostLock]
 
     func run() async throws {
         try? await gracefulShutdown()
         await store.close()
+        withExtendedLifetime(locks) {}
     }
 }

@@ -6,6 +6,7 @@ import NIOCore
 /// Serves the vendors' RPC APIs at `/`, the single path their SDKs call.
 struct RPCEndpoint: Sendable {
     let dialect: AlibabaRPCDialect
+    let metrics: ServerMetrics
 
     func register(on router: Router<BasicRequestContext>) {
         for method in [HTTPRequest.Method.get, .post] {
@@ -14,6 +15,7 @@ struct RPCEndpoint: Sendable {
     }
 
     private func handle(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let started = ContinuousClock.now
         var request = request
         let body = try await request.collectBody(upTo: 1 << 20 + 1)
         var headers: [(name: String, value: String)] = request.headers.map { ($0.name.canonicalName, $0.value) }
@@ -28,6 +30,7 @@ struct RPCEndpoint: Sendable {
             body: Array(buffer: body)
         )
         let reply = await dialect.handle(message)
+        if let outcome = reply.outcome { metrics.record(outcome, duration: ContinuousClock.now - started) }
         var fields = HTTPFields()
         for (name, value) in reply.headers {
             if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }

@@ -2,11 +2,11 @@ import Services
 
 /// What `keyward serve` prints once it listens: where, with which credentials, and how to point each SDK at it.
 public enum StartupBanner {
-    public static func text(endpoint: String, rootKey: CredentialService.RootKeyOutcome) -> String {
+    public static func text(_ info: KeywardServer.StartupInfo) -> String {
         let id: String
         let secretLine: String
         let secretValue: String
-        switch rootKey {
+        switch info.rootKey {
         case .generated(let keyID, let secret):
             id = keyID
             secretValue = secret
@@ -20,25 +20,40 @@ public enum StartupBanner {
             secretValue = "<the secret printed at first start>"
             secretLine = "AccessKeySecret: printed at first start (not stored in clear)"
         }
-        let hostPort = endpoint.replacingOccurrences(of: "http://", with: "")
-        let port = hostPort.split(separator: ":").last.map(String.init) ?? "80"
-        let host = hostPort.split(separator: ":").dropLast().joined(separator: ":")
-        return """
-            Keyward listening on \(endpoint)
+        let secure = info.tls != nil
+        let listened = info.endpoint.replacingOccurrences(of: "https://", with: "").replacingOccurrences(of: "http://", with: "")
+        let host = listened.split(separator: ":").dropLast().joined(separator: ":")
+        // A wildcard listener is reached, from this host, at its loopback address.
+        let reachable = host == "0.0.0.0" || host == "[::]" ? "127.0.0.1" : host
+        let hostPort = "\(reachable):\(info.port)"
+        var text = "Keyward listening on \(info.endpoint)\n"
+        if let tls = info.tls {
+            text += "TLS certificate:      \(tls.certificateFile)\(tls.isSelfSigned ? " (self-signed; trust this file as the CA)" : "")\n"
+            text += "TLS fingerprint:      \(tls.fingerprint)\n"
+        } else if !ServerConfiguration.isLoopback(host.trimmingCharacters(in: ["[", "]"])) {
+            text += "WARNING: plain HTTP on a non-loopback address (--allow-plain-http): private keys that CreateKeyPair returns and every "
+                + "request's contents cross the network unencrypted, readable by anyone on the path.\n"
+        }
+        let ca = info.tls?.certificateFile ?? ""
+        text += """
             Root AccessKeyId:     \(id)
             \(secretLine)
+            Instances:            \(info.driver)
+            Metadata service:     \(info.metadataEndpoint ?? "off")
+            Metrics:              \(info.metricsEndpoint ?? "off")
 
             # Alibaba Cloud Python SDK (alibabacloud-ecs20140526)
             from alibabacloud_tea_openapi.models import Config
             from alibabacloud_ecs20140526.client import Client
             client = Client(Config(access_key_id="\(id)", access_key_secret="\(secretValue)",
-                                   region_id="cn-hangzhou", endpoint="\(hostPort)", protocol="http"))
+                                   region_id="cn-hangzhou", endpoint="\(hostPort)", protocol="\(secure ? "https" : "http")"\(secure ? ", ca=\"\(ca)\"" : "")))
 
             # Alibaba Cloud legacy Python SDK (aliyun-python-sdk-ecs)
             from aliyunsdkcore.client import AcsClient
-            client = AcsClient("\(id)", "\(secretValue)", "cn-hangzhou", port=\(port))
-            # then, on each request: request.set_endpoint("\(host)")
+            client = AcsClient("\(id)", "\(secretValue)", "cn-hangzhou", port=\(info.port)\(secure ? ", verify=\"\(ca)\"" : ""))
+            # then, on each request: request.set_endpoint("\(reachable)")\(secure ? "; request.set_protocol_type(\"https\")" : "")
 
             """
+        return text
     }
 }

@@ -72,7 +72,13 @@ public struct AgentService: Sendable {
 
     /// What the agent should apply now, and the generation to report back.
     public func desired(instanceID: String, secret: String) async throws -> (generation: Int, credentials: DesiredCredentials) {
-        let instance = try await authenticate(instanceID: instanceID, secret: secret)
+        _ = try await authenticate(instanceID: instanceID, secret: secret)
+        let instance: Instance = try await store.write { tx in
+            guard var instance = try await tx.instance(id: instanceID, accountID: nil) else { throw AgentError.unauthorized }
+            instance.agent?.lastSeen = Date()
+            try await tx.updateInstance(instance)
+            return instance
+        }
         return (instance.agent?.requestedGeneration ?? 0, Self.desired(for: instance))
     }
 
@@ -83,6 +89,7 @@ public struct AgentService: Sendable {
             guard var instance = try await tx.instance(id: instanceID, accountID: nil), var binding = instance.agent else { throw AgentError.unauthorized }
             guard generation <= binding.requestedGeneration else { throw DomainError.invalidParameter(name: "generation", reason: "not requested") }
             binding.appliedGeneration = max(binding.appliedGeneration, generation)
+            binding.lastSeen = Date()
             instance.agent = binding
             if Self.desired(for: instance) == credentials { instance.effective = instance.bound }
             try await tx.updateInstance(instance)

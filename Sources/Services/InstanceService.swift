@@ -196,12 +196,14 @@ public struct InstanceService: Sendable {
                 }
             } catch {
                 instance.status = .stopped
+                instance.startFailure = String(describing: error).prefix(2000).description
                 let failed = instance
                 try await self.store.write { tx in try await tx.updateInstance(failed) }
                 self.logger.error("instance failed to start", metadata: ["instance": "\(instanceID)", "error": "\(error)"])
                 throw DomainError.internalFailure("instance \(instanceID) failed to start")
             }
             instance.status = .running
+            instance.startFailure = nil
             instance.effective = instance.bound
             instance.firstBootPending = false
             instance.startTime = Date()

@@ -10,23 +10,6 @@ public struct SecretSealer: Sendable {
         self.key = key
     }
 
-    /// A sealer whose 32-byte key lives in `path` (mode 0600), created on first use.
-    public static func loadOrCreate(keyFile path: String) throws -> SecretSealer {
-        let url = URL(fileURLWithPath: path)
-        if let data = try? Data(contentsOf: url) {
-            guard data.count == 32 else { throw SealError.badKeyFile(path) }
-            return SecretSealer(key: SymmetricKey(data: data))
-        }
-        let key = SymmetricKey(size: .bits256)
-        let bytes = key.withUnsafeBytes { Data($0) }
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
-            throw SealError.badKeyFile(path)
-        }
-        try FileManager.default.moveItem(atPath: temporary, toPath: path)
-        return SecretSealer(key: key)
-    }
-
     /// The key other server secrets are derived from (never used directly for anything else).
     public var keyForDerivation: SymmetricKey { key }
 
@@ -41,7 +24,6 @@ public struct SecretSealer: Sendable {
     }
 
     public enum SealError: Error, Sendable, Equatable {
-        case badKeyFile(String)
         case sealFailed
     }
 }

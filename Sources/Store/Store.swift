@@ -19,6 +19,14 @@ public protocol StoreTransaction: Sendable {
     func replaceAccessKeySecret(id: String, sealedSecret: [UInt8]) async throws
     /// The oldest active AccessKey of the account's root identity.
     func rootAccessKeyID(accountID: String) async throws -> String?
+    /// Every sealed secret in the store, by AccessKey id (for re-sealing under a new server key).
+    func sealedAccessKeySecrets() async throws -> [(id: String, sealedSecret: [UInt8])]
+
+    // Server settings
+    /// A value the server keeps about itself (e.g. the check that the server key is the one that sealed the secrets).
+    func setting(named name: String) async throws -> [UInt8]?
+    /// Inserts or replaces a server setting.
+    func setSetting(named name: String, value: [UInt8]) async throws
 
     // Key pairs
     /// Inserts `keyPair` with its tags, counting it against the account's quota in its region.

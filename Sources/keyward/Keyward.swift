@@ -5,6 +5,7 @@ struct Keyward: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyward",
         abstract: "A self-hosted control plane for the logon credentials of Linux instances.",
-        subcommands: [Serve.self, AgentCommand.self, ImageCommand.self, InstanceCommand.self, DoctorCommand.self]
+        version: KeywardVersion.text,
+        subcommands: [Serve.self, AgentCommand.self, ImageCommand.self, InstanceCommand.self, DoctorCommand.self, AdminCommand.self]
     )
 }

@@ -59,12 +59,12 @@ import Testing
     }
 
     @Test func bannerShowsAGeneratedSecretOnceAndSnippetsForBothSDKs() {
-        let text = StartupBanner.text(endpoint: "http://127.0.0.1:8080", rootKey: .generated(id: "LTAIabc", secret: "topsecret"))
+        let text = StartupBanner.text(.init(endpoint: "http://127.0.0.1:8080", port: 8080, rootKey: .generated(id: "LTAIabc", secret: "topsecret")))
         #expect(text.contains("listening on http://127.0.0.1:8080"))
         #expect(text.contains("access_key_secret=\"topsecret\""))
         #expect(text.contains("endpoint=\"127.0.0.1:8080\""))
         #expect(text.contains("AcsClient(\"LTAIabc\", \"topsecret\", \"cn-hangzhou\", port=8080)"))
-        let later = StartupBanner.text(endpoint: "http://127.0.0.1:8080", rootKey: .existing(id: "LTAIabc"))
+        let later = StartupBanner.text(.init(endpoint: "http://127.0.0.1:8080", port: 8080, rootKey: .existing(id: "LTAIabc")))
         #expect(!later.contains("topsecret"))
     }
 }

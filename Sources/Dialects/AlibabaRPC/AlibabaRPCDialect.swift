@@ -51,7 +51,9 @@ public struct AlibabaRPCDialect: Sendable {
             )
             let members = try await handler(call)
             logger.info("rpc", metadata: ["action": "\(action)", "accessKeyId": "\(accessKeyID)", "status": "200", "requestId": "\(requestID)"])
-            return format.response(status: 200, root: action + "Response", body: .object([("RequestId", .string(requestID))] + members))
+            var reply = format.response(status: 200, root: action + "Response", body: .object([("RequestId", .string(requestID))] + members))
+            reply.outcome = RequestOutcome(dialect: Self.name, action: action, code: "OK")
+            return reply
         } catch {
             let rpcError: RPCError
             switch error {
@@ -73,9 +75,15 @@ public struct AlibabaRPCDialect: Sendable {
                 ("Message", .string(rpcError.message)),
                 ("Recommend", .string("https://api.aliyun.com/troubleshoot?q=" + rpcError.code)),
             ])
-            return format.response(status: rpcError.status, root: "Error", body: body)
+            var reply = format.response(status: rpcError.status, root: "Error", body: body)
+            reply.outcome = RequestOutcome(dialect: Self.name, action: action, code: rpcError.code,
+                                           authenticationFailure: RPCError.authenticationFailureReasons[rpcError.code])
+            return reply
         }
     }
+
+    /// The dialect's name in metrics.
+    public static let name = "alibaba-rpc"
 }
 
 /// JSON unless the caller asked for `Format=XML`.

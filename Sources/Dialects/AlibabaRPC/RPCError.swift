@@ -31,6 +31,18 @@ public struct RPCError: Error, Sendable, Equatable {
     static let versionNotFound = RPCError(status: 400, code: "InvalidVersion", message: "Specified parameter Version is not valid.")
     static let internalError = RPCError(status: 500, code: "InternalError", message: "The request processing has failed due to some unknown error, exception or failure.")
 
+    /// The codes that mean the signature check refused a request, with the reason metrics count them under.
+    static let authenticationFailureReasons: [String: String] = [
+        "SignatureDoesNotMatch": "signature-mismatch",
+        "IncompleteSignature": "incomplete-signature",
+        "InvalidAccessKeyId.NotFound": "unknown-access-key",
+        "InvalidAccessKeyId.Inactive": "inactive-access-key",
+        "InvalidTimeStamp.Expired": "expired-timestamp",
+        "InvalidTimeStamp.Format": "malformed-timestamp",
+        "InvalidSignatureMethod": "unsupported-method",
+        "SignatureNonceUsed": "replay",
+    ]
+
     static func signatureDoesNotMatch(stringToSign: String) -> RPCError {
         RPCError(status: 400, code: "SignatureDoesNotMatch", message: "Specified signature is not matched with our calculation. server string to sign is:" + stringToSign)
     }

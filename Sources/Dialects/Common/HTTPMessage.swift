@@ -33,10 +33,32 @@ public struct HTTPResponseMessage: Sendable {
     public let status: Int
     public let headers: [(name: String, value: String)]
     public let body: [UInt8]
+    /// What the request was and how it ended, for metrics.
+    public var outcome: RequestOutcome?
 
-    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
+    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8], outcome: RequestOutcome? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.outcome = outcome
+    }
+}
+
+/// How one API request ended, in the dialect's own words.
+public struct RequestOutcome: Sendable, Equatable {
+    /// Which API answered, e.g. `alibaba-rpc`.
+    public let dialect: String
+    /// The action asked for, `-` when the request could not be decoded that far.
+    public let action: String
+    /// `OK`, or the error code the caller saw.
+    public let code: String
+    /// Why the signature check refused the request, when it did (e.g. `signature-mismatch`, `replay`).
+    public let authenticationFailure: String?
+
+    public init(dialect: String, action: String, code: String, authenticationFailure: String? = nil) {
+        self.dialect = dialect
+        self.action = action
+        self.code = code
+        self.authenticationFailure = authenticationFailure
     }
 }

@@ -5,6 +5,8 @@ public enum DriverError: Error, Sendable, Equatable, CustomStringConvertible {
     case bootFailed(instanceID: String, console: String)
     case unavailable(String)
     case apply(String)
+    /// A host command ran past its deadline and was killed.
+    case timedOut(String, Duration)
 
     public var description: String {
         switch self {
@@ -13,6 +15,7 @@ public enum DriverError: Error, Sendable, Equatable, CustomStringConvertible {
         case .bootFailed(let id, let console): "instance \(id) did not come up: \(console)"
         case .unavailable(let reason): "driver unavailable: \(reason)"
         case .apply(let reason): "credential apply failed: \(reason)"
+        case .timedOut(let command, let limit): "timed out after \(limit.components.seconds) s: \(command)"
         }
     }
 }

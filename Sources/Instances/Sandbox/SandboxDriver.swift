@@ -11,8 +11,8 @@ public actor SandboxDriver: InstanceDriver {
     private let base: String
     private let network: SandboxNetwork
     private let logger: Logger
+    private let startTimeout: Duration
     private var indices: [String: Int] = [:]
-    private var launched: [String: Process] = [:]
 
     /// Capabilities removed from the bounding set, so that guest root cannot mount, load modules or
     /// reconfigure the host's network.
@@ -29,9 +29,11 @@ public actor SandboxDriver: InstanceDriver {
 
     /// - Parameters:
     ///   - base: directory holding `images/` and `instances/`.
-    public init(base: String, network: SandboxNetwork, logger: Logger) throws {
+    ///   - startTimeout: the longest a start may take, from the disk preparation to sshd listening.
+    public init(base: String, network: SandboxNetwork, startTimeout: Duration = .seconds(120), logger: Logger) throws {
         self.base = base
         self.network = network
+        self.startTimeout = startTimeout
         self.logger = logger
         switch network {
         case .namespaces(let net): description = "sandbox (bubblewrap + sshd, network namespaces on \(net.bridge) \(net.prefix).0/24)"
@@ -44,11 +46,14 @@ public actor SandboxDriver: InstanceDriver {
         }
     }
 
-    /// Whether this host can run sandboxes: root, bubblewrap, OpenSSH's sshd and setpriv.
-    public static func availability() -> String? {
+    /// Whether this host can run sandboxes: root, bubblewrap, OpenSSH's sshd and setpriv, and for network namespaces
+    /// iproute2 and iptables.
+    public static func availability(loopback: Bool = true) -> String? {
         guard getuid() == 0 else { return "not running as root" }
-        for tool in ["bwrap", "sshd", "setpriv", "ssh-keygen"] where Command.locate(tool) == nil {
-            return "\(tool) is not installed (apt-get install bubblewrap openssh-server util-linux)"
+        var tools = ["bwrap", "sshd", "setpriv", "setsid", "ssh-keygen"]
+        if !loopback { tools += ["ip", "iptables"] }
+        for tool in tools where Command.locate(tool) == nil {
+            return "\(tool) is not installed (apt-get install bubblewrap openssh-server util-linux iproute2 iptables)"
         }
         return nil
     }
@@ -60,6 +65,7 @@ public actor SandboxDriver: InstanceDriver {
     private func instanceRoot(_ id: String) -> String { instanceDirectory(id) + "/rootfs" }
     private func infoFile(_ id: String) -> String { instanceDirectory(id) + "/info.json" }
     private func consoleLog(_ id: String) -> String { instanceDirectory(id) + "/console.log" }
+    private func statusFile(_ id: String) -> String { instanceDirectory(id) + "/status.json" }
 
     // MARK: Images
 
@@ -168,9 +174,6 @@ public actor SandboxDriver: InstanceDriver {
         if let process = SandboxProcess.read(infoFile: infoFile(instanceID)), process.isAlive {
             await process.terminate(graceful: true)
         }
-        if let outer = launched.removeValue(forKey: instanceID) {
-            for _ in 0..<400 where outer.isRunning { try? await Task.sleep(for: .milliseconds(5)) }
-        }
         try? FileManager.default.removeItem(atPath: infoFile(instanceID))
     }
 
@@ -178,13 +181,14 @@ public actor SandboxDriver: InstanceDriver {
         guard let index = indices[instanceID] else { throw DriverError.notFound("instance \(instanceID)") }
         if await isRunning(instanceID: instanceID) { try await stop(instanceID: instanceID) }
         let root = instanceRoot(instanceID)
+        let deadline = ContinuousClock.now + startTimeout
         let prepared: BootReport
         do {
             prepared = try await Offload.run { () throws(ApplyError) in try Self.prepareDisk(root: root, plan: plan) }
         } catch {
             throw DriverError.apply(error.description)
         }
-        try await launch(instanceID: instanceID, index: index, hostName: plan.hostName)
+        try await launch(instanceID: instanceID, index: index, hostName: plan.hostName, deadline: deadline)
         return prepared
     }
 
@@ -204,7 +208,7 @@ public actor SandboxDriver: InstanceDriver {
         return BootReport(sanitized: sanitized, changedFiles: report.changedFiles)
     }
 
-    private func launch(instanceID: String, index: Int, hostName: String) async throws {
+    private func launch(instanceID: String, index: Int, hostName: String, deadline: ContinuousClock.Instant) async throws {
         var prefix: [String] = []
         var sshdArguments = ["-D", "-e"]
         switch network {
@@ -232,28 +236,34 @@ public actor SandboxDriver: InstanceDriver {
         ] + sshdArguments
         let log = consoleLog(instanceID)
         let info = infoFile(instanceID)
+        let status = statusFile(instanceID)
         try? FileManager.default.removeItem(atPath: info)
+        try? FileManager.default.removeItem(atPath: status)
         if FileManager.default.fileExists(atPath: log) {
             try? FileManager.default.removeItem(atPath: log + ".prev")
             try? FileManager.default.moveItem(atPath: log, toPath: log + ".prev")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        // setsid: a Ctrl-C at Keyward's terminal must not power off the instances.
-        process.arguments = ["-c", "exec /usr/bin/setsid -w \"$@\" 9>\"$KW_INFO\" >>\"$KW_LOG\" 2>&1 </dev/null", "sh"] + prefix + bwrap
-        process.environment = ["KW_INFO": info, "KW_LOG": log, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
-        try process.run()
-        launched[instanceID] = process
-        for _ in 0..<2000 {
+        // setsid -f: the sandbox runs in its own session (a Ctrl-C at Keyward's terminal must not power it off) and is
+        // not Keyward's child, so it outlives a restart of the control plane and the system reaps it. bubblewrap writes
+        // the exit status of the guest to the status file, which tells a failed boot from a slow one.
+        let script = "exec /usr/bin/setsid -f \"$@\" 8>\"$KW_STATUS\" 9>\"$KW_INFO\" >>\"$KW_LOG\" 2>&1 </dev/null"
+        let arguments = ["-c", script, "sh"] + prefix + [bwrap[0], "--json-status-fd", "8"] + bwrap.dropFirst()
+        try await Command("/usr/bin/env", ["-i", "KW_INFO=\(info)", "KW_LOG=\(log)", "KW_STATUS=\(status)", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                                          "/bin/sh"] + arguments).check(timeout: .seconds(10))
+        while ContinuousClock.now < deadline {
             if let console = try? String(contentsOfFile: log, encoding: .utf8), console.contains("Server listening on") {
                 return
             }
-            guard process.isRunning else { break }
+            if let written = try? String(contentsOfFile: status, encoding: .utf8), written.contains("exit-code") { break }
             // Not cancellable: a started sandbox must be either ready or stopped below.
             try? await Task.sleep(for: .milliseconds(5))
         }
         let console = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let timedOut = ContinuousClock.now >= deadline
         try? await stop(instanceID: instanceID)
+        if timedOut {
+            throw DriverError.bootFailed(instanceID: instanceID, console: "sshd was not listening within \(startTimeout.components.seconds) s. " + String(console.suffix(2000)))
+        }
         throw DriverError.bootFailed(instanceID: instanceID, console: String(console.suffix(2000)))
     }
 }

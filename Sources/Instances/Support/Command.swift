@@ -1,10 +1,23 @@
 import Foundation
+import Subprocess
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
 
-/// Runs a host command to completion and captures its output. Output goes through temporary files rather
-/// than pipes: a signal interrupting a pipe read (EINTR) would abort Foundation's pipe reading.
+/// Runs a host command to completion and captures its output, always within a deadline: a command that runs past
+/// it is killed and reaped, and the caller gets ``DriverError/timedOut(_:_:)``. The asynchronous form runs on
+/// swift-subprocess (which reaps every child it starts); the blocking form, for synchronous callers that already
+/// run off the cooperative pool, spawns and waits for its own child.
 public struct Command: Sendable {
     public let executable: String
     public let arguments: [String]
+
+    /// The deadline a command gets unless its caller chooses one.
+    public static let defaultTimeout: Duration = .seconds(60)
+    /// Output kept of each stream; more is an error, since no command Keyward runs prints that much.
+    static let outputLimit = 8 << 20
 
     public init(_ executable: String, _ arguments: [String]) {
         self.executable = executable
@@ -18,53 +31,89 @@ public struct Command: Sendable {
         public var succeeded: Bool { status == 0 }
     }
 
-    /// Runs synchronously on the calling thread.
-    public func runBlocking() throws -> Result {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kw-cmd-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let out = scratch.appendingPathComponent("out")
-        let err = scratch.appendingPathComponent("err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: out)
-        let errHandle = try FileHandle(forWritingTo: err)
-        defer {
-            try? outHandle.close()
-            try? errHandle.close()
+    var commandLine: String { ([executable] + arguments).joined(separator: " ") }
+
+    /// Runs asynchronously; on timeout (or cancellation) the child gets SIGTERM, then SIGKILL after a second.
+    public func run(timeout: Duration = defaultTimeout) async throws -> Result {
+        let outcome = try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask { try await self.spawn() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        try process.run()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            output: String(decoding: (try? Data(contentsOf: out)) ?? Data(), as: UTF8.self),
-            errorOutput: String(decoding: (try? Data(contentsOf: err)) ?? Data(), as: UTF8.self)
-        )
+        guard let outcome else { throw DriverError.timedOut(commandLine, timeout) }
+        return outcome
     }
 
-    /// Runs on a Dispatch thread, off the cooperative pool.
-    public func run() async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Swift.Result { try self.runBlocking() })
-            }
+    private func spawn() async throws -> Result {
+        var options = PlatformOptions()
+        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(1))]
+        let result = try await Subprocess.run(
+            .path(FilePath(executable)),
+            arguments: Arguments(arguments),
+            platformOptions: options,
+            input: .none,
+            output: .string(limit: Self.outputLimit),
+            error: .string(limit: Self.outputLimit)
+        )
+        let status: Int32 = switch result.terminationStatus {
+        case .exited(let code): Int32(code)
+        case .signaled(let signal): 128 + Int32(signal)
         }
+        return Result(status: status, output: result.standardOutput ?? "", errorOutput: result.standardError ?? "")
     }
 
     /// Runs and fails with the command's own error output unless it exits 0.
     @discardableResult
-    public func check() async throws -> String {
-        let result = try await run()
+    public func check(timeout: Duration = defaultTimeout) async throws -> String {
+        let result = try await run(timeout: timeout)
         guard result.succeeded else {
-            throw DriverError.commandFailed(([executable] + arguments).joined(separator: " "), result.errorOutput.trimmingCharacters(in: .whitespacesAndNewlines))
+            throw DriverError.commandFailed(commandLine, result.errorOutput.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return result.output
+    }
+
+    /// Runs synchronously on the calling thread (which must not be one of the cooperative pool's).
+    public func runBlocking(timeout: Duration = defaultTimeout) throws -> Result {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kw-cmd-\(UUID().uuidString)").path
+        guard mkdir(scratch, 0o700) == 0 else { throw DriverError.commandFailed(commandLine, "cannot create \(scratch)") }
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, scratch + "/out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, scratch + "/err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var pid: pid_t = 0
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw DriverError.commandFailed(commandLine, String(cString: strerror(spawned))) }
+        let deadline = ContinuousClock.now + timeout
+        var status: Int32 = 0
+        var timedOut = false
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid || (reaped < 0 && errno != EINTR) { break }
+            if ContinuousClock.now >= deadline {
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                timedOut = true
+                break
+            }
+            usleep(2000)
+        }
+        if timedOut { throw DriverError.timedOut(commandLine, timeout) }
+        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Result(
+            status: code,
+            output: String(decoding: FileManager.default.contents(atPath: scratch + "/out") ?? Data(), as: UTF8.self),
+            errorOutput: String(decoding: FileManager.default.contents(atPath: scratch + "/err") ?? Data(), as: UTF8.self)
+        )
     }
 
     /// The absolute path of `name` on PATH or in the system directories, if present.

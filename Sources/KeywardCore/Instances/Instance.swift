@@ -93,6 +93,8 @@ public struct Instance: Sendable, Hashable {
     public var firstBootReport: [String]
     /// Set for a remote host that joined through the guest agent: the agent applies its credentials.
     public var agent: AgentBinding?
+    /// Why the last start failed (cleared by a successful one), for the operator to read in DescribeInstances.
+    public var startFailure: String?
 
     public init(
         id: String, accountID: String, regionID: String, name: String, hostName: String, imageID: String, instanceType: String,
@@ -136,10 +138,13 @@ public struct AgentBinding: Sendable, Hashable, Codable {
     public var secretHash: String
     public var requestedGeneration: Int
     public var appliedGeneration: Int
+    /// When the agent last asked for its credentials or reported them applied.
+    public var lastSeen: Date?
 
-    public init(secretHash: String, requestedGeneration: Int, appliedGeneration: Int) {
+    public init(secretHash: String, requestedGeneration: Int, appliedGeneration: Int, lastSeen: Date? = nil) {
         self.secretHash = secretHash
         self.requestedGeneration = requestedGeneration
         self.appliedGeneration = appliedGeneration
+        self.lastSeen = lastSeen
     }
 }

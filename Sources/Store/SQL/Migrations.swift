@@ -126,6 +126,15 @@ enum Migrations {
             )
             """,
         ]),
+        (4, [
+            """
+            CREATE TABLE server_settings (
+                name TEXT PRIMARY KEY,
+                value BYTEA NOT NULL
+            )
+            """,
+            "ALTER TABLE instances ADD COLUMN start_failure TEXT",
+        ]),
     ]
 
     /// Applies every migration not yet recorded.

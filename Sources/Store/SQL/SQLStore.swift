@@ -75,6 +75,25 @@ struct SQLTransaction: StoreTransaction {
         ).first?.text("id")
     }
 
+    func sealedAccessKeySecrets() async throws -> [(id: String, sealedSecret: [UInt8])] {
+        try await db.execute("SELECT id, sealed_secret FROM access_keys ORDER BY id").map { row in
+            (id: try row.text("id"), sealedSecret: try row.blob("sealed_secret"))
+        }
+    }
+
+    // MARK: Server settings
+
+    func setting(named name: String) async throws -> [UInt8]? {
+        try await db.execute("SELECT value FROM server_settings WHERE name = $1", [.text(name)]).first?.blob("value")
+    }
+
+    func setSetting(named name: String, value: [UInt8]) async throws {
+        try await db.execute(
+            "INSERT INTO server_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            [.text(name), .blob(value)]
+        )
+    }
+
     // MARK: Key pairs
 
     func insertKeyPair(_ keyPair: KeyPair, quota: Int) async throws {

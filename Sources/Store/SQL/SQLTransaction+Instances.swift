@@ -28,13 +28,14 @@ extension SQLTransaction {
             .text(try Self.json(instance.firstBootReport)), .integer(instance.creationTime.epochSeconds),
             instance.startTime.map { .integer($0.epochSeconds) } ?? .null,
             try instance.agent.map { .text(try Self.json($0)) } ?? .null,
+            instance.startFailure.map(SQLValue.text) ?? .null,
         ]
     }
 
     private static let instanceColumns = """
         id, account_id, region_id, name, host_name, image_id, instance_type, os_type, status, key_pair_name, bound_credentials,
         effective_credentials, first_boot_pending, password_inherit, address, port, user_data, metadata_tokens_required,
-        metadata_enabled, first_boot_report, created_at, started_at, agent_binding
+        metadata_enabled, first_boot_report, created_at, started_at, agent_binding, start_failure
         """
 
     func insertInstance(_ instance: Instance, quota: Int) async throws {
@@ -47,7 +48,7 @@ extension SQLTransaction {
     }
 
     private func insertInstanceRow(_ instance: Instance) async throws {
-        let placeholders = (1...23).map { "$\($0)" }.joined(separator: ", ")
+        let placeholders = (1...24).map { "$\($0)" }.joined(separator: ", ")
         try await db.execute("INSERT INTO instances (\(Self.instanceColumns)) VALUES (\(placeholders))", try instanceValues(instance))
     }
 
@@ -132,6 +133,7 @@ extension SQLTransaction {
             firstBootReport: try decode([String].self, try row.text("first_boot_report"))
         )
         instance.agent = try row.optionalText("agent_binding").map { try decode(AgentBinding.self, $0) }
+        instance.startFailure = try row.optionalText("start_failure")
         return instance
     }
 

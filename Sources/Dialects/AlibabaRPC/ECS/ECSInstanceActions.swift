@@ -170,6 +170,7 @@ public struct ECSInstanceActions: Sendable {
         // Beyond ECS: where sshd listens (loopback sandboxes share an address), and the credential state.
         members.append(("SshPort", .int(instance.endpoint?.port ?? 22)))
         members.append(("CredentialsPendingRestart", .bool(instance.hasPendingCredentials && instance.effective != nil)))
+        if let failure = instance.startFailure { members.append(("StartFailure", .string(failure))) }
         members.append(("ImagePresetCredentialsRemoved", .object([("Item", .array(instance.firstBootReport.map(JSONValue.string)))])))
         return .object(members)
     }

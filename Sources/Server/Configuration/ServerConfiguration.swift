@@ -1,21 +1,40 @@
+import Services
+
 /// How `keyward serve` runs.
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
-    /// Directory holding the SQLite database, the server key and the sandboxes; nil keeps state in memory (tests).
+    /// Absolute directory holding the SQLite database and the sandboxes; nil keeps state in memory (tests).
     public var dataDirectory: String?
     /// Root AccessKey of the default account, from the environment; generated on first start when nil.
     public var rootAccessKey: (id: String, secret: String)?
     public var driver: DriverChoice
     /// Where the metadata service listens, `HOST:PORT`; nil picks the driver's default, "off" disables it.
     public var metadataListen: String?
+    /// Where `/metrics` is served: nil on the API listener, `HOST:PORT` on a listener of its own, "off" nowhere.
+    public var metricsListen: String?
+    public var transport: Transport
+    /// Where the key that seals stored secrets comes from; nil uses a random key that lives as long as the process (tests).
+    public var serverKey: ServerKey.Source?
+    /// The longest an instance start may take before it fails with a clear error.
+    public var startTimeout: Duration
 
     /// Which instance driver to use.
     public enum DriverChoice: Sendable, Equatable {
         /// Sandboxes when this host can run them (root, bubblewrap, sshd), state only otherwise.
-        case automatic
+        case automatic(SandboxOptions)
         case sandbox(SandboxOptions)
         case simulated
+    }
+
+    /// How the API listener speaks.
+    public enum Transport: Sendable, Equatable {
+        /// Plain HTTP: loopback by default, elsewhere only when the operator asks for it (`--allow-plain-http`).
+        case plainHTTP
+        /// HTTPS (and HTTP/2 where the client offers it) with the operator's certificate chain and key (PEM files).
+        case tls(certificate: String, key: String)
+        /// HTTPS with a self-signed certificate made at first start and kept in the data directory.
+        case selfSignedTLS
     }
 
     /// Sandbox networking: namespaces on a bridge (root), or ports on a loopback address.
@@ -37,8 +56,9 @@ public struct ServerConfiguration: Sendable {
     }
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String? = "keyward-data", rootAccessKey: (id: String, secret: String)? = nil,
-        driver: DriverChoice = .automatic, metadataListen: String? = nil
+        host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String? = nil, rootAccessKey: (id: String, secret: String)? = nil,
+        driver: DriverChoice = .automatic(SandboxOptions()), metadataListen: String? = nil, metricsListen: String? = nil, transport: Transport = .plainHTTP,
+        serverKey: ServerKey.Source? = nil, startTimeout: Duration = .seconds(120)
     ) {
         self.host = host
         self.port = port
@@ -46,6 +66,10 @@ public struct ServerConfiguration: Sendable {
         self.rootAccessKey = rootAccessKey
         self.driver = driver
         self.metadataListen = metadataListen
+        self.metricsListen = metricsListen
+        self.transport = transport
+        self.serverKey = serverKey
+        self.startTimeout = startTimeout
     }
 
     /// Parses `HOST:PORT` (or `[V6]:PORT`).
@@ -55,5 +79,16 @@ public struct ServerConfiguration: Sendable {
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty else { return nil }
         return (host, port)
+    }
+
+    /// Whether `host` names this machine's loopback interface only.
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// `http://HOST:PORT` or `https://…`, with IPv6 hosts in brackets.
+    public func endpoint(port: Int) -> String {
+        let scheme = transport == .plainHTTP ? "http" : "https"
+        return "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
 }

@@ -1,0 +1,25 @@
+import Instances
+import Logging
+import Services
+import Store
+
+extension KeywardServer {
+    /// Re-seals every stored secret with a new server key, while no server runs on the data directory (its lock is
+    /// taken for the duration). Returns the new key's base64 when the old one came from the environment.
+    public static func rotateServerKey(dataDirectory: String, source: ServerKey.Source, newKeyFile: String?, logger: Logger) async throws -> String? {
+        let lock = try DataDirectory.prepare(dataDirectory)
+        let store = try await SQLStore.sqlite(path: dataDirectory + "/keyward.sqlite3", logger: logger)
+        defer { withExtendedLifetime(lock) {} }
+        do {
+            let printed = try await ServerKey.rotate(source, store: store, newKeyFile: newKeyFile)
+            await store.close()
+            return printed
+        } catch let failure as ServerKey.Failure {
+            await store.close()
+            throw StartupFailure(description: failure.description)
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+}
