@@ -70,3 +70,22 @@ def test_sanitize_dry_run_changes_nothing_then_sanitize_clears_high_findings(ima
     assert (root / "etc/shadow").stat().st_mode == shadow_mode
     rescan = keyward("image", "scan", str(root), "--fail-on", "high", "--format", "json")
     assert rescan.returncode == 0, [f for f in json.loads(rescan.stdout)["findings"] if f["severity"] in ("high", "critical")]
+
+
+def test_cloud_config_outside_etc_cloud_is_a_preset_password_on_its_own_path(tmp_path):
+    """The issue's example: /var/tmp/user-data.yml holding #cloud-config + chpasswd list, in a directory and a
+    tar.gz of it, through the binary's JSON output."""
+    root = tmp_path / "rootfs"
+    (root / "var/tmp").mkdir(parents=True)
+    (root / "var/tmp/user-data.yml").write_text("#cloud-config\nchpasswd:\n  list: |\n    root:Passw0rd!\n")
+    archive = tmp_path / "image.tar.gz"
+    subprocess.run(["tar", "-C", str(root), "-czf", str(archive), "."], check=True)
+
+    for target in (root, archive):
+        scan = keyward("image", "scan", str(target), "--format", "json")
+        assert scan.returncode == 0, scan.stderr
+        assert "Passw0rd!" not in scan.stdout
+        findings = {(f["ruleId"], f["path"], f["line"]) for f in json.loads(scan.stdout)["findings"]}
+        assert ("KW-CLOUD-001", "/var/tmp/user-data.yml", 4) in findings, (target, findings)
+        assert ("KW-TMP-001", "/var/tmp/user-data.yml", None) in findings, (target, findings)
+        assert not any(path == "/var/tmp" for _, path, _ in findings), (target, findings)

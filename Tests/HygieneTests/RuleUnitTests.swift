@@ -39,6 +39,7 @@ import Testing
         "PASS_MAX_DAYS 99999",
         "password_file=/run/secrets/db",
         "chpasswd: { expire: false }",
+        "%sudo ALL=(ALL) NOPASSWD:ALL",
         "https://example.com/path?user=1",
         "ls -la /home",
     ])

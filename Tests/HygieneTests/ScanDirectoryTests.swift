@@ -74,8 +74,8 @@ enum Planted {
         Located(.secretInHistory, "/root/.bash_history", 3),
         Located(.secretInHistory, "/home/alice/.bash_history", 2),
         Located(.secretInHistory, "/home/alice/.mysql_history", 1),
-        Located(.temporaryFiles, "/tmp"),
-        Located(.temporaryFiles, "/var/tmp"),
+        Located(.temporaryFiles, "/tmp/bootstrap.sh"),
+        Located(.temporaryFiles, "/var/tmp/cloud-config.yaml"),
         Located(.secretInTemporaryFile, "/tmp/bootstrap.sh", 2),
         Located(.secretInTemporaryFile, "/tmp/bootstrap.sh", 3),
         Located(.secretInTemporaryFile, "/var/tmp/cloud-config.yaml", 3),
@@ -85,6 +85,7 @@ enum Planted {
     static let counts: [RuleID: Int] = [
         .authorizedKey: 4, .privateKey: 6, .hostKey: 1, .historyFile: 5, .secretInHistory: 4, .emptyPassword: 1,
         .weakPasswordHash: 1, .presetPasswordHash: 4, .extraRootAccount: 1, .humanUser: 3, .secretInTemporaryFile: 3,
+        .temporaryFiles: 2,
     ]
 }
 

@@ -1,5 +1,6 @@
 /// Turns one pass over a tar stream into a ``FilesystemCapture``: every member's metadata, and the contents the
-/// retention policy asks for (by path, by name, or because the first bytes carry private key armour).
+/// retention policy asks for (by path, by name, or because the first bytes carry private key armour or are
+/// cloud-init user data).
 struct TarIndexer {
     let policy: RetentionPolicy
     let stripComponents: Int
@@ -55,6 +56,7 @@ struct TarIndexer {
                 size = capture.entries[index].size
                 if let data = capture.retained[target] { capture.retained[path] = data }
                 if capture.keyCandidates.contains(target) { capture.keyCandidates.insert(path) }
+                if capture.cloudConfigCandidates.contains(target) { capture.cloudConfigCandidates.insert(path) }
             } else {
                 capture.notes.append(ScanNote(path: path, message: "hard link to \(member.linkName), which is not an earlier regular member"))
             }
@@ -72,6 +74,7 @@ struct TarIndexer {
             if kind != .regular {
                 capture.retained[path] = nil
                 capture.keyCandidates.remove(path)
+                capture.cloudConfigCandidates.remove(path)
             }
         } else {
             positions[path] = capture.entries.count
@@ -85,21 +88,28 @@ struct TarIndexer {
         if byName { capture.keyCandidates.insert(path) }
         if policy.retainsByPath(path) || byName || policy.retainsAsLinkTarget(path, size: size) {
             let data = try reader.readData(limit: policy.maximumFileBytes)
-            // The same sniff a directory walk makes, so both sources find the same key files.
-            if !byName && RetentionPolicy.containsPrivateKeyMarker(Array(data.bytes.prefix(policy.sniffBytes))) {
-                capture.keyCandidates.insert(path)
+            // The same sniff a directory walk makes, so both sources find the same key and user-data files.
+            if !byName && size > 0 {
+                let head = Array(data.bytes.prefix(policy.sniffBytes))
+                if RetentionPolicy.containsPrivateKeyMarker(head) { capture.keyCandidates.insert(path) }
+                if UserData.kind(ofHead: head) != nil { capture.cloudConfigCandidates.insert(path) }
             }
             keep(path, data)
             return
         }
         guard size > 0 else { return }
         let head = try reader.readData(limit: policy.sniffBytes)
-        guard RetentionPolicy.containsPrivateKeyMarker(head.bytes) else { return }
-        capture.keyCandidates.insert(path)
+        let isKey = RetentionPolicy.containsPrivateKeyMarker(head.bytes)
+        let isUserData = UserData.kind(ofHead: head.bytes) != nil
+        guard isKey || isUserData else { return }
+        if isKey { capture.keyCandidates.insert(path) }
+        if isUserData { capture.cloudConfigCandidates.insert(path) }
         guard head.truncated else {
             keep(path, head)
             return
         }
+        // cloud-init user data above the limit is skipped by its rule, not read in part.
+        guard isKey || size <= Int64(policy.maximumFileBytes) else { return }
         let rest = try reader.readData(limit: policy.maximumFileBytes - head.bytes.count)
         keep(path, FileData(bytes: head.bytes + rest.bytes, truncated: rest.truncated))
     }

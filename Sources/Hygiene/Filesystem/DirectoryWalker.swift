@@ -1,6 +1,6 @@
 /// One pass over a host directory: `lstat` every entry, never enter a linked directory, visit each real
 /// directory once (bind mounts and loops cannot recurse forever), and sniff the first bytes of every regular
-/// file for private key armour.
+/// file for private key armour and cloud-init user data.
 struct DirectoryWalker {
     static let maximumDepth = 256
     static let maximumEntries = 5_000_000
@@ -76,7 +76,8 @@ struct DirectoryWalker {
         return capture
     }
 
-    /// Marks files that may hold a private key; problems reading files the rules need become notes.
+    /// Marks files that may hold a private key or be cloud-init user data; problems reading files the rules need
+    /// become notes. A file named like a key is taken for one without being read.
     private func sniff(_ entry: FileEntry, into capture: inout FilesystemCapture) {
         if policy.isKeyCandidateByName(entry.path) {
             capture.keyCandidates.insert(entry.path)
@@ -86,6 +87,7 @@ struct DirectoryWalker {
         switch root.readWalkedFile(entry.path, limit: policy.sniffBytes) {
         case .success(let head):
             if RetentionPolicy.containsPrivateKeyMarker(head.bytes) { capture.keyCandidates.insert(entry.path) }
+            if UserData.kind(ofHead: head.bytes) != nil { capture.cloudConfigCandidates.insert(entry.path) }
         case .failure(let failure):
             capture.notes.append(ScanNote(path: entry.path, message: failure.description))
         }

@@ -26,13 +26,22 @@ public struct FilesystemCapture: Sendable {
     public var notes: [ScanNote]
     /// Regular files that may hold a private key: by name, or because their first bytes carry key armour.
     public var keyCandidates: Set<String>
+    /// Regular files whose first bytes are cloud-config or MIME multipart user data (``CloudConfigRules`` reads them).
+    public var cloudConfigCandidates: Set<String>
     /// Contents kept during the pass, by path (streamed sources keep what the rules need).
     public var retained: [String: FileData]
 
-    public init(entries: [FileEntry] = [], notes: [ScanNote] = [], keyCandidates: Set<String> = [], retained: [String: FileData] = [:]) {
+    public init(
+        entries: [FileEntry] = [],
+        notes: [ScanNote] = [],
+        keyCandidates: Set<String> = [],
+        cloudConfigCandidates: Set<String> = [],
+        retained: [String: FileData] = [:]
+    ) {
         self.entries = entries
         self.notes = notes
         self.keyCandidates = keyCandidates
+        self.cloudConfigCandidates = cloudConfigCandidates
         self.retained = retained
     }
 }

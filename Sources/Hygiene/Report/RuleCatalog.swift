@@ -117,7 +117,8 @@ public enum RuleCatalog {
                 "Remove or correct the line; sshd ignores it.")
         case .privateKey:
             row(id, "Private key in the image", .critical,
-                "PEM (RSA, DSA, EC, PKCS#8), OpenSSH, PuTTY, SSH.com and OpenPGP private keys anywhere in the image.",
+                "PEM (RSA, DSA, EC, PKCS#8), OpenSSH, PuTTY, SSH.com and OpenPGP private keys anywhere in the image, "
+                    + "cloud-init `ssh_keys` host keys included.",
                 "Delete the key from the image and revoke it wherever its public half is trusted; generate keys per instance.")
         case .hostKey:
             row(id, "SSH host key baked into the image", .high,
@@ -133,7 +134,8 @@ public enum RuleCatalog {
                 "Delete the history file and change every credential it recorded.")
         case .temporaryFiles:
             row(id, "Leftover files in /tmp or /var/tmp", .low,
-                "Entries left in /tmp and /var/tmp.",
+                "Entries left in /tmp and /var/tmp, each file, link and empty directory by its path "
+                    + "(50 per directory, then a count of the rest).",
                 "Empty /tmp and /var/tmp before capturing the image.")
         case .secretInTemporaryFile:
             row(id, "Secret in a temporary file", .high,
@@ -141,11 +143,14 @@ public enum RuleCatalog {
                 "Delete the file and change the credential.")
         case .cloudInitPassword:
             row(id, "Password in cloud-init configuration", .high,
-                "`password`, `passwd`, `plain_text_passwd`, `hashed_passwd` and `chpasswd` entries in /etc/cloud and /var/lib/cloud.",
+                "`password`, `chpasswd` `list`/`users`, `users[].passwd`/`hashed_passwd`/`plain_text_passwd` (not `RANDOM`) "
+                    + "and other secrets in cloud-init configuration: /etc/cloud, /var/lib/cloud, and `#cloud-config` "
+                    + "or multipart user-data files anywhere in the image.",
                 "Remove the password from the configuration; pass credentials per instance in user data instead.")
         case .cloudInitAuthorizedKey:
             row(id, "Authorized key in cloud-init configuration", .high,
-                "`ssh_authorized_keys` entries baked into /etc/cloud or /var/lib/cloud.",
+                "`ssh_authorized_keys` entries (top level and in `users`) in /etc/cloud, /var/lib/cloud "
+                    + "and cloud-config files anywhere in the image.",
                 "Remove the key; pass keys per instance in user data or instance metadata.")
         case .cloudInitPasswordAuthentication:
             row(id, "cloud-init enables SSH password authentication", .medium,

@@ -25,31 +25,3 @@ public struct HistoryRules: ImageRule {
         return output
     }
 }
-
-/// KW-TMP-001/002: leftovers in /tmp and /var/tmp, and secrets in them.
-public struct TemporaryFileRules: ImageRule {
-    public static let directories = ["/tmp", "/var/tmp"]
-
-    public init() {}
-
-    public func evaluate(_ context: RuleContext) -> RuleOutput {
-        var output = RuleOutput()
-        let snapshot = context.snapshot
-        for directory in Self.directories {
-            // Only a real directory is examined; /tmp as a link is examined where it leads to (if not already).
-            guard let entry = snapshot.entry(at: directory), entry.isDirectory else { continue }
-            let children = snapshot.children(of: directory)
-            guard !children.isEmpty else { continue }
-            let names = children.map { ImagePath.name(of: $0.path) }.sorted(by: ImagePath.precedes)
-            let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", …" : "")
-            output.add(Finding(.temporaryFiles, path: directory, message: "\(names.count) entr\(names.count == 1 ? "y" : "ies") left: \(shown)"))
-            for file in snapshot.entries(under: directory) where file.isRegular && file.size > 0 {
-                guard let lines = snapshot.lines(at: file.path, output: &output) else { continue }
-                for match in SecretScanner.scan(lines) {
-                    output.add(Finding(.secretInTemporaryFile, path: file.path, line: match.line, message: "temporary file holds a \(match.kind)"))
-                }
-            }
-        }
-        return output
-    }
-}

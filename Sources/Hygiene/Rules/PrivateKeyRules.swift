@@ -10,24 +10,20 @@ public struct PrivateKeyRules: ImageRule {
 
     public func evaluate(_ context: RuleContext) -> RuleOutput {
         var output = RuleOutput()
-        for file in Self.keyFiles(in: context.snapshot, notes: &output.notes) {
+        // cloud-init files report their keys themselves, with what cloud-init does with them.
+        let cloudFiles = Set(CloudConfigRules.documents(in: context.snapshot).map(\.path))
+        for file in Self.keyFiles(in: context.snapshot, excluding: cloudFiles, notes: &output.notes) {
             for key in file.keys {
-                output.add(Finding(
-                    .privateKey,
-                    severity: key.isUnencrypted ? .critical : .high,
-                    path: file.path,
-                    line: key.line,
-                    message: key.summary
-                ))
+                output.add(.privateKey(key, path: file.path, line: key.line))
             }
         }
         return output
     }
 
-    /// Every file (other than SSH host keys) holding private key armour, sorted by path.
-    public static func keyFiles(in snapshot: ImageSnapshot, notes: inout [ScanNote]) -> [PrivateKeyFile] {
+    /// Every file (other than SSH host keys and `excluding`) holding private key armour, sorted by path.
+    public static func keyFiles(in snapshot: ImageSnapshot, excluding: Set<String> = [], notes: inout [ScanNote]) -> [PrivateKeyFile] {
         var files: [PrivateKeyFile] = []
-        for path in snapshot.keyCandidates.sorted(by: ImagePath.precedes) where !HostKeyRules.isHostKeyPath(path) {
+        for path in snapshot.keyCandidates.sorted(by: ImagePath.precedes) where !HostKeyRules.isHostKeyPath(path) && !excluding.contains(path) {
             switch snapshot.data(at: path) {
             case .success(let data):
                 if data.truncated {
@@ -40,6 +36,15 @@ public struct PrivateKeyRules: ImageRule {
             }
         }
         return files
+    }
+}
+
+extension Finding {
+    /// A KW-KEYS-003 finding for `key`: critical when it needs no passphrase, high otherwise.
+    /// - Parameter context: where the key is, appended to its summary (e.g. "in cloud-init configuration").
+    static func privateKey(_ key: PrivateKeyReport, path: String, line: Int, context: String? = nil, remediation: String? = nil) -> Finding {
+        Finding(.privateKey, severity: key.isUnencrypted ? .critical : .high, path: path, line: line,
+                message: key.summary + (context.map { " (\($0))" } ?? ""), remediation: remediation)
     }
 }
 

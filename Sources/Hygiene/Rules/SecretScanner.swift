@@ -152,6 +152,7 @@ public enum SecretScanner {
         "file", "path", "cmd", "command", "_dir", "dir_", "length", "_len", "_min", "min_", "_max", "max_", "_age", "age_",
         "expir", "policy", "authentication", "prompt", "hint", "reset", "change", "lock", "type", "method", "chars", "days",
         "warn", "url", "rounds", "helper", "field", "label", "_name", "name_", "_id", "-id", "enabled", "required", "pwauth",
+        "nopasswd",
     ]
 
     static func kind(ofKey key: String) -> SecretKind? {

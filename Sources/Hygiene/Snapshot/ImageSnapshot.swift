@@ -6,6 +6,8 @@ public struct ImageSnapshot: Sendable {
     public let entries: [FileEntry]
     /// Regular files that may hold a private key (by name or by their first bytes).
     public let keyCandidates: Set<String>
+    /// Regular files whose first bytes are cloud-config or MIME multipart user data.
+    public let cloudConfigCandidates: Set<String>
     /// Problems met during the capture pass.
     public let captureNotes: [ScanNote]
     public let policy: RetentionPolicy
@@ -38,6 +40,7 @@ public struct ImageSnapshot: Sendable {
         self.filesystem = filesystem
         self.entries = capture.entries
         self.keyCandidates = capture.keyCandidates
+        self.cloudConfigCandidates = capture.cloudConfigCandidates
         self.captureNotes = capture.notes
         self.policy = policy
         self.index = index

@@ -3,7 +3,7 @@
 public struct RetentionPolicy: Sendable, Hashable {
     /// Content rules look at no more than this much of a file (1 MiB); larger files get a note.
     public var maximumFileBytes = 1 << 20
-    /// How much of every other regular file is sniffed for private key armour.
+    /// How much of every other regular file is sniffed for private key armour and cloud-init user data.
     public var sniffBytes = 4096
     /// An archive pass keeps at most this much content in memory in total.
     public var maximumRetainedBytes = 256 << 20

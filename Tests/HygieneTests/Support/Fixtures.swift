@@ -91,26 +91,14 @@ struct Manifest: Decodable {
     var forbiddenStrings: [String] { secrets + hashes + privateKeyLines }
 }
 
-/// A root filesystem tree made by Fixtures/make_image_tree.py.
-struct GeneratedImage {
-    static let generator = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/make_image_tree.py")
-        .path
+/// A root filesystem tree in a scratch directory, and what tests do with one.
+protocol ImageTree {
+    var scratch: Scratch { get }
+    /// The host directory that is the image root.
+    var root: String { get }
+}
 
-    let scratch: Scratch
-    let root: String
-    let manifest: Manifest
-
-    init(filler: Int = 60) throws {
-        scratch = try Scratch()
-        root = scratch.file("rootfs")
-        let manifestPath = scratch.file("manifest.json")
-        try Tools.check("python3", [Self.generator, root, "--filler", String(filler), "--manifest", manifestPath])
-        manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
-    }
-
+extension ImageTree {
     func path(_ imagePath: String) -> String { root + imagePath }
 
     func read(_ imagePath: String) throws -> String {
@@ -139,6 +127,41 @@ struct GeneratedImage {
     }
 
     func remove() { scratch.remove() }
+}
+
+/// A root filesystem tree made by Fixtures/make_image_tree.py.
+struct GeneratedImage: ImageTree {
+    static let generator = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()
+        .deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/make_image_tree.py")
+        .path
+
+    let scratch: Scratch
+    let root: String
+    let manifest: Manifest
+
+    init(filler: Int = 60) throws {
+        scratch = try Scratch()
+        root = scratch.file("rootfs")
+        let manifestPath = scratch.file("manifest.json")
+        try Tools.check("python3", [Self.generator, root, "--filler", String(filler), "--manifest", manifestPath])
+        manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+    }
+}
+
+/// A small tree holding just the files a test writes.
+struct HandMadeImage: ImageTree {
+    let scratch: Scratch
+    let root: String
+
+    /// Writes `files` (image path → content) into a fresh tree.
+    init(_ files: [String: String] = [:]) throws {
+        scratch = try Scratch()
+        root = scratch.file("rootfs")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for (imagePath, text) in files { try write(text, to: imagePath) }
+    }
 }
 
 /// Everything about a directory tree that a sanitize run could change: type, mode, owner, content, link target.
