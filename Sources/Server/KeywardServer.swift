@@ -114,7 +114,11 @@ public enum KeywardServer {
                 configuration: .init(address: .hostname(host, port: port), serverName: "Keyward metadata"),
                 logger: logger
             ))
-            metadataEndpoint = "http://\(host):\(port)"
+            if let network, network.metadataService != nil {
+                metadataEndpoint = "http://\(network.metadataAddress) inside each instance (served at \(host):\(port))"
+            } else {
+                metadataEndpoint = "http://\(host):\(port)"
+            }
         }
         try await images.preparePublicImages()
         await instances.reconcile()
@@ -203,8 +207,9 @@ public enum KeywardServer {
         }
         var net = NamespaceNetwork(bridge: options.bridge, prefix: options.subnetPrefix)
         let service: String? = switch configuration.metadataListen {
-        case nil: net.defaultMetadataService
-        case "off", "100.100.100.200:80": nil
+        // By default the service holds 100.100.100.200:80 on the bridge; a second server on the host gives its own
+        // address (e.g. its bridge's host address), which its guests reach through address translation.
+        case nil, "off", "100.100.100.200:80": nil
         case let listen?: listen
         }
         net = NamespaceNetwork(bridge: options.bridge, prefix: options.subnetPrefix, metadataService: service)

@@ -38,9 +38,9 @@ public enum StartupBanner {
         text += """
             Root AccessKeyId:     \(id)
             \(secretLine)
-            Instances:            \(info.driver)
-            Metadata service:     \(info.metadataEndpoint ?? "off")
-            Metrics:              \(info.metricsEndpoint ?? "off")
+            Instances: \(info.driver)
+            Metadata service: \(info.metadataEndpoint ?? "off")
+            Metrics: \(info.metricsEndpoint ?? "off")
 
             # Alibaba Cloud Python SDK (alibabacloud-ecs20140526)
             from alibabacloud_tea_openapi.models import Config

@@ -44,7 +44,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Loopback network: instance N listens on this port + N. Default 2200.")
     var portBase: Int?
 
-    @Option(help: "Metadata service address HOST:PORT, or off. Default: the bridge's host address, port 80 (guests reach it as 100.100.100.200), or the API port + 1 on loopback.")
+    @Option(help: "Metadata service address HOST:PORT, or off. Default: 100.100.100.200:80 with namespaces (another address is reached by guests as 100.100.100.200), else the API port + 1.")
     var metadataListen: String?
 
     @Option(help: "Where /metrics is served: api (the API listener, the default), HOST:PORT (a listener of its own), or off.")

@@ -45,12 +45,6 @@ public struct ServerMetrics: Sendable {
         }
     }
 
-    /// Counts one credential apply (a boot's or an agent's), by result.
-    public func recordCredentialApply(succeeded: Bool) {
-        registry.makeCounter(name: "keyward_credential_applies_total", labels: [("result", succeeded ? "applied" : "failed")],
-                             help: "Credential applies at instance start, by result").increment()
-    }
-
     /// Sets the gauges that describe the store's state, then renders every metric in the text exposition format.
     public func render(store: any Store, now: Date = Date()) async -> [UInt8] {
         if let instances = try? await store.read({ tx in try await tx.instances(inStatuses: InstanceStatus.allCases) }) {
