@@ -79,6 +79,7 @@ let package = Package(
                 "KeywardCore", "Store", "SSHKeys", "Instances",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),

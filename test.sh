@@ -33,4 +33,11 @@ fi
 swift build --build-tests
 swift test --skip-build
 
+# The fleet-host package: the static binary and the .deb, which the agent package tests install and run.
+package_dir=.build-package/ci
+packaging/build.sh --debug --output "$package_dir" >/dev/null
+export KEYWARD_STATIC_BIN="$PWD/$package_dir/keyward"
+KEYWARD_DEB="$(ls "$PWD/$package_dir"/keyward_*.deb)"
+export KEYWARD_DEB
+
 KEYWARD_BIN="$(swift build --show-bin-path)/keyward" "$VENV/bin/python" -m pytest -q interop "$@"

@@ -25,6 +25,9 @@ from aliyunsdkcore.request import CommonRequest
 
 REBOOTS = int(os.environ.get("BENCH_REBOOTS", "20"))
 INSTANCES = int(os.environ.get("BENCH_INSTANCES", "100"))
+# BENCH_STARTS=N: only start (and release) N instances, in batches of at most 100, and report whether each batch
+# finished and how long it took; the per-account quota (200) and a bridge's addresses bound a batch, not N.
+STARTS = int(os.environ.get("BENCH_STARTS", "0"))
 RECIPE = Path(os.environ.get("BENCH_RECIPE", Path(__file__).resolve().parents[2] / "shared/reference/recipes/instance-sandbox.sh"))
 AK, SECRET = "BenchAK0000000000000001", "BenchSecret000000000000000001"
 
@@ -154,6 +157,26 @@ def keyward_hundred(kw):
     return elapsed, memory
 
 
+def keyward_starts(kw, total):
+    """Starts `total` instances in batches of 100; every batch must finish with every instance Running."""
+    durations = []
+    remaining = total
+    while remaining > 0:
+        batch = min(100, remaining)
+        start = time.monotonic()
+        reply = kw.call("RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", Amount=batch)
+        durations.append(time.monotonic() - start)
+        ids = reply["InstanceIdSets"]["InstanceIdSet"]
+        statuses = kw.call("DescribeInstances", InstanceIds=json.dumps(ids[:100]), PageSize=100)["Instances"]["Instance"]
+        not_running = [item["InstanceId"] for item in statuses if item["Status"] != "Running"]
+        if len(ids) != batch or not_running:
+            raise RuntimeError(f"batch of {batch}: {len(ids)} created, not running: {not_running}")
+        for instance_id in ids:
+            kw.call("DeleteInstance", InstanceId=instance_id, Force="true")
+        remaining -= batch
+    return durations
+
+
 def recipe(*args, env):
     return subprocess.run(["bash", str(RECIPE), *args], env=env, capture_output=True, text=True, check=True)
 
@@ -197,9 +220,13 @@ def main():
     binary = sys.argv[1]
     work = Path(tempfile.mkdtemp(prefix="kw-bench-instances-"))
     kw = Keyward(binary, work)
+    starts = None
     try:
-        reboots = keyward_reboot_to_login(kw)
-        hundred, memory = keyward_hundred(kw)
+        if STARTS:
+            starts = keyward_starts(kw, STARTS)
+        else:
+            reboots = keyward_reboot_to_login(kw)
+            hundred, memory = keyward_hundred(kw)
     finally:
         kw.stop()
         # Instances outlive their control plane by design: power off whatever this run left.
@@ -212,6 +239,11 @@ def main():
         for line in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.splitlines():
             if line.startswith("kw-"):
                 subprocess.run(["ip", "netns", "del", line.split()[0]], capture_output=True)
+    if starts is not None:
+        print(f"started {STARTS} instances in {len(starts)} batches: every batch finished, every instance Running; "
+              f"batch seconds: {', '.join(f'{d:.1f}' for d in starts)}; total {sum(starts):.1f} s")
+        shutil.rmtree(work, ignore_errors=True)
+        return
     peer = recipe_runs(work) if RECIPE.exists() else None
     rows = [("reboot -> login p50 (ms)", statistics.median(reboots) * 1000, peer and statistics.median(peer[0]) * 1000),
             ("reboot -> login p95 (ms)", pctl(reboots, 95) * 1000, peer and pctl(peer[0], 95) * 1000),

@@ -4,12 +4,8 @@ plane binds to it (at start, and whenever RebootInstance asks), and a real sshd 
 The "remote host" is a bubblewrap sandbox with its own /etc, /root, /home and /var (a copy of the Linux public
 image) sharing the host's network, where the real `keyward agent` and a real sshd run."""
 import json
-import os
 import shutil
-import socket
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 from aliyunsdkcore.client import AcsClient
@@ -17,12 +13,7 @@ from aliyunsdkcore.request import CommonRequest
 from aliyunsdkcore.acs_exception.exceptions import ServerException
 
 import kwhelpers as kw
-
-def _require_root_tools():
-    assert os.geteuid() == 0, "the guest agent test runs sandboxes and needs root (CI runs as root)"
-    for tool in ("bwrap", "ssh-keygen", "ssh"):
-        assert shutil.which(tool), f"{tool} is missing (the test script installs bubblewrap and openssh)"
-    assert os.path.exists("/usr/sbin/sshd"), "openssh-server is missing"
+from agent_helpers import RemoteHost, make_host_root, require_root_tools, ssh_login
 
 
 def _token(server, name=None, seconds=None):
@@ -37,87 +28,13 @@ def _token(server, name=None, seconds=None):
     return json.loads(client.do_action_with_exception(request))["Token"]
 
 
-class RemoteHost:
-    """A host's root filesystem copied from the Linux public image, run in a sandbox on the host network."""
-
-    def __init__(self, root: Path, binary: str):
-        self.root = root
-        self.binary = binary
-        self.sshd = None
-
-    def sandbox(self, *command):
-        swift_root = "/opt/swift" if os.path.isdir("/opt/swift") else None
-        args = ["bwrap", "--unshare-pid", "--die-with-parent", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
-                "--symlink", "usr/sbin", "/sbin", "--symlink", "usr/lib", "/lib"]
-        if os.path.exists("/usr/lib64"):
-            args += ["--symlink", "usr/lib64", "/lib64"]
-        for part in ("etc", "root", "home", "var"):
-            args += ["--bind", str(self.root / part), "/" + part]
-        # The fresh /tmp and /run come first: the binary may live under /tmp and is bound on top of them.
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--perms", "0755", "--dir", "/run/sshd"]
-        binary_dir = str(Path(self.binary).resolve().parent.parent)
-        args += ["--ro-bind", binary_dir, binary_dir]
-        if swift_root:
-            args += ["--ro-bind", swift_root, swift_root]
-        return args + list(command)
-
-    def agent(self, server, *extra):
-        cmd = self.sandbox(str(Path(self.binary).resolve()), "agent", "--server", server.base_url,
-                           "--state-directory", "/var/lib/keyward-agent", "--once", *extra)
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-
-    def daemon(self, server):
-        cmd = self.sandbox(str(Path(self.binary).resolve()), "agent", "--server", server.base_url,
-                           "--state-directory", "/var/lib/keyward-agent", "--interval", "1")
-        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def identity(self):
-        return json.loads((self.root / "var/lib/keyward-agent/identity.json").read_text())
-
-    def start_sshd(self, port):
-        self.sshd = subprocess.Popen(self.sandbox("/usr/sbin/sshd", "-D", "-e", "-p", str(port), "-o", "ListenAddress=127.0.0.1"),
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise AssertionError("sshd in the remote host did not start")
-
-    def stop_sshd(self):
-        if self.sshd:
-            self.sshd.kill()
-            self.sshd.wait()
-            self.sshd = None
-
-
 @pytest.fixture
 def remote_host(server, tmp_path):
-    _require_root_tools()
+    require_root_tools()
     image = server.data_dir / "sandbox" / "images" / "debian_12_x64_keyward.vhd" / "rootfs"
-    root = tmp_path / "host"
-    if image.exists():
-        subprocess.run(["cp", "-a", str(image), str(root)], check=True)
-    else:
-        # The key pair suite's server simulates instances; build the host root the same way the sandbox driver does.
-        builder = kw.KeywardServer(tmp_path / "builder", server.ak, server.secret,
-                                   extra_args=["--driver", "sandbox", "--network", "loopback", "--port-base", str(kw.free_port()),
-                                               "--metadata-listen", "off"])
-        builder.start()
-        builder.stop()
-        subprocess.run(["cp", "-a", str(tmp_path / "builder/sandbox/images/debian_12_x64_keyward.vhd/rootfs"), str(root)], check=True)
-    (root / "etc/hostname").write_text("edge-host\n")
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(root / "etc/ssh/ssh_host_ed25519_key")], check=True)
-    host = RemoteHost(root, server.binary)
+    host = RemoteHost(make_host_root(tmp_path, server.ak, server.secret, image), server.binary)
     yield host
     host.stop_sshd()
-
-
-def _ssh(key: Path, port: int) -> subprocess.CompletedProcess:
-    return subprocess.run(["ssh", "-i", str(key), "-p", str(port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                           "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=5", "root@127.0.0.1", "id -u"],
-                          capture_output=True, text=True, timeout=30)
 
 
 def test_agent_joins_with_a_one_time_token_and_applies_bound_key_at_reboot(live_server, remote_host, tea, tmp_path):
@@ -163,7 +80,7 @@ def test_agent_joins_with_a_one_time_token_and_applies_bound_key_at_reboot(live_
         result = json.loads(legacy.do_action_with_exception(attach))
         assert result["FailCount"] == 0, result
         time.sleep(2.5)
-        assert _ssh(key, port).returncode != 0
+        assert ssh_login(key, port).returncode != 0
         assert describe()["CredentialsPendingRestart"] is True
 
         reboot = CommonRequest(domain=live_server.host, version="2014-05-26", action_name="RebootInstance")
@@ -171,10 +88,10 @@ def test_agent_joins_with_a_one_time_token_and_applies_bound_key_at_reboot(live_
         reboot.add_query_param("InstanceId", instance_id)
         legacy.do_action_with_exception(reboot)
         deadline = time.monotonic() + 15
-        login = _ssh(key, port)
+        login = ssh_login(key, port)
         while login.returncode != 0 and time.monotonic() < deadline:
             time.sleep(0.5)
-            login = _ssh(key, port)
+            login = ssh_login(key, port)
         assert login.returncode == 0 and login.stdout.strip() == "0", login.stderr
     finally:
         daemon.kill()

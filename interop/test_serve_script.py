@@ -55,6 +55,11 @@ def test_serve_script_from_another_directory_gives_real_instances(tmp_path):
                                 "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "root@127.0.0.1", "echo logged-in-as-$(id -un)"],
                                capture_output=True, text=True, timeout=60)
         assert login.stdout.strip() == "logged-in-as-root", login.stderr
+        import re
+        import urllib.request
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        assert re.search(r'keyward_credential_applies_total\{(result="applied",by="sandbox"|by="sandbox",result="applied")\} 1\b', metrics), metrics
+        assert 'keyward_instances{status="Running"} 1.0' in metrics
         client.delete_instance(ecs.DeleteInstanceRequest(instance_id=instance_id, force=True))
     finally:
         proc.terminate()

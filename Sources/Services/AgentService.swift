@@ -94,6 +94,7 @@ public struct AgentService: Sendable {
             if Self.desired(for: instance) == credentials { instance.effective = instance.bound }
             try await tx.updateInstance(instance)
         }
+        CredentialApplies.record(.applied, by: "agent")
         logger.info("agent applied credentials", metadata: ["instance": "\(instanceID)", "generation": "\(generation)"])
     }
 

@@ -65,6 +65,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds an instance start may take before it fails with an error in DescribeInstances. Default 120.")
     var startTimeout: Int?
 
+    @Option(help: "Seconds a shutdown (SIGTERM, SIGINT) may take before the process ends with work in flight. Default 20.")
+    var shutdownTimeout: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.")
     var logLevel: String?
 
@@ -79,6 +82,7 @@ struct Serve: AsyncParsableCommand {
             ("metadata-listen", metadataListen), ("metrics-listen", metricsListen), ("tls-cert", tlsCert), ("tls-key", tlsKey),
             ("server-key-file", serverKeyFile), ("log-level", logLevel), ("log-format", logFormat),
             ("port-base", portBase.map(String.init)), ("start-timeout", startTimeout.map(String.init)),
+            ("shutdown-timeout", shutdownTimeout.map(String.init)),
         ]
         for case let (key, value?) in texts { values[AbsoluteConfigKey(ConfigKey(key))] = .init(.string(value), isSecret: false) }
         if allowPlainHttp { values["allow-plain-http"] = .init(.string("true"), isSecret: false) }
@@ -139,6 +143,8 @@ struct Serve: AsyncParsableCommand {
         } catch let failure as KeywardServer.StartupFailure {
             throw StartupError(failure.description)
         }
+        let deadline = ShutdownDeadline(limit: settings.shutdownTimeout, logger: logger)
+        defer { withExtendedLifetime(deadline) {} }
         logger.info("starting", metadata: ["listen": "\(configuration.host):\(configuration.port)", "data": "\(configuration.dataDirectory ?? "-")"])
         try await application.runService()
     }

@@ -11,6 +11,8 @@ public struct ServeSettings: Sendable {
     public var logFormat: LogFormat
     /// The data directory as given, before it was made absolute (for messages).
     public var dataDirectoryAsGiven: String
+    /// How long a graceful shutdown may take before the process ends anyway.
+    public var shutdownTimeout: Duration
 
     public enum LogFormat: String, Sendable { case text, json }
 
@@ -23,7 +25,7 @@ public struct ServeSettings: Sendable {
     public enum Key {
         public static let all = [
             "listen", "data", "driver", "network", "bridge", "subnet", "port-base", "metadata-listen", "metrics-listen",
-            "tls-cert", "tls-key", "allow-plain-http", "server-key-file", "start-timeout", "log-level", "log-format",
+            "tls-cert", "tls-key", "allow-plain-http", "server-key-file", "start-timeout", "shutdown-timeout", "log-level", "log-format",
         ]
     }
 
@@ -97,7 +99,8 @@ public struct ServeSettings: Sendable {
             configuration: configuration,
             logLevel: try settings.choice("log-level", among: ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "info"),
             logFormat: LogFormat(rawValue: try settings.choice("log-format", among: ["text", "json"], default: "text")) ?? .text,
-            dataDirectoryAsGiven: data
+            dataDirectoryAsGiven: data,
+            shutdownTimeout: .seconds(try settings.integer("shutdown-timeout", in: 1...600, default: 20))
         )
     }
 

@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Instances
+import NIOHTTP1
 
 /// `keyward agent`: runs on a remote Linux host. Joins the control plane once with a registration token, then
 /// fetches the host's desired credentials and applies them (atomically, `sshd -t` first, rolled back on failure):
@@ -11,8 +9,14 @@ import Instances
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "agent", abstract: "Keep this host's logon credentials as the control plane says.")
 
-    @Option(help: "The control plane's URL, e.g. http://10.0.0.5:8080.")
+    @Option(help: "The control plane's URL, e.g. https://10.0.0.5:8443 (plain http:// only to a loopback address).")
     var server: String
+
+    @Option(help: "PEM file of the CA (or the self-signed certificate) that the server's certificate must chain to.")
+    var ca: String?
+
+    @Option(help: "Trust exactly the certificate with this SHA-256 fingerprint (SHA256:AB:CD:…, as keyward serve prints it).")
+    var serverFingerprint: String?
 
     @Option(help: "One-time registration token (CreateAgentRegistrationToken); needed only the first time.")
     var token: String?
@@ -39,24 +43,31 @@ struct AgentCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let connection: AgentConnection
+        do {
+            connection = try AgentConnection(server: server, caFile: ca, fingerprint: serverFingerprint)
+        } catch let failure as AgentConnection.Failure {
+            throw ValidationError(failure.description)
+        }
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var identity: Identity
         if let saved = try loadIdentity() {
             identity = saved
         } else {
-            identity = try await register()
+            identity = try await register(connection)
         }
         var first = true
         while true {
             do {
-                let desired: AgentDesired = try await request("GET", "/agent/v1/desired", identity: identity)
+                let desired: AgentDesired = try await request(connection, .GET, "/agent/v1/desired", identity: identity)
                 if first || desired.generation > identity.appliedGeneration {
                     let applier = CredentialApplier(guestRoot: root, validator: HostSSHDValidator())
-                    let report = try applier.apply(desired.credentials)
+                    // File rewriting and `sshd -t` block: off the cooperative pool.
+                    let report = try await Offload.run { () throws(ApplyError) in try applier.apply(desired.credentials) }
                     if !first { reloadSSHD() }
                     identity.appliedGeneration = desired.generation
                     try save(identity)
-                    let _: Empty? = try await request("POST", "/agent/v1/applied", identity: identity, body: desired)
+                    let _: Empty? = try await request(connection, .POST, "/agent/v1/applied", identity: identity, body: desired)
                     print("applied credentials generation \(desired.generation): \(report.changedFiles.isEmpty ? "no change" : report.changedFiles.joined(separator: ", "))")
                 }
                 first = false
@@ -85,10 +96,10 @@ struct AgentCommand: AsyncParsableCommand {
         _ = rename(temporary, identityFile)
     }
 
-    private func register() async throws -> Identity {
+    private func register(_ connection: AgentConnection) async throws -> Identity {
         guard let token else { throw ValidationError("this host has not joined yet: pass --token") }
         let hostName = (try? String(contentsOfFile: root + "/etc/hostname", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "host"
-        let joined: AgentRegistered = try await request("POST", "/agent/v1/register", identity: nil,
+        let joined: AgentRegistered = try await request(connection, .POST, "/agent/v1/register", identity: nil,
                                                         body: AgentRegistration(token: token, hostName: hostName, address: address))
         let identity = Identity(instanceId: joined.instanceId, secret: joined.secret, appliedGeneration: 0)
         try save(identity)
@@ -103,22 +114,27 @@ struct AgentCommand: AsyncParsableCommand {
         kill(pid, SIGHUP)
     }
 
-    private func request<Response: Decodable>(_ method: String, _ path: String, identity: Identity?, body: (some Encodable)? = Optional<Empty>.none) async throws -> Response {
-        guard let url = URL(string: server + path) else { throw ValidationError("bad --server URL") }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        if let identity { request.setValue("Keyward-Agent \(identity.instanceId):\(identity.secret)", forHTTPHeaderField: "Authorization") }
+    private func request<Response: Decodable>(
+        _ connection: AgentConnection, _ method: HTTPMethod, _ path: String, identity: Identity?, body: (some Encodable)? = Optional<Empty>.none
+    ) async throws -> Response {
+        var headers: [(String, String)] = []
+        if let identity { headers.append(("Authorization", "Keyward-Agent \(identity.instanceId):\(identity.secret)")) }
+        var bytes: [UInt8]?
         if let body {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = try JSONEncoder().encode(body)
+            headers.append(("Content-Type", "application/json"))
+            bytes = Array(try JSONEncoder().encode(body))
         }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200..<300).contains(status) else {
-            throw ValidationError("\(method) \(path): HTTP \(status) \(String(decoding: data, as: UTF8.self))")
+        let reply: AgentConnection.Reply
+        do {
+            reply = try await connection.send(method: method, path: path, headers: headers, body: bytes)
+        } catch let failure as AgentConnection.Failure {
+            throw ValidationError(failure.description)
         }
-        if data.isEmpty, let empty = Empty() as? Response { return empty }
-        return try JSONDecoder().decode(Response.self, from: data)
+        guard (200..<300).contains(reply.status) else {
+            throw ValidationError("\(method.rawValue) \(path): HTTP \(reply.status) \(String(decoding: reply.body, as: UTF8.self))")
+        }
+        if reply.body.isEmpty, let empty = Empty() as? Response { return empty }
+        return try JSONDecoder().decode(Response.self, from: Data(reply.body))
     }
 }
 

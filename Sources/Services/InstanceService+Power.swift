@@ -1,0 +1,152 @@
+import Foundation
+import Instances
+import KeywardCore
+
+/// Power: start, stop, reboot, delete, the boot itself, and what a restart of the control plane finds.
+extension InstanceService {
+    // MARK: Power
+
+    public func start(by principal: Principal, instanceID: String) async throws {
+        let instance = try await owned(instanceID, by: principal)
+        try InstanceRules.check(.start, status: instance.status)
+        try await boot(instanceID, from: [.stopped])
+    }
+
+    public func stop(by principal: Principal, instanceID: String) async throws {
+        let instance = try await owned(instanceID, by: principal)
+        try InstanceRules.check(.stop, status: instance.status)
+        try await locks.with(instanceID) {
+            guard var current = try await self.store.read({ tx in try await tx.instance(id: instanceID, accountID: nil) }) else { return }
+            guard current.status != .stopped else { return }
+            try await self.setStatus(instanceID, .stopping)
+            if current.osType == .linux, current.agent == nil { try await self.driver.stop(instanceID: instanceID) }
+            current.status = .stopped
+            let stopped = current
+            try await self.store.write { tx in try await tx.updateInstance(stopped) }
+        }
+    }
+
+    public func reboot(by principal: Principal, instanceID: String) async throws {
+        let instance = try await owned(instanceID, by: principal)
+        try InstanceRules.check(.reboot, status: instance.status)
+        try await boot(instanceID, from: [.running])
+    }
+
+    /// Whether `delete` would be allowed now.
+    public func checkDeletable(by principal: Principal, instanceID: String, force: Bool) async throws {
+        let instance = try await owned(instanceID, by: principal)
+        try InstanceRules.check(force ? .forceDelete : .delete, status: instance.status)
+    }
+
+    public func delete(by principal: Principal, instanceID: String, force: Bool) async throws {
+        try await checkDeletable(by: principal, instanceID: instanceID, force: force)
+        try await locks.with(instanceID) {
+            // Checked again under the lock: a start may have won the race.
+            let instance = try await self.owned(instanceID, by: principal)
+            try InstanceRules.check(force ? .forceDelete : .delete, status: instance.status)
+            if instance.osType == .linux, instance.agent == nil { try await self.driver.destroy(instanceID: instanceID) }
+            try await self.store.write { tx in try await tx.deleteInstance(id: instanceID) }
+        }
+        logger.info("instance deleted", metadata: ["instance": "\(instanceID)"])
+    }
+
+    /// Starts (or restarts) the instance's system with its bound credentials; they are effective afterwards.
+    func boot(_ instanceID: String, from statuses: Set<InstanceStatus>) async throws {
+        try await locks.with(instanceID) {
+            guard var instance = try await self.store.read({ tx in try await tx.instance(id: instanceID, accountID: nil) }) else {
+                throw DomainError.instanceNotFound(instanceID)
+            }
+            guard statuses.contains(instance.status) else { throw DomainError.incorrectInstanceStatus(instance.status.rawValue) }
+            if instance.agent != nil {
+                // A remote host is never powered on or off from here: its agent is told to apply the bound credentials.
+                // Read and written in one transaction, so that a concurrent report from the agent is not lost.
+                try await self.store.write { tx in
+                    guard var current = try await tx.instance(id: instanceID, accountID: nil), var binding = current.agent else { return }
+                    binding.requestedGeneration += 1
+                    current.agent = binding
+                    current.status = .running
+                    current.startTime = Date()
+                    try await tx.updateInstance(current)
+                }
+                return
+            }
+            try await self.setStatus(instanceID, .starting)
+            do {
+                if instance.osType == .linux {
+                    let report = try await self.driver.start(instanceID: instanceID, plan: self.bootPlan(for: instance))
+                    if instance.firstBootPending {
+                        instance.firstBootReport = report.sanitized.map { "\($0.kind) \($0.path)" }
+                    }
+                }
+            } catch {
+                if case DriverError.apply = error { CredentialApplies.record(.failed, by: "sandbox") }
+                instance.status = .stopped
+                instance.startFailure = String(describing: error).prefix(2000).description
+                let failed = instance
+                try await self.store.write { tx in try await tx.updateInstance(failed) }
+                self.logger.error("instance failed to start", metadata: ["instance": "\(instanceID)", "error": "\(error)"])
+                throw DomainError.internalFailure("instance \(instanceID) failed to start")
+            }
+            if instance.osType == .linux { CredentialApplies.record(.applied, by: "sandbox") }
+            instance.status = .running
+            instance.startFailure = nil
+            instance.effective = instance.bound
+            instance.firstBootPending = false
+            instance.startTime = Date()
+            let started = instance
+            try await self.store.write { tx in try await tx.updateInstance(started) }
+            self.logger.info("instance started", metadata: ["instance": "\(instanceID)"])
+        }
+    }
+
+    func bootPlan(for instance: Instance) -> BootPlan {
+        let desired = DesiredCredentials(
+            loginUser: "root",
+            authorizedKeys: instance.bound.publicKeys,
+            passwordHash: instance.bound.passwordHash,
+            passwordAuthentication: instance.bound.passwordAuthentication,
+            hostname: instance.hostName
+        )
+        return BootPlan(
+            hostName: instance.hostName,
+            credentials: desired,
+            firstBoot: instance.firstBootPending,
+            keepPresetPasswordOf: instance.bound.passwordInherited && instance.bound.passwordHash == nil ? "root" : nil
+        )
+    }
+
+    func setStatus(_ instanceID: String, _ status: InstanceStatus) async throws {
+        try await store.write { tx in
+            guard var instance = try await tx.instance(id: instanceID, accountID: nil) else { return }
+            instance.status = status
+            try await tx.updateInstance(instance)
+        }
+    }
+
+    // MARK: Restart of the control plane
+
+    /// After a restart: instances recorded as running are re-adopted when their system still runs, restarted
+    /// with their effective credentials otherwise; interrupted transitions are settled.
+    public func reconcile() async {
+        guard let instances = try? await store.read({ tx in try await tx.instances(inStatuses: [.running, .starting, .stopping, .pending]) }) else { return }
+        for instance in instances where instance.osType == .linux && instance.agent == nil {
+            let running = await driver.isRunning(instanceID: instance.id)
+            switch instance.status {
+            case .running where running:
+                logger.info("instance re-adopted", metadata: ["instance": "\(instance.id)"])
+            case .stopping:
+                try? await driver.stop(instanceID: instance.id)
+                try? await setStatus(instance.id, .stopped)
+            default:
+                // Was running (or starting) but its system is gone: boot it again.
+                try? await setStatus(instance.id, instance.status == .pending ? .pending : .running)
+                do {
+                    try await boot(instance.id, from: [.running, .pending, .starting])
+                    logger.info("instance restarted after control plane restart", metadata: ["instance": "\(instance.id)"])
+                } catch {
+                    logger.error("instance could not be restarted", metadata: ["instance": "\(instance.id)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+}
