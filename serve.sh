@@ -3,8 +3,9 @@
 # (bubblewrap, openssh-server, iproute2, iptables, uidmap, util-linux); without root it says what is missing and the
 # server falls back as it does without them. Every argument goes to `keyward serve` (see `./serve.sh --help`).
 set -euo pipefail
-cd "$(dirname "$0")"
-caller_dir=$OLDPWD
+# The package is where this script lives (also when it is called through a link); relative arguments stay relative
+# to the caller's working directory, which is left as it is.
+package=$(dirname "$(readlink -f "$0")")
 
 need=()
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
@@ -23,6 +24,4 @@ if [ ${#need[@]} -gt 0 ]; then
     fi
 fi
 
-# Relative paths in the arguments stay relative to where serve.sh was called from.
-cd "$caller_dir"
-exec swift run --package-path "$(dirname "$(readlink -f "$0")")" keyward serve "$@"
+exec swift run --package-path "$package" keyward serve "$@"

@@ -255,6 +255,10 @@ def test_server_key_outside_the_data_directory_is_required_and_checked(tmp_path)
     assert not key_file.exists()
     # A wrong key, even with KEYWARD_ROOT_* set: refused, nothing re-sealed.
     key_file.write_bytes(os.urandom(32))
+    key_file.chmod(0o644)
+    code, _, err = run_to_exit(["serve", *args])
+    assert code != 0 and "is readable by others (mode 644): chmod 600 it" in one_error_line(err)
+    key_file.chmod(0o600)
     code, _, err = run_to_exit(["serve", *args], env=clean_env(KEYWARD_ROOT_ACCESS_KEY_ID=ak, KEYWARD_ROOT_ACCESS_KEY_SECRET="x" * 30))
     assert code != 0 and "does not open the secrets stored in the database" in one_error_line(err)
     moved.replace(key_file)
@@ -273,6 +277,7 @@ def test_server_key_outside_the_data_directory_is_required_and_checked(tmp_path)
     finally:
         server.stop()
     key_file.write_bytes(old_key)
+    key_file.chmod(0o600)
     code, _, err = run_to_exit(["serve", *args])
     assert code != 0 and "does not open the secrets" in err
 
@@ -313,10 +318,32 @@ def test_metrics_health_and_logs_without_secrets(tmp_path):
         replayed = kw.build_v1(f"http://127.0.0.1:{port}", "DescribeRegions", {}, ak, secret, method="GET")
         statuses = [replayed.send().status_code for _ in range(2)]
         assert statuses == [200, 400], statuses
+        # Anyone can send any Action: an unverified one never becomes a metric label.
+        for n in range(3):
+            assert kw.build_v1(f"http://127.0.0.1:{port}", f"Invented{n}", {}, ak, "not-the-secret", method="GET").send().status_code == 400
+        # Secrets that pass through a full run: a generated private key, an agent registration token.
+        from alibabacloud_ecs20140526 import models as ecs
+        private_key = tea_client(ak, secret, port).create_key_pair(
+            ecs.CreateKeyPairRequest(region_id="cn-hangzhou", key_pair_name="logged")).body.private_key_body
+        from cryptography.hazmat.primitives import serialization
+        loaded = serialization.load_pem_private_key(private_key.encode(), password=None)
+        public_b64 = loaded.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+        # PEM lines that encode only the public half (the modulus) may stand in the stored public key: look for the others.
+        key_lines = [line for line in private_key.splitlines() if line and not line.startswith("-----") and line not in public_b64]
+        assert len(key_lines) >= 10
+        exponent = loaded.private_numbers().d
+        private_exponent = exponent.to_bytes((exponent.bit_length() + 7) // 8, "big")
+        from aliyunsdkcore.client import AcsClient
+        from aliyunsdkcore.request import CommonRequest
+        token_request = CommonRequest(domain="127.0.0.1", version="2026-11-01", action_name="CreateAgentRegistrationToken")
+        token_request.set_method("POST")
+        token_request.set_protocol_type("http")
+        token = json.loads(AcsClient(ak, secret, "cn-hangzhou", port=port).do_action_with_exception(token_request))["Token"]
         text = scrape(f"http://127.0.0.1:{port}/metrics")
+        assert "Invented" not in text
+        assert 'keyward_requests_total{dialect="alibaba-rpc",action="-",code="SignatureDoesNotMatch"} 4' in text
         assert re.search(r'keyward_requests_total\{dialect="alibaba-rpc",action="DescribeRegions",code="OK"\} 2\b', text), text
-        assert 'code="SignatureDoesNotMatch"' in text
-        assert 'keyward_signature_failures_total{dialect="alibaba-rpc",reason="signature-mismatch"} 1' in text
+        assert 'keyward_signature_failures_total{dialect="alibaba-rpc",reason="signature-mismatch"} 4' in text
         assert 'keyward_signature_failures_total{dialect="alibaba-rpc",reason="replay"} 1' in text
         assert 'keyward_replay_refusals_total{dialect="alibaba-rpc"} 1' in text
         assert "keyward_request_duration_seconds_bucket" in text
@@ -327,7 +354,12 @@ def test_metrics_health_and_logs_without_secrets(tmp_path):
     finally:
         assert server.stop() == 0
     logs = server.stderr()
-    assert secret not in logs and secret not in "".join(p.read_text(errors="replace") for p in (tmp_path / "d").glob("*.log"))
+    for value in [secret, token, *key_lines]:
+        assert value not in logs, "a secret reached the logs"
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "d").rglob("*") if p.is_file())
+    for value in [secret, token, *key_lines]:
+        assert value.encode() not in stored, "a secret reached the data directory in clear"
+    assert private_exponent not in stored and private_exponent.hex() not in logs
     records = [json.loads(line) for line in logs.splitlines() if line.strip()]
     assert any(r["message"] == "rpc" and r["metadata"]["action"] == "DescribeRegions" for r in records)
     assert secret in server.stdout(), "the banner (with the secret shown once) goes to stdout, not to the logs"
@@ -344,6 +376,45 @@ def test_metrics_on_a_listener_of_their_own(tmp_path):
         assert missing.value.code == 404
     finally:
         server.stop()
+
+
+def test_serve_help_documents_every_option_of_the_readme():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme[readme.index("| option | default | meaning |"):]
+    table = table[:table.index("\n\n")]
+    options = set(re.findall(r"`([a-z][a-z-]+)`", "\n".join(line.split("|")[1] for line in table.splitlines()[2:])))
+    assert {"listen", "data", "tls-cert", "server-key-file", "metrics-listen", "shutdown-timeout"} <= options
+    code, out, _ = run_to_exit(["serve", "--help"])
+    assert code == 0
+    for option in options:
+        assert f"--{option}" in out, option
+    assert "KEYWARD_" in out and "--config" in out
+
+
+def test_rotating_a_server_key_from_the_environment_writes_the_new_key_first(tmp_path):
+    import base64
+    value = base64.b64encode(os.urandom(32)).decode()
+    port = kw.free_port()
+    args = ["--listen", f"127.0.0.1:{port}", "--data", str(tmp_path / "d"), *SIMULATED]
+    server = Serve(args, env=clean_env(KEYWARD_SERVER_KEY=value))
+    ak, secret = banner_credentials(server.start(tmp_path))
+    server.stop()
+    code, _, err = run_to_exit(["admin", "rotate-server-key", "--data", str(tmp_path / "d")], env=clean_env(KEYWARD_SERVER_KEY=value))
+    assert code != 0 and "rotating it needs --new-key-file" in one_error_line(err)
+    code, out, err = run_to_exit(["admin", "rotate-server-key", "--data", str(tmp_path / "d"), "--new-key-file", str(tmp_path / "new.key")],
+                                 env=clean_env(KEYWARD_SERVER_KEY=value))
+    assert code == 0, err
+    new_value = out.strip().splitlines()[-1]
+    assert base64.b64decode(new_value) == (tmp_path / "new.key").read_bytes()
+    assert stat.S_IMODE((tmp_path / "new.key").stat().st_mode) == 0o600
+    server = Serve(args, env=clean_env(KEYWARD_SERVER_KEY=new_value))
+    server.start(tmp_path)
+    try:
+        assert describe_regions_legacy(ak, secret, port)["Regions"]["Region"]
+    finally:
+        server.stop()
+    code, _, err = run_to_exit(["serve", *args, "--server-key-file", str(tmp_path / "new.key")], env=clean_env(KEYWARD_SERVER_KEY=new_value))
+    assert code != 0 and "KEYWARD_SERVER_KEY and server-key-file both give the server key" in one_error_line(err)
 
 
 def test_version_names_the_commit():

@@ -17,11 +17,12 @@ REPO = Path(__file__).resolve().parent.parent
 def test_serve_script_from_another_directory_gives_real_instances(tmp_path):
     work = tmp_path / "somewhere"
     work.mkdir()
-    port, ssh_base = kw.free_port(), kw.free_port()
+    port = kw.free_port()
     out, err = tmp_path / "serve.out", tmp_path / "serve.err"
     with open(out, "wb") as o, open(err, "wb") as e:
-        proc = subprocess.Popen([str(REPO / "serve.sh"), "--listen", f"127.0.0.1:{port}", "--data", "kwdata", "--network", "loopback",
-                                 "--port-base", str(ssh_base), "--metadata-listen", "off"],
+        # The default network (namespaces on a bridge) and metadata service, on a bridge and subnet of the test's own.
+        proc = subprocess.Popen([str(REPO / "serve.sh"), "--listen", f"127.0.0.1:{port}", "--data", "kwdata", "--bridge", "kwbrss",
+                                 "--subnet", "10.213.93"],
                                 cwd=work, stdin=subprocess.DEVNULL, stdout=o, stderr=e, env=clean_env())
     try:
         deadline = time.monotonic() + 600
@@ -50,9 +51,10 @@ def test_serve_script_from_another_directory_gives_real_instances(tmp_path):
         described = client.describe_instances(ecs.DescribeInstancesRequest(region_id="cn-hangzhou", instance_ids=f'["{instance_id}"]'))
         instance = described.body.instances.instance[0]
         assert instance.status == "Running"
-        ssh_port = ssh_base + 1
-        login = subprocess.run(["ssh", "-i", str(key), "-p", str(ssh_port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                                "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "root@127.0.0.1", "echo logged-in-as-$(id -un)"],
+        address = instance.vpc_attributes.private_ip_address.ip_address[0]
+        assert address.startswith("10.213.93.")
+        login = subprocess.run(["ssh", "-i", str(key), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                                "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", f"root@{address}", "echo logged-in-as-$(id -un)"],
                                capture_output=True, text=True, timeout=60)
         assert login.stdout.strip() == "logged-in-as-root", login.stderr
         import re
@@ -68,3 +70,5 @@ def test_serve_script_from_another_directory_gives_real_instances(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             raise
+        finally:
+            subprocess.run(["ip", "link", "del", "kwbrss"], capture_output=True)

@@ -114,7 +114,7 @@ public enum KeywardServer {
                 configuration: .init(address: .hostname(host, port: port), serverName: "Keyward metadata"),
                 logger: logger
             ))
-            if let network, network.metadataService != nil {
+            if let network, case .translated = network.metadataRoute {
                 metadataEndpoint = "http://\(network.metadataAddress) inside each instance (served at \(host):\(port))"
             } else {
                 metadataEndpoint = "http://\(host):\(port)"
@@ -205,28 +205,61 @@ public enum KeywardServer {
             let network = SandboxNetwork.loopback(address: options.loopbackAddress, portBase: options.loopbackPortBase)
             return (try SandboxDriver(base: directory + "/sandbox", network: network, startTimeout: timeout, logger: logger), nil)
         }
-        var net = NamespaceNetwork(bridge: options.bridge, prefix: options.subnetPrefix)
-        let service: String? = switch configuration.metadataListen {
-        // By default the service holds 100.100.100.200:80 on the bridge; a second server on the host gives its own
-        // address (e.g. its bridge's host address), which its guests reach through address translation.
-        case nil, "off", "100.100.100.200:80": nil
-        case let listen?: listen
-        }
-        net = NamespaceNetwork(bridge: options.bridge, prefix: options.subnetPrefix, metadataService: service)
+        let plain = NamespaceNetwork(bridge: options.bridge, prefix: options.subnetPrefix)
         do {
-            locks += try net.claim(dataDirectory: directory)
+            locks += try plain.claim(dataDirectory: directory)
         } catch {
             throw StartupFailure(description: "\(error): give this server its own --bridge and --subnet, or stop that server")
         }
+        let route = try metadataRoute(configuration.metadataListen, network: plain, dataDirectory: directory, locks: &locks, logger: logger)
+        let net = NamespaceNetwork(bridge: options.bridge, prefix: options.subnetPrefix, metadataRoute: route)
         try await net.ensureBridge()
         return (try SandboxDriver(base: directory + "/sandbox", network: .namespaces(net), startTimeout: timeout, logger: logger), net)
     }
 
+    /// How this server's guests reach the metadata service. The first server on a host holds 100.100.100.200:80 on its
+    /// bridge; a later one (the address's lock is held) listens on its own bridge's host address instead, and its guests'
+    /// connections to 100.100.100.200:80 are translated there.
+    private static func metadataRoute(
+        _ listen: String?, network: NamespaceNetwork, dataDirectory: String, locks: inout [HostLock], logger: Logger
+    ) throws -> NamespaceNetwork.MetadataRoute {
+        let standard = network.metadataAddress + ":80"
+        switch listen {
+        case "off"?:
+            return .none
+        case nil, standard?:
+            do {
+                locks.append(try network.claimMetadataAddress(dataDirectory: dataDirectory))
+                return .onBridge
+            } catch {
+                guard listen == nil, case .held(_, let holder) = error else {
+                    throw StartupFailure(description: "cannot listen on --metadata-listen \(standard): \(error); leave --metadata-listen unset, "
+                                         + "and this server's guests reach its metadata service through address translation")
+                }
+                logger.notice("the metadata address is held by another server: guests reach this server's metadata service through address translation",
+                              metadata: ["holder": "\(holder)", "service": "\(network.translatedMetadataService)"])
+                return .translated(to: network.translatedMetadataService)
+            }
+        case let listen?:
+            guard let (host, _) = ServerConfiguration.parseListen(listen), host == network.hostAddress else {
+                throw StartupFailure(description: "--metadata-listen \(listen): in namespaces mode the metadata service listens on \(standard) "
+                                     + "or on this server's bridge address \(network.hostAddress):PORT, which guests can reach")
+            }
+            return .translated(to: listen)
+        }
+    }
+
     static func metadataAddress(_ configuration: ServerConfiguration, network: NamespaceNetwork?) -> (String, Int)? {
+        if let network {
+            switch network.metadataRoute {
+            case .none: return nil
+            case .onBridge: return (network.metadataAddress, 80)
+            case .translated(let target): return ServerConfiguration.parseListen(target)
+            }
+        }
         if let listen = configuration.metadataListen {
             return listen == "off" ? nil : ServerConfiguration.parseListen(listen)
         }
-        if let network { return ServerConfiguration.parseListen(network.metadataService ?? network.metadataAddress + ":80") }
         return (configuration.host, configuration.port == 0 ? 0 : configuration.port + 1)
     }
 }

@@ -72,12 +72,15 @@ public struct AgentService: Sendable {
 
     /// What the agent should apply now, and the generation to report back.
     public func desired(instanceID: String, secret: String) async throws -> (generation: Int, credentials: DesiredCredentials) {
-        _ = try await authenticate(instanceID: instanceID, secret: secret)
-        let instance: Instance = try await store.write { tx in
-            guard var instance = try await tx.instance(id: instanceID, accountID: nil) else { throw AgentError.unauthorized }
-            instance.agent?.lastSeen = Date()
-            try await tx.updateInstance(instance)
-            return instance
+        var instance = try await authenticate(instanceID: instanceID, secret: secret)
+        // An agent polls every few seconds: its last-seen time is written at most once a minute.
+        if (instance.agent?.lastSeen).map({ Date().timeIntervalSince($0) > 60 }) ?? true {
+            instance = try await store.write { tx in
+                guard var current = try await tx.instance(id: instanceID, accountID: nil) else { throw AgentError.unauthorized }
+                current.agent?.lastSeen = Date()
+                try await tx.updateInstance(current)
+                return current
+            }
         }
         return (instance.agent?.requestedGeneration ?? 0, Self.desired(for: instance))
     }
@@ -114,7 +117,7 @@ public struct AgentService: Sendable {
     }
 
     static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        Hex.encode(SHA256.hash(data: Data(secret.utf8)))
     }
 
     private static func randomSecret() -> String {

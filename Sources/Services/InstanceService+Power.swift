@@ -81,7 +81,7 @@ extension InstanceService {
             } catch {
                 if case DriverError.apply = error { CredentialApplies.record(.failed, by: "sandbox") }
                 instance.status = .stopped
-                instance.startFailure = String(describing: error).prefix(2000).description
+                instance.startFailure = Self.startFailure(error)
                 let failed = instance
                 try await self.store.write { tx in try await tx.updateInstance(failed) }
                 self.logger.error("instance failed to start", metadata: ["instance": "\(instanceID)", "error": "\(error)"])
@@ -147,6 +147,21 @@ extension InstanceService {
                     logger.error("instance could not be restarted", metadata: ["instance": "\(instance.id)", "error": "\(error)"])
                 }
             }
+        }
+    }
+
+    /// What the instance's owner is told about a failed start: the kind of failure, never host paths or console
+    /// output (those go to the server log).
+    static func startFailure(_ error: any Error) -> String {
+        switch error {
+        case DriverError.timedOut(_, let limit):
+            "The instance did not finish starting within \(limit.components.seconds) seconds."
+        case DriverError.bootFailed:
+            "The instance's sshd exited while it started."
+        case DriverError.apply:
+            "The bound credentials could not be applied to the instance's disk."
+        default:
+            "The instance could not be started."
         }
     }
 }

@@ -55,7 +55,7 @@ public enum ServerKey {
         let sealer: SecretSealer
         switch source {
         case .environment(_, let value):
-            sealer = SecretSealer(key: try decode(Array(value.utf8), source: source))
+            sealer = SecretSealer(key: try decodeBase64(value, source: source))
         case .file(let path):
             if let key = try read(path: path, source: source) {
                 sealer = SecretSealer(key: key)
@@ -86,8 +86,8 @@ public enum ServerKey {
 
     /// Re-seals every stored secret with a new key in one transaction. For a file source, the new key is written
     /// beside the old one first and moved over it after the commit, so that a crash at any point leaves a key that
-    /// opens the store (``open(_:store:)`` finishes an interrupted rotation). Returns the new key's base64 when the
-    /// key came from the environment, for the operator to put there.
+    /// opens the store (``open(_:store:)`` finishes an interrupted rotation). A key from the environment is rotated into
+    /// `newKeyFile`, written before the commit; returns that key's base64 for the operator to put in the environment.
     public static func rotate(_ source: Source, store: any Store, newKeyFile: String? = nil) async throws -> String? {
         let old = try await open(source, store: store)
         let key = SymmetricKey(size: .bits256)
@@ -99,7 +99,9 @@ public enum ServerKey {
             try? FileManager.default.removeItem(atPath: pendingPath(path))
             try write(key, to: pendingPath(path))
         case .environment:
-            if let newKeyFile { try write(key, to: newKeyFile) }
+            // Written before the commit: a new key that existed only in memory would be lost with the process.
+            guard let newKeyFile else { throw Failure.unreadable(source: source.description, reason: "rotating it needs --new-key-file") }
+            try write(key, to: newKeyFile)
         }
         try await store.write { tx in
             for secret in try await tx.sealedAccessKeySecrets() {
@@ -108,7 +110,7 @@ public enum ServerKey {
             try await tx.setSetting(named: checkSetting, value: try fresh.seal(checkPlaintext))
         }
         if case .file(let path) = source, let staged { try install(staged, as: path) }
-        if case .environment = source, newKeyFile == nil { return key.withUnsafeBytes { Data($0) }.base64EncodedString() }
+        if case .environment = source { return key.withUnsafeBytes { Data($0) }.base64EncodedString() }
         return nil
     }
 
@@ -131,19 +133,26 @@ public enum ServerKey {
 
     /// The key in `path`, or nil when there is no such file.
     private static func read(path: String, source: Source) throws -> SymmetricKey? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        guard status.st_mode & 0o077 == 0 else {
+            throw Failure.unreadable(source: source.description, reason: String(format: "it is readable by others (mode %o): chmod 600 it", status.st_mode & 0o777))
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Failure.unreadable(source: source.description, reason: "permission denied")
         }
         return try decode(Array(data), source: source)
     }
 
-    /// 32 raw bytes, or their base64 (as `openssl rand -base64 32` writes it).
+    /// A file holds 32 raw bytes, or their base64 (as `openssl rand -base64 32` writes it).
     private static func decode(_ bytes: [UInt8], source: Source) throws -> SymmetricKey {
         if bytes.count == 32 { return SymmetricKey(data: bytes) }
-        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let raw = Data(base64Encoded: text), raw.count == 32 else {
-            throw Failure.unreadable(source: source.description, reason: "it must hold 32 random bytes or their base64")
+        return try decodeBase64(String(decoding: bytes, as: UTF8.self), source: source)
+    }
+
+    private static func decodeBase64(_ text: String, source: Source) throws -> SymmetricKey {
+        guard let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), raw.count == 32 else {
+            throw Failure.unreadable(source: source.description, reason: "it must hold the base64 of 32 random bytes")
         }
         return SymmetricKey(data: raw)
     }

@@ -49,6 +49,10 @@ public protocol StoreTransaction: Sendable {
     func instances(matching query: InstanceQuery, page: PageRequest?) async throws -> Page<Instance>
     /// Instances of every account in any of `statuses` (for re-adoption after a restart).
     func instances(inStatuses statuses: [InstanceStatus]) async throws -> [Instance]
+    /// How many instances of every account are in each status (statuses with none are absent).
+    func instanceCountsByStatus() async throws -> [InstanceStatus: Int]
+    /// The agent bindings of every host that joined through the guest agent.
+    func agentBindings() async throws -> [AgentBinding]
     func deleteInstance(id: String) async throws
     func insertImage(_ image: Image) async throws
     func image(id: String) async throws -> Image?

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Configuration
 import Foundation
 import Logging
 import Server
@@ -20,41 +21,47 @@ struct RotateServerKey: AsyncParsableCommand {
         discussion: """
             The new key replaces the key file once the database is committed; a crash at any point leaves a key that opens \
             the store (the next start finishes an interrupted rotation). With KEYWARD_SERVER_KEY set, the new key is written \
-            to --new-key-file, or printed once, for you to put in the environment.
+            to --new-key-file (before the commit) and printed once as base64, for you to put in the environment.
             """
     )
 
+    @Option(help: "The server's JSON configuration file (KEYWARD_CONFIG), read as keyward serve reads it.")
+    var config: String?
+
     @Option(help: "The server's data directory. Default ./keyward-data.")
-    var data = "./keyward-data"
+    var data: String?
 
     @Option(help: "The server key file. Default DATA/server.key.")
     var serverKeyFile: String?
 
-    @Option(help: "Where to write the new key when the current one comes from KEYWARD_SERVER_KEY.")
+    @Option(help: "Where to write the new key when the current one comes from KEYWARD_SERVER_KEY (required then).")
     var newKeyFile: String?
 
     func run() async throws {
-        let workingDirectory = FileManager.default.currentDirectoryPath
-        let directory = ServeSettings.absolute(data, from: workingDirectory)
         let environment = ProcessInfo.processInfo.environment
-        let source: ServerKey.Source
-        if let value = environment["KEYWARD_SERVER_KEY"], !value.isEmpty {
-            source = .environment(name: "KEYWARD_SERVER_KEY", value: value)
-        } else {
-            source = .file(serverKeyFile.map { ServeSettings.absolute($0, from: workingDirectory) } ?? directory + "/server.key")
+        var flags: [AbsoluteConfigKey: ConfigValue] = [:]
+        if let data { flags[AbsoluteConfigKey(ConfigKey("data"))] = .init(.string(data), isSecret: false) }
+        if let serverKeyFile { flags[AbsoluteConfigKey(ConfigKey("server-key-file"))] = .init(.string(serverKeyFile), isSecret: false) }
+        let settings: ServeSettings
+        do {
+            settings = try await Serve.settings(flags: flags, configFile: config ?? environment["KEYWARD_CONFIG"], environment: environment)
+        } catch {
+            throw StartupError(String(describing: error))
+        }
+        guard let directory = settings.configuration.dataDirectory, let source = settings.configuration.serverKey else {
+            throw StartupError("no data directory")
         }
         guard FileManager.default.fileExists(atPath: directory + "/keyward.sqlite3") else {
             throw StartupError("no Keyward database in \(directory): pass the server's --data")
         }
+        let target = newKeyFile.map { ServeSettings.absolute($0, from: FileManager.default.currentDirectoryPath) }
         do {
-            let printed = try await KeywardServer.rotateServerKey(
-                dataDirectory: directory, source: source, newKeyFile: newKeyFile.map { ServeSettings.absolute($0, from: workingDirectory) },
-                logger: Logger(label: "keyward-admin")
-            )
-            if let printed {
-                print("New server key (set KEYWARD_SERVER_KEY to it before the next start; shown only now):\n\(printed)")
+            let printed = try await KeywardServer.rotateServerKey(dataDirectory: directory, source: source, newKeyFile: target,
+                                                                  logger: Logger(label: "keyward-admin"))
+            if let printed, let target {
+                print("New server key written to \(target); set KEYWARD_SERVER_KEY to it (base64) before the next start:\n\(printed)")
             } else {
-                print("Every stored secret is now sealed with the new key in \(newKeyFile ?? source.description).")
+                print("Every stored secret is now sealed with the new key in \(source).")
             }
         } catch let failure as KeywardServer.StartupFailure {
             throw StartupError(failure.description)

@@ -31,6 +31,8 @@ public struct AlibabaRPCDialect: Sendable {
         // Known before decoding, so that even a malformed request is answered in the format asked for.
         let format = ResponseFormat(PercentEncoding.formPairs(message.rawQuery)?.first { $0.name == "Format" }?.value)
         var action = "-"
+        // Metrics name only actions that exist and were asked for by a verified caller: anyone can send any Action.
+        var routedAction = "-"
         var accessKeyID = "-"
         do {
             guard message.body.count <= RPCRequest.bodyLimit else {
@@ -41,6 +43,7 @@ public struct AlibabaRPCDialect: Sendable {
             let principal = try await authenticator.authenticate(request, message: message)
             accessKeyID = principal.accessKeyID
             let handler = try routes.handler(version: request.version, action: request.action)
+            routedAction = request.action
             let call = RPCCall(
                 requestID: requestID,
                 principal: principal,
@@ -52,7 +55,7 @@ public struct AlibabaRPCDialect: Sendable {
             let members = try await handler(call)
             logger.info("rpc", metadata: ["action": "\(action)", "accessKeyId": "\(accessKeyID)", "status": "200", "requestId": "\(requestID)"])
             var reply = format.response(status: 200, root: action + "Response", body: .object([("RequestId", .string(requestID))] + members))
-            reply.outcome = RequestOutcome(dialect: Self.name, action: action, code: "OK")
+            reply.outcome = RequestOutcome(dialect: Self.name, action: routedAction, code: "OK")
             return reply
         } catch {
             let rpcError: RPCError
@@ -76,7 +79,7 @@ public struct AlibabaRPCDialect: Sendable {
                 ("Recommend", .string("https://api.aliyun.com/troubleshoot?q=" + rpcError.code)),
             ])
             var reply = format.response(status: rpcError.status, root: "Error", body: body)
-            reply.outcome = RequestOutcome(dialect: Self.name, action: action, code: rpcError.code,
+            reply.outcome = RequestOutcome(dialect: Self.name, action: routedAction, code: rpcError.code,
                                            authenticationFailure: RPCError.authenticationFailureReasons[rpcError.code])
             return reply
         }

@@ -1,4 +1,5 @@
 import Crypto
+import KeywardCore
 import Foundation
 
 /// The two Alibaba Cloud RPC signature schemes: v1 (HMAC-SHA1 over the sorted parameters) and
@@ -74,23 +75,13 @@ public enum AlibabaSignature {
     }
 
     public static func v3StringToSign(algorithm: String, canonicalRequest: String) -> String {
-        algorithm + "\n" + hex(SHA256.hash(data: Data(canonicalRequest.utf8)))
+        algorithm + "\n" + Hex.encode(SHA256.hash(data: Data(canonicalRequest.utf8)))
     }
 
     /// Lowercase hex HMAC-SHA256 keyed with the raw secret.
     public static func v3Signature(stringToSign: String, secret: String) -> String {
-        hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: SymmetricKey(data: Data(secret.utf8))))
+        Hex.encode(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: SymmetricKey(data: Data(secret.utf8))))
     }
 
-    public static func sha256Hex(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
-
-    private static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func sha256Hex(_ bytes: [UInt8]) -> String { Hex.encode(SHA256.hash(data: bytes)) }
 }

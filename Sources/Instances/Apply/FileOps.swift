@@ -186,7 +186,7 @@ enum FileOps {
         }
     }
 
-    private static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], guestPath: String) throws(ApplyError) {
+    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], guestPath: String) throws(ApplyError) {
         var offset = 0
         while offset < bytes.count {
             let count = bytes.withUnsafeBytes { buffer in

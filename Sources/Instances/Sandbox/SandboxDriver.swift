@@ -47,11 +47,11 @@ public actor SandboxDriver: InstanceDriver {
     }
 
     /// Whether this host can run sandboxes: root, bubblewrap, OpenSSH's sshd and setpriv, and for network namespaces
-    /// iproute2 and iptables.
+    /// iproute2 (iptables too, but only for a second server's metadata translation, which says so when it is missing).
     public static func availability(loopback: Bool = true) -> String? {
         guard getuid() == 0 else { return "not running as root" }
         var tools = ["bwrap", "sshd", "setpriv", "setsid", "ssh-keygen"]
-        if !loopback { tools += ["ip", "iptables"] }
+        if !loopback { tools += ["ip"] }
         for tool in tools where Command.locate(tool) == nil {
             return "\(tool) is not installed (apt-get install bubblewrap openssh-server util-linux iproute2 iptables)"
         }
@@ -66,6 +66,16 @@ public actor SandboxDriver: InstanceDriver {
     private func infoFile(_ id: String) -> String { instanceDirectory(id) + "/info.json" }
     private func consoleLog(_ id: String) -> String { instanceDirectory(id) + "/console.log" }
     private func statusFile(_ id: String) -> String { instanceDirectory(id) + "/status.json" }
+    private func monitorFile(_ id: String) -> String { instanceDirectory(id) + "/monitor.pid" }
+
+    /// The recorded pid of the instance's launcher, which becomes its bubblewrap monitor (the guest dies with it:
+    /// `--die-with-parent`), while that process lives.
+    private func monitor(_ id: String) -> Int32? {
+        guard let text = try? String(contentsOfFile: monitorFile(id), encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), SandboxProcess.isLiveProcess(pid)
+        else { return nil }
+        return pid
+    }
 
     // MARK: Images
 
@@ -174,7 +184,14 @@ public actor SandboxDriver: InstanceDriver {
         if let process = SandboxProcess.read(infoFile: infoFile(instanceID)), process.isAlive {
             await process.terminate(graceful: true)
         }
+        // A sandbox stopped before it reported itself: its monitor is all there is to kill.
+        if let pid = monitor(instanceID),
+           let name = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8), name.hasPrefix("bwrap") || name.hasPrefix("nsenter") {
+            kill(pid, SIGKILL)
+            for _ in 0..<400 where SandboxProcess.isLiveProcess(pid) { try? await Task.sleep(for: .milliseconds(5)) }
+        }
         try? FileManager.default.removeItem(atPath: infoFile(instanceID))
+        try? FileManager.default.removeItem(atPath: monitorFile(instanceID))
     }
 
     public func start(instanceID: String, plan: BootPlan) async throws -> BootReport {
@@ -188,7 +205,17 @@ public actor SandboxDriver: InstanceDriver {
         } catch {
             throw DriverError.apply(error.description)
         }
-        try await launch(instanceID: instanceID, index: index, hostName: plan.hostName, deadline: deadline)
+        // The network and the sandbox race the deadline: past it, their commands are cancelled and the sandbox stopped.
+        let limit = startTimeout
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.launch(instanceID: instanceID, index: index, hostName: plan.hostName, deadline: deadline) }
+            group.addTask {
+                try await Task.sleep(until: deadline + .seconds(1))
+                throw DriverError.timedOut("start of \(instanceID)", limit)
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
         return prepared
     }
 
@@ -230,7 +257,7 @@ public actor SandboxDriver: InstanceDriver {
             // Kernel settings and the SysRq trigger check only for uid 0, not for a capability: guests must not reach them.
         ] + Self.procMasks + [
             "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--perms", "0755", "--dir", "/run/sshd",
-            "--info-fd", "9",
+            "--info-fd", "9", "--die-with-parent",
             "/usr/bin/setpriv", "--bounding-set", Self.droppedCapabilities,
             "/usr/sbin/sshd",
         ] + sshdArguments
@@ -244,25 +271,36 @@ public actor SandboxDriver: InstanceDriver {
             try? FileManager.default.moveItem(atPath: log, toPath: log + ".prev")
         }
         // setsid -f: the sandbox runs in its own session (a Ctrl-C at Keyward's terminal must not power it off) and is
-        // not Keyward's child, so it outlives a restart of the control plane and the system reaps it. bubblewrap writes
-        // the exit status of the guest to the status file, which tells a failed boot from a slow one.
-        let script = "exec /usr/bin/setsid -f \"$@\" 8>\"$KW_STATUS\" 9>\"$KW_INFO\" >>\"$KW_LOG\" 2>&1 </dev/null"
-        let arguments = ["-c", script, "sh"] + prefix + [bwrap[0], "--json-status-fd", "8"] + bwrap.dropFirst()
-        try await Command("/usr/bin/env", ["-i", "KW_INFO=\(info)", "KW_LOG=\(log)", "KW_STATUS=\(status)", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-                                          "/bin/sh"] + arguments).check(timeout: .seconds(10))
-        while ContinuousClock.now < deadline {
+        // not Keyward's child, so it outlives a restart of the control plane (the system's init reaps it). The launcher
+        // records the pid of the bubblewrap monitor it becomes; bubblewrap writes the guest's exit status to the status
+        // file. Together they tell a failed boot from a slow one.
+        let monitorPath = monitorFile(instanceID)
+        try? FileManager.default.removeItem(atPath: monitorPath)
+        let launcher = "echo $$ >\"$KW_MONITOR\"; exec \"$@\" 8>\"$KW_STATUS\" 9>\"$KW_INFO\" >>\"$KW_LOG\" 2>&1 </dev/null"
+        let arguments = ["/usr/bin/setsid", "-f", "/bin/sh", "-c", launcher, "sh"] + prefix + [bwrap[0], "--json-status-fd", "8"] + bwrap.dropFirst()
+        let environment = ["KW_INFO=\(info)", "KW_LOG=\(log)", "KW_STATUS=\(status)", "KW_MONITOR=\(monitorPath)", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
+        try await Command("/usr/bin/env", ["-i"] + environment + arguments).check(timeout: min(.seconds(10), max(deadline - .now, .seconds(1))))
+        var launched = false
+        while ContinuousClock.now < deadline, !Task.isCancelled {
             if let console = try? String(contentsOfFile: log, encoding: .utf8), console.contains("Server listening on") {
                 return
             }
             if let written = try? String(contentsOfFile: status, encoding: .utf8), written.contains("exit-code") { break }
-            // Not cancellable: a started sandbox must be either ready or stopped below.
-            try? await Task.sleep(for: .milliseconds(5))
+            // The monitor is gone without a ready sshd: bubblewrap (or nsenter) failed before the guest ran.
+            if monitor(instanceID) != nil {
+                launched = true
+            } else if launched || FileManager.default.fileExists(atPath: monitorPath) {
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(10))
         }
         let console = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         let timedOut = ContinuousClock.now >= deadline
         try? await stop(instanceID: instanceID)
+        try Task.checkCancellation()
         if timedOut {
-            throw DriverError.bootFailed(instanceID: instanceID, console: "sshd was not listening within \(startTimeout.components.seconds) s. " + String(console.suffix(2000)))
+            logger.error("sshd was not listening in time", metadata: ["instance": "\(instanceID)", "console": "\(console.suffix(2000))"])
+            throw DriverError.timedOut("start of \(instanceID)", startTimeout)
         }
         throw DriverError.bootFailed(instanceID: instanceID, console: String(console.suffix(2000)))
     }

@@ -33,7 +33,7 @@ public struct Command: Sendable {
 
     var commandLine: String { ([executable] + arguments).joined(separator: " ") }
 
-    /// Runs asynchronously; on timeout (or cancellation) the child gets SIGTERM, then SIGKILL after a second.
+    /// Runs asynchronously; on timeout (or cancellation) the command's process group gets SIGTERM, then SIGKILL after a second.
     public func run(timeout: Duration = defaultTimeout) async throws -> Result {
         let outcome = try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask { try await self.spawn() }
@@ -51,7 +51,9 @@ public struct Command: Sendable {
 
     private func spawn() async throws -> Result {
         var options = PlatformOptions()
-        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(1))]
+        // A group of its own, so that a timeout also ends what the command started (which may hold its output open).
+        options.processGroupID = 0
+        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(1))]
         let result = try await Subprocess.run(
             .path(FilePath(executable)),
             arguments: Arguments(arguments),
@@ -64,7 +66,7 @@ public struct Command: Sendable {
         case .exited(let code): Int32(code)
         case .signaled(let signal): 128 + Int32(signal)
         }
-        return Result(status: status, output: result.standardOutput ?? "", errorOutput: result.standardError ?? "")
+        return Result(status: status, output: result.standardOutput, errorOutput: result.standardError)
     }
 
     /// Runs and fails with the command's own error output unless it exits 0.
@@ -88,19 +90,37 @@ public struct Command: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, scratch + "/out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, scratch + "/err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // The child gets default signal dispositions and an empty mask (the server ignores SIGTERM and SIGINT for its
+        // own handling), and a process group of its own, so that a timeout kills whatever it started too.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for number in [SIGTERM, SIGINT, SIGPIPE, SIGCHLD, SIGHUP] { sigaddset(&defaults, number) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
         var pid: pid_t = 0
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         guard spawned == 0 else { throw DriverError.commandFailed(commandLine, String(cString: strerror(spawned))) }
         let deadline = ContinuousClock.now + timeout
         var status: Int32 = 0
         var timedOut = false
         while true {
             let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid || (reaped < 0 && errno != EINTR) { break }
+            if reaped == pid { break }
+            if reaped < 0 {
+                guard errno == EINTR else { throw DriverError.commandFailed(commandLine, "lost the child: \(String(cString: strerror(errno)))") }
+                continue
+            }
             if ContinuousClock.now >= deadline {
-                kill(pid, SIGKILL)
+                kill(-pid, SIGKILL)
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                 timedOut = true
                 break

@@ -26,15 +26,26 @@ public final class HostLock: Sendable {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw .unavailable(path: path, reason: String(cString: strerror(errno))) }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let recorded = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            let code = errno
             close(descriptor)
-            throw .held(path: path, holder: recorded.trimmingCharacters(in: .whitespacesAndNewlines))
+            guard code == EWOULDBLOCK else { throw .unavailable(path: path, reason: String(cString: strerror(code))) }
+            throw .held(path: path, holder: Self.recordedHolder(path))
         }
         _ = ftruncate(descriptor, 0)
         let bytes = Array((holder + "\n").utf8)
         _ = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
         self.path = path
         self.descriptor = descriptor
+    }
+
+    /// What the holder wrote; read twice if empty, since a new holder truncates the file before writing it.
+    private static func recordedHolder(_ path: String) -> String {
+        for attempt in 0..<2 {
+            let text = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            if !text.isEmpty || attempt == 1 { return text }
+            usleep(20_000)
+        }
+        return ""
     }
 
     deinit {

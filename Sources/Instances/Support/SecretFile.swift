@@ -9,21 +9,16 @@ public enum SecretFile {
 
     /// Replaces `path` with `bytes`, mode `mode`.
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(Failure) {
-        let temporary = path + ".tmp"
-        unlink(temporary)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        let temporary = path + ".keyward-" + String(UInt64.random(in: 0...UInt64.max), radix: 16) + ".tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw Failure(description: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
-            guard written > 0 else { break }
-            offset += written
-        }
-        let synced = fsync(descriptor)
-        close(descriptor)
-        guard offset == bytes.count, synced == 0 else {
+        do {
+            defer { close(descriptor) }
+            try FileOps.writeAll(descriptor, bytes, guestPath: temporary)
+            guard fsync(descriptor) == 0 else { throw ApplyError.io(path: temporary, reason: "fsync failed") }
+        } catch {
             unlink(temporary)
-            throw Failure(description: "cannot write \(temporary)")
+            throw Failure(description: "cannot write \(path): \(error)")
         }
         try install(temporary, as: path)
     }

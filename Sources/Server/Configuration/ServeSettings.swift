@@ -9,8 +9,6 @@ public struct ServeSettings: Sendable {
     public var configuration: ServerConfiguration
     public var logLevel: String
     public var logFormat: LogFormat
-    /// The data directory as given, before it was made absolute (for messages).
-    public var dataDirectoryAsGiven: String
     /// How long a graceful shutdown may take before the process ends anyway.
     public var shutdownTimeout: Duration
 
@@ -19,14 +17,6 @@ public struct ServeSettings: Sendable {
     /// A value that cannot be used; the message names the key, the value and what is allowed.
     public struct Invalid: Error, Sendable, CustomStringConvertible {
         public let description: String
-    }
-
-    /// The option keys, with their defaults where they have one.
-    public enum Key {
-        public static let all = [
-            "listen", "data", "driver", "network", "bridge", "subnet", "port-base", "metadata-listen", "metrics-listen",
-            "tls-cert", "tls-key", "allow-plain-http", "server-key-file", "start-timeout", "shutdown-timeout", "log-level", "log-format",
-        ]
     }
 
     /// Reads the settings. `environment` supplies the variables that are not options (root AccessKey, server key).
@@ -75,11 +65,15 @@ public struct ServeSettings: Sendable {
             throw Invalid(description: "tls-cert and tls-key go together: give both PEM files, or neither")
         }
 
+        let keyFile = settings.text("server-key-file").map { absolute($0, from: workingDirectory) }
         let serverKey: ServerKey.Source
         if let value = environment["KEYWARD_SERVER_KEY"], !value.isEmpty {
+            guard keyFile == nil else {
+                throw Invalid(description: "KEYWARD_SERVER_KEY and server-key-file both give the server key: keep one")
+            }
             serverKey = .environment(name: "KEYWARD_SERVER_KEY", value: value)
         } else {
-            serverKey = .file(settings.text("server-key-file").map { absolute($0, from: workingDirectory) } ?? directory + "/server.key")
+            serverKey = .file(keyFile ?? directory + "/server.key")
         }
 
         let metrics = settings.text("metrics-listen")
@@ -99,7 +93,6 @@ public struct ServeSettings: Sendable {
             configuration: configuration,
             logLevel: try settings.choice("log-level", among: ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "info"),
             logFormat: LogFormat(rawValue: try settings.choice("log-format", among: ["text", "json"], default: "text")) ?? .text,
-            dataDirectoryAsGiven: data,
             shutdownTimeout: .seconds(try settings.integer("shutdown-timeout", in: 1...600, default: 20))
         )
     }

@@ -10,6 +10,8 @@ enum DataDirectory {
         } catch {
             throw KeywardServer.StartupFailure(description: "cannot create the data directory \(directory): \(reason(errno)); choose another --data")
         }
+        // The database holds password hashes and sealed secrets: nobody else may list or read it.
+        chmod(directory, 0o700)
         guard access(directory, W_OK | X_OK) == 0 else {
             throw KeywardServer.StartupFailure(description: "the data directory \(directory) is not writable by this user: \(reason(errno)); choose another --data or fix its owner")
         }

@@ -47,19 +47,14 @@ public struct ServerMetrics: Sendable {
 
     /// Sets the gauges that describe the store's state, then renders every metric in the text exposition format.
     public func render(store: any Store, now: Date = Date()) async -> [UInt8] {
-        if let instances = try? await store.read({ tx in try await tx.instances(inStatuses: InstanceStatus.allCases) }) {
-            var byStatus = Dictionary(uniqueKeysWithValues: InstanceStatus.allCases.map { ($0, 0) })
-            var agents = Dictionary(uniqueKeysWithValues: (Array(Self.agentAgeBuckets.keys) + ["over-60m", "never"]).map { ($0, 0) })
-            for instance in instances {
-                byStatus[instance.status, default: 0] += 1
-                guard let agent = instance.agent else { continue }
-                agents[Self.ageBucket(agent.lastSeen.map { now.timeIntervalSince($0) }), default: 0] += 1
-            }
-            for (status, count) in byStatus {
+        if let (counts, agents) = try? await store.read({ tx in (try await tx.instanceCountsByStatus(), try await tx.agentBindings()) }) {
+            for status in InstanceStatus.allCases {
                 registry.makeGauge(name: "keyward_instances", labels: [("status", status.rawValue)], help: "Instances by status")
-                    .set(Double(count))
+                    .set(Double(counts[status] ?? 0))
             }
-            for (age, count) in agents {
+            var ages = Dictionary(uniqueKeysWithValues: (Array(Self.agentAgeBuckets.keys) + ["over-60m", "never"]).map { ($0, 0) })
+            for agent in agents { ages[Self.ageBucket(agent.lastSeen.map { now.timeIntervalSince($0) }), default: 0] += 1 }
+            for (age, count) in ages {
                 registry.makeGauge(name: "keyward_agent_hosts", labels: [("last_seen", age)], help: "Agent hosts by the age of their last report")
                     .set(Double(count))
             }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Instances
+import KeywardCore
 import NIOSSL
 import SwiftASN1
 import X509
@@ -75,12 +76,12 @@ public struct TLSMaterial: Sendable {
         var dnsNames = ["localhost"]
         if !hostName.isEmpty, hostName != "localhost" { dnsNames.append(hostName) }
         var addresses: [[UInt8]] = [[127, 0, 0, 1], Array(repeating: 0, count: 15) + [1]]
-        if let bytes = addressBytes(listenHost), !addresses.contains(bytes), !bytes.allSatisfy({ $0 == 0 }) {
+        if let bytes = IPAddressLiteral.bytes(listenHost), !addresses.contains(bytes), !bytes.allSatisfy({ $0 == 0 }) {
             addresses.append(bytes)
-        } else if addressBytes(listenHost) == nil, !dnsNames.contains(listenHost) {
+        } else if IPAddressLiteral.bytes(listenHost) == nil, !dnsNames.contains(listenHost) {
             dnsNames.append(listenHost)
         }
-        if addressBytes(listenHost)?.allSatisfy({ $0 == 0 }) ?? false {
+        if IPAddressLiteral.bytes(listenHost)?.allSatisfy({ $0 == 0 }) ?? false {
             // A wildcard listener is reached at any of the host's addresses.
             for bytes in HostAddresses.all() where !addresses.contains(bytes) { addresses.append(bytes) }
         }
@@ -109,14 +110,14 @@ public struct TLSMaterial: Sendable {
     }
 
     static func fingerprint(der: [UInt8]) -> String {
-        "SHA256:" + SHA256.hash(data: der).map { byte in
-            let hex = String(byte, radix: 16, uppercase: true)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined(separator: ":")
+        "SHA256:" + Hex.encode(SHA256.hash(data: der), uppercase: true, separator: ":")
     }
+}
 
-    /// The network-order bytes of an IPv4 or IPv6 literal.
-    static func addressBytes(_ text: String) -> [UInt8]? {
+/// IPv4 and IPv6 literals.
+public enum IPAddressLiteral {
+    /// The network-order bytes of an IPv4 or IPv6 literal; nil for a name.
+    public static func bytes(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
         var v6 = in6_addr()

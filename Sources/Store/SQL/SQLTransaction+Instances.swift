@@ -52,6 +52,20 @@ extension SQLTransaction {
         try await db.execute("INSERT INTO instances (\(Self.instanceColumns)) VALUES (\(placeholders))", try instanceValues(instance))
     }
 
+    func instanceCountsByStatus() async throws -> [InstanceStatus: Int] {
+        var counts: [InstanceStatus: Int] = [:]
+        for row in try await db.execute("SELECT status, COUNT(*) AS count FROM instances GROUP BY status") {
+            if let status = InstanceStatus(rawValue: try row.text("status")) { counts[status] = Int(try row.integer("count")) }
+        }
+        return counts
+    }
+
+    func agentBindings() async throws -> [AgentBinding] {
+        try await db.execute("SELECT agent_binding FROM instances WHERE agent_binding IS NOT NULL").map {
+            try Self.decode(AgentBinding.self, try $0.text("agent_binding"))
+        }
+    }
+
     func updateInstance(_ instance: Instance) async throws {
         try await db.execute("DELETE FROM instances WHERE id = $1", [.text(instance.id)])
         try await insertInstanceRow(instance)

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Server
 
 /// How the agent reaches the control plane: HTTPS (plain HTTP only to a loopback address), trusting a CA file, a
 /// pinned certificate fingerprint, or the system's roots. Each request is one connection.
@@ -28,7 +29,7 @@ struct AgentConnection: Sendable {
         secure = scheme == "https"
         port = url.port ?? (secure ? 443 : 80)
         basePath = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
-        guard secure || Self.isLoopback(self.host) else {
+        guard secure || ServerConfiguration.isLoopback(self.host) else {
             throw Failure(description: "the agent talks to the server over HTTPS only (plain HTTP only to a loopback address): use https://\(host)…")
         }
         guard secure || (caFile == nil && fingerprint == nil) else {
@@ -61,10 +62,6 @@ struct AgentConnection: Sendable {
         context = try NIOSSLContext(configuration: tls)
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
-
     /// `SHA256:AB:CD…`, `sha256:abcd…` or bare hex.
     static func parseFingerprint(_ text: String) -> [UInt8]? {
         var hex = text
@@ -91,7 +88,7 @@ struct AgentConnection: Sendable {
     func send(method: HTTPMethod, path: String, headers: [(String, String)], body: [UInt8]?, timeout: Duration = .seconds(30)) async throws -> Reply {
         let context = self.context
         let pin = self.pin
-        let serverName: String? = Self.isIPLiteral(host) ? nil : host
+        let serverName: String? = IPAddressLiteral.bytes(host) == nil ? host : nil
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -169,11 +166,5 @@ struct AgentConnection: Sendable {
             return "the server's certificate does not match --server-fingerprint (TLS handshake refused: \(error))"
         }
         return "the server's certificate is not trusted\(context == nil ? "" : " (give its CA with --ca, or pin it with --server-fingerprint)"): \(error)"
-    }
-
-    private static func isIPLiteral(_ text: String) -> Bool {
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
 }
