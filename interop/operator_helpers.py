@@ -3,6 +3,7 @@
 `Serve` starts one server process and waits for its banner (stdout) while keeping stderr apart, so that tests can read
 the one-line start-up errors and the JSON log lines separately.
 """
+import json
 import os
 import re
 import subprocess
@@ -86,3 +87,16 @@ def one_error_line(stderr: str) -> str:
     assert len(lines) == 1, f"expected one error line, got:\n{stderr}"
     assert "SQLiteConnection" not in stderr and "Fatal error" not in stderr and "backtrace" not in stderr.lower(), stderr
     return lines[0]
+
+
+def ecs_call(server, action, version="2014-05-26", **params):
+    """One ECS (or Keyward) action through the legacy SDK's CommonRequest, against a `kwhelpers.KeywardServer`."""
+    from aliyunsdkcore.client import AcsClient
+    from aliyunsdkcore.request import CommonRequest
+    client = AcsClient(server.ak, server.secret, "cn-hangzhou", port=server.port, timeout=300)
+    request = CommonRequest(domain="127.0.0.1", version=version, action_name=action)
+    request.set_method("POST")
+    request.set_protocol_type("http")
+    for key, value in params.items():
+        request.add_query_param(key, str(value))
+    return json.loads(client.do_action_with_exception(request))

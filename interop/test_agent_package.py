@@ -111,7 +111,7 @@ def test_deb_carries_the_binary_units_and_configuration(tmp_path):
     for path in ("usr/bin/keyward", "lib/systemd/system/keyward.service", "lib/systemd/system/keyward-agent.service",
                  "etc/keyward/keyward.json", "etc/default/keyward-agent"):
         assert (tree / path).exists(), path
-    control = subprocess.run(["dpkg-deb", "-e", str(deb), str(tmp_path / "control")], check=True)
+    subprocess.run(["dpkg-deb", "-e", str(deb), str(tmp_path / "control")], check=True)
     assert "/etc/keyward/keyward.json" in (tmp_path / "control/conffiles").read_text()
     unit = (tree / "lib/systemd/system/keyward.service").read_text()
     assert "ExecStart=/usr/bin/keyward serve --config /etc/keyward/keyward.json" in unit

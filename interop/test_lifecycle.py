@@ -1,7 +1,6 @@
 """The server's life around instance work in flight: a shutdown finishes within its bound while a launch runs, and a
 restart after SIGKILL in the middle of a launch adopts or restarts every instance the killed server left (none stays
 Pending or Starting, every Running one answers on its sshd port)."""
-import json
 import os
 import signal
 import socket
@@ -9,22 +8,11 @@ import threading
 import time
 
 import pytest
-from aliyunsdkcore.client import AcsClient
-from aliyunsdkcore.request import CommonRequest
 
 import kwhelpers as kw
+from operator_helpers import ecs_call
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="real instances need root (CI runs as root)")
-
-
-def call(server, action, **params):
-    client = AcsClient(server.ak, server.secret, "cn-hangzhou", port=server.port, timeout=300)
-    request = CommonRequest(domain="127.0.0.1", version="2014-05-26", action_name=action)
-    request.set_method("POST")
-    request.set_protocol_type("http")
-    for key, value in params.items():
-        request.add_query_param(key, str(value))
-    return json.loads(client.do_action_with_exception(request))
 
 
 def sandbox_server(tmp_path, *extra):
@@ -38,7 +26,7 @@ def launch_in_background(server, amount):
 
     def run():
         try:
-            outcome["reply"] = call(server, "RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", Amount=amount)
+            outcome["reply"] = ecs_call(server, "RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", Amount=amount)
         except Exception as error:  # the server goes away under it: that is the point
             outcome["error"] = error
     thread = threading.Thread(target=run, daemon=True)
@@ -49,7 +37,7 @@ def launch_in_background(server, amount):
 def wait_for_instances(server, at_least, limit=60):
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        listed = call(server, "DescribeInstances", PageSize=100)["Instances"]["Instance"]
+        listed = ecs_call(server, "DescribeInstances", PageSize=100)["Instances"]["Instance"]
         if len(listed) >= at_least:
             return listed
         time.sleep(0.05)
@@ -65,7 +53,7 @@ def test_restart_after_sigkill_mid_launch_settles_every_instance(tmp_path):
     thread.join(timeout=30)
     server.start()
     try:
-        listed = call(server, "DescribeInstances", PageSize=100)["Instances"]["Instance"]
+        listed = ecs_call(server, "DescribeInstances", PageSize=100)["Instances"]["Instance"]
         assert len(listed) == 12
         assert {item["Status"] for item in listed} <= {"Running", "Stopped"}, [item["Status"] for item in listed]
         for item in listed:
@@ -75,7 +63,7 @@ def test_restart_after_sigkill_mid_launch_settles_every_instance(tmp_path):
             with socket.create_connection(("127.0.0.1", item["SshPort"]), timeout=5) as connection:
                 assert connection.recv(64).startswith(b"SSH-2.0-"), item["InstanceId"]
         for item in listed:
-            call(server, "DeleteInstance", InstanceId=item["InstanceId"], Force="true")
+            ecs_call(server, "DeleteInstance", InstanceId=item["InstanceId"], Force="true")
     finally:
         server.stop()
 
@@ -95,9 +83,9 @@ def test_shutdown_is_bounded_while_a_launch_runs(tmp_path):
     assert code in (0, 1)
     server.start()
     try:
-        listed = call(server, "DescribeInstances", PageSize=100)["Instances"]["Instance"]
+        listed = ecs_call(server, "DescribeInstances", PageSize=100)["Instances"]["Instance"]
         assert {item["Status"] for item in listed} <= {"Running", "Stopped"}
         for item in listed:
-            call(server, "DeleteInstance", InstanceId=item["InstanceId"], Force="true")
+            ecs_call(server, "DeleteInstance", InstanceId=item["InstanceId"], Force="true")
     finally:
         server.stop()

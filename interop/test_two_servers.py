@@ -6,25 +6,13 @@ import os
 import subprocess
 
 import pytest
-from aliyunsdkcore.client import AcsClient
-from aliyunsdkcore.request import CommonRequest
 
 import kwhelpers as kw
-from operator_helpers import one_error_line, run_to_exit
+from operator_helpers import ecs_call, one_error_line, run_to_exit
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="real instances need root (CI runs as root)")
 
 NETWORKS = (("kwbrpa", "10.213.94"), ("kwbrpb", "10.213.95"))
-
-
-def call(server, action, **params):
-    client = AcsClient(server.ak, server.secret, "cn-hangzhou", port=server.port, timeout=120)
-    request = CommonRequest(domain="127.0.0.1", version="2014-05-26", action_name=action)
-    request.set_method("POST")
-    request.set_protocol_type("http")
-    for key, value in params.items():
-        request.add_query_param(key, str(value))
-    return json.loads(client.do_action_with_exception(request))
 
 
 def inside(instance_id, *command):
@@ -44,8 +32,8 @@ def two_servers(tmp_path):
     finally:
         for server in servers:
             if server.running:
-                for item in call(server, "DescribeInstances", PageSize=100)["Instances"]["Instance"]:
-                    call(server, "DeleteInstance", InstanceId=item["InstanceId"], Force="true")
+                for item in ecs_call(server, "DescribeInstances", PageSize=100)["Instances"]["Instance"]:
+                    ecs_call(server, "DeleteInstance", InstanceId=item["InstanceId"], Force="true")
                 server.stop()
         for bridge, _ in NETWORKS:
             subprocess.run(["ip", "link", "del", bridge], capture_output=True)
@@ -60,11 +48,11 @@ def test_two_servers_coexist_and_each_guest_sees_its_own_metadata(two_servers, t
     for index, server in enumerate(two_servers):
         name = kw.uniq("coexist")
         key = tmp_path / f"{name}.pem"
-        key.write_text(call(server, "CreateKeyPair", KeyPairName=name)["PrivateKeyBody"])
+        key.write_text(ecs_call(server, "CreateKeyPair", KeyPairName=name)["PrivateKeyBody"])
         key.chmod(0o600)
-        run = call(server, "RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", KeyPairName=name)
+        run = ecs_call(server, "RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", KeyPairName=name)
         instance_id = run["InstanceIdSets"]["InstanceIdSet"][0]
-        item = call(server, "DescribeInstances", InstanceIds=json.dumps([instance_id]))["Instances"]["Instance"][0]
+        item = ecs_call(server, "DescribeInstances", InstanceIds=json.dumps([instance_id]))["Instances"]["Instance"][0]
         address = item["VpcAttributes"]["PrivateIpAddress"]["IpAddress"][0]
         assert address.startswith(NETWORKS[index][1] + ".")
         instances.append((server, instance_id, address, key))
