@@ -236,9 +236,9 @@ def main():
             except (OSError, ValueError, KeyError):
                 pass
         subprocess.run(["ip", "link", "del", "kwbrbench"], capture_output=True)
-        for line in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.splitlines():
-            if line.startswith("kw-"):
-                subprocess.run(["ip", "netns", "del", line.split()[0]], capture_output=True)
+        # Only this run's namespaces: other servers on the host (tests, a developer's) keep theirs.
+        for instance in (work / "data/sandbox/instances").glob("*"):
+            subprocess.run(["ip", "netns", "del", f"kw-{instance.name}"], capture_output=True)
     if starts is not None:
         print(f"started {STARTS} instances in {len(starts)} batches: every batch finished, every instance Running; "
               f"batch seconds: {', '.join(f'{d:.1f}' for d in starts)}; total {sum(starts):.1f} s")

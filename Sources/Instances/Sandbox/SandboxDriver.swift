@@ -68,13 +68,17 @@ public actor SandboxDriver: InstanceDriver {
     private func statusFile(_ id: String) -> String { instanceDirectory(id) + "/status.json" }
     private func monitorFile(_ id: String) -> String { instanceDirectory(id) + "/monitor.pid" }
 
-    /// The recorded pid of the instance's launcher, which becomes its bubblewrap monitor (the guest dies with it:
-    /// `--die-with-parent`), while that process lives.
+    /// The recorded pid of the instance's launcher, which becomes its bubblewrap monitor, while that process lives.
+    /// (Not `--die-with-parent`: bubblewrap would also tie itself to the launcher's short-lived parent, and die with it.)
     private func monitor(_ id: String) -> Int32? {
-        guard let text = try? String(contentsOfFile: monitorFile(id), encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), SandboxProcess.isLiveProcess(pid)
-        else { return nil }
+        guard let pid = recordedMonitor(id), SandboxProcess.isLiveProcess(pid) else { return nil }
         return pid
+    }
+
+    /// The pid the launcher recorded, once it has written it whole.
+    private func recordedMonitor(_ id: String) -> Int32? {
+        guard let text = try? String(contentsOfFile: monitorFile(id), encoding: .utf8), text.hasSuffix("\n") else { return nil }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     // MARK: Images
@@ -184,7 +188,10 @@ public actor SandboxDriver: InstanceDriver {
         if let process = SandboxProcess.read(infoFile: infoFile(instanceID)), process.isAlive {
             await process.terminate(graceful: true)
         }
-        // A sandbox stopped before it reported itself: its monitor is all there is to kill.
+        // A sandbox stopped before it reported itself through the info file: bubblewrap's status file names its guest.
+        if let process = SandboxProcess.read(statusFile: statusFile(instanceID)), process.isAlive {
+            await process.terminate(graceful: false)
+        }
         if let pid = monitor(instanceID),
            let name = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8), name.hasPrefix("bwrap") || name.hasPrefix("nsenter") {
             kill(pid, SIGKILL)
@@ -257,7 +264,7 @@ public actor SandboxDriver: InstanceDriver {
             // Kernel settings and the SysRq trigger check only for uid 0, not for a capability: guests must not reach them.
         ] + Self.procMasks + [
             "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run", "--perms", "0755", "--dir", "/run/sshd",
-            "--info-fd", "9", "--die-with-parent",
+            "--info-fd", "9",
             "/usr/bin/setpriv", "--bounding-set", Self.droppedCapabilities,
             "/usr/sbin/sshd",
         ] + sshdArguments
@@ -280,16 +287,17 @@ public actor SandboxDriver: InstanceDriver {
         let arguments = ["/usr/bin/setsid", "-f", "/bin/sh", "-c", launcher, "sh"] + prefix + [bwrap[0], "--json-status-fd", "8"] + bwrap.dropFirst()
         let environment = ["KW_INFO=\(info)", "KW_LOG=\(log)", "KW_STATUS=\(status)", "KW_MONITOR=\(monitorPath)", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
         try await Command("/usr/bin/env", ["-i"] + environment + arguments).check(timeout: min(.seconds(10), max(deadline - .now, .seconds(1))))
-        var launched = false
         while ContinuousClock.now < deadline, !Task.isCancelled {
             if let console = try? String(contentsOfFile: log, encoding: .utf8), console.contains("Server listening on") {
                 return
             }
             if let written = try? String(contentsOfFile: status, encoding: .utf8), written.contains("exit-code") { break }
             // The monitor is gone without a ready sshd: bubblewrap (or nsenter) failed before the guest ran.
-            if monitor(instanceID) != nil {
-                launched = true
-            } else if launched || FileManager.default.fileExists(atPath: monitorPath) {
+            if let pid = recordedMonitor(instanceID), !SandboxProcess.isLiveProcess(pid) {
+                logger.error("the sandbox's launcher ended before sshd listened", metadata: [
+                    "instance": "\(instanceID)", "pid": "\(pid)",
+                    "stat": "\((try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? "gone")",
+                ])
                 break
             }
             try? await Task.sleep(for: .milliseconds(10))

@@ -8,8 +8,18 @@ struct SandboxProcess: Sendable, Hashable {
 
     /// Reads bubblewrap's info file; nil when absent or incomplete.
     static func read(infoFile: String) -> SandboxProcess? {
-        guard let data = FileManager.default.contents(atPath: infoFile),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        FileManager.default.contents(atPath: infoFile).flatMap(parse)
+    }
+
+    /// Reads the first document of bubblewrap's status file (`--json-status-fd`), which names the guest as the info
+    /// file does; nil when absent or incomplete.
+    static func read(statusFile: String) -> SandboxProcess? {
+        guard let data = FileManager.default.contents(atPath: statusFile) else { return nil }
+        return parse(data[data.startIndex..<(data.firstIndex(of: UInt8(ascii: "\n")) ?? data.endIndex)])
+    }
+
+    private static func parse(_ data: Data) -> SandboxProcess? {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let pid = (object["child-pid"] as? NSNumber)?.int32Value,
               let namespace = (object["pid-namespace"] as? NSNumber)?.uint64Value
         else { return nil }
@@ -25,9 +35,11 @@ struct SandboxProcess: Sendable, Hashable {
     }
 
     static func isLiveProcess(_ pid: Int32) -> Bool {
+        // The kernel's word first: /proc may be unreadable for a moment (a process in exec), which is no death.
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")")
-        else { return false }
+        else { return true }
         let state = stat[stat.index(after: close)...].split(separator: " ").first
         return state != "Z" && state != "X"
     }
