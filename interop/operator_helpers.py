@@ -100,3 +100,27 @@ def ecs_call(server, action, version="2014-05-26", **params):
     for key, value in params.items():
         request.add_query_param(key, str(value))
     return json.loads(client.do_action_with_exception(request))
+
+
+SIMULATED = ["--driver", "simulated", "--metadata-listen", "off"]
+
+
+def describe_regions_legacy(ak, secret, port, verify=None, https=False):
+    from aliyunsdkcore.client import AcsClient
+    from aliyunsdkecs.request.v20140526.DescribeRegionsRequest import DescribeRegionsRequest
+    client = AcsClient(ak, secret, "cn-hangzhou", port=port, **({"verify": verify} if verify else {}))
+    request = DescribeRegionsRequest()
+    request.set_endpoint("127.0.0.1")
+    if https:
+        request.set_protocol_type("https")
+    return json.loads(client.do_action_with_exception(request))
+
+
+def tea_client(ak, secret, port, ca=None, https=False):
+    from alibabacloud_ecs20140526.client import Client
+    from alibabacloud_tea_openapi.models import Config
+    config = Config(access_key_id=ak, access_key_secret=secret, region_id="cn-hangzhou", endpoint=f"127.0.0.1:{port}",
+                    protocol="https" if https else "http")
+    if ca:
+        config.ca = ca
+    return Client(config)

@@ -1,0 +1,84 @@
+"""HTTPS: the operator's certificate or a self-signed one, trusted by each SDK through its own CA option; plain HTTP
+off loopback only when asked for."""
+import re
+import socket
+import ssl
+import stat
+import subprocess
+
+import pytest
+
+import kwhelpers as kw
+from operator_helpers import SIMULATED, Serve, banner_credentials, describe_regions_legacy, tea_client
+
+
+def test_non_loopback_listener_speaks_https_with_a_self_signed_certificate_both_sdks_trust(tmp_path):
+    port = kw.free_port()
+    data = tmp_path / "d"
+    server = Serve(["--listen", f"0.0.0.0:{port}", "--data", str(data), *SIMULATED])
+    banner = server.start(tmp_path)
+    try:
+        assert f"listening on https://0.0.0.0:{port}" in banner
+        cert = data / "tls" / "cert.pem"
+        key = data / "tls" / "key.pem"
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+        fingerprint = re.search(r"TLS fingerprint:\s+(SHA256:[0-9A-F:]+)", banner).group(1)
+        der = ssl.PEM_cert_to_DER_cert(cert.read_text())
+        import hashlib
+        assert fingerprint == "SHA256:" + ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
+        assert f'ca="{cert}"' in banner and f'verify="{cert}"' in banner
+        ak, secret = banner_credentials(banner)
+
+        assert describe_regions_legacy(ak, secret, port, verify=str(cert), https=True)["Regions"]["Region"]
+        from alibabacloud_ecs20140526 import models as ecs
+        created = tea_client(ak, secret, port, ca=str(cert), https=True).create_key_pair(
+            ecs.CreateKeyPairRequest(region_id="cn-hangzhou", key_pair_name="over-tls"))
+        assert created.body.private_key_body.startswith("-----BEGIN")
+
+        # Without trusting the certificate, the SDK refuses the connection.
+        with pytest.raises(Exception) as refused:
+            describe_regions_legacy(ak, secret, port, https=True)
+        assert "CERTIFICATE_VERIFY_FAILED" in str(refused.value) or "certificate verify failed" in str(refused.value)
+        # Plain HTTP is not spoken there.
+        with pytest.raises(Exception):
+            describe_regions_legacy(ak, secret, port)
+    finally:
+        assert server.stop() == 0
+    again = Serve(["--listen", f"0.0.0.0:{port}", "--data", str(data), *SIMULATED])
+    banner = again.start(tmp_path)
+    try:
+        assert fingerprint in banner, "the self-signed certificate is reused on restart"
+    finally:
+        again.stop()
+
+
+def test_operator_certificate_files_and_http2(tmp_path):
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:TRUE",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    port = kw.free_port()
+    server = Serve(["--listen", f"127.0.0.1:{port}", "--data", str(tmp_path / "d"), "--tls-cert", str(cert), "--tls-key", str(key), *SIMULATED])
+    banner = server.start(tmp_path)
+    try:
+        ak, secret = banner_credentials(banner)
+        assert describe_regions_legacy(ak, secret, port, verify=str(cert), https=True)["Regions"]["Region"]
+        context = ssl.create_default_context(cafile=str(cert))
+        context.set_alpn_protocols(["h2", "http/1.1"])
+        with socket.create_connection(("127.0.0.1", port)) as raw, context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            assert tls.selected_alpn_protocol() == "h2"
+    finally:
+        server.stop()
+
+
+def test_plain_http_on_a_public_address_needs_the_flag_and_says_what_it_exposes(tmp_path):
+    port = kw.free_port()
+    server = Serve(["--listen", f"0.0.0.0:{port}", "--data", str(tmp_path / "d"), "--allow-plain-http", *SIMULATED])
+    banner = server.start(tmp_path)
+    try:
+        assert f"listening on http://0.0.0.0:{port}" in banner
+        assert "WARNING: plain HTTP on a non-loopback address" in banner and "private keys" in banner
+        ak, secret = banner_credentials(banner)
+        assert describe_regions_legacy(ak, secret, port)["Regions"]["Region"]
+    finally:
+        server.stop()
