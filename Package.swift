@@ -48,6 +48,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Policy",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Hygiene",
             dependencies: [
                 "SSHKeys", "KeywardCore", "Instances",
@@ -76,7 +80,7 @@ let package = Package(
         .target(
             name: "Services",
             dependencies: [
-                "KeywardCore", "Store", "SSHKeys", "Instances",
+                "KeywardCore", "Policy", "Store", "SSHKeys", "Instances",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -132,12 +136,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SSHKeysTests", dependencies: ["SSHKeys", "Instances"], swiftSettings: swiftSettings),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy"], swiftSettings: swiftSettings),
         .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"], swiftSettings: swiftSettings),
         .testTarget(name: "HygieneTests", dependencies: ["Hygiene", "SSHKeys", "Instances"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "InstancesTests", dependencies: ["Instances", "SSHKeys", "KeywardCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Store", "KeywardCore"], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "KeywardCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "DialectsTests", dependencies: ["Dialects", "Services", "Store"], swiftSettings: swiftSettings),
+        .testTarget(name: "DialectsTests", dependencies: ["Dialects", "Services", "Store", "Instances", "KeywardCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -26,7 +26,7 @@ struct AgentEndpoint: Sendable {
         let credentials: DesiredCredentials
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<PeerRequestContext>) {
         let group = router.group("agent/v1")
         group.post("register") { request, context -> Response in
             let body = try await request.decode(as: Registration.self, context: context)

@@ -123,16 +123,17 @@ public enum KeywardServer {
         try await images.preparePublicImages()
         await instances.reconcile()
 
-        var routes = RPCRoutes()
-        ECSKeyPairActions(keyPairs: keyPairs, regions: regions).register(into: &routes)
-        ECSInstanceActions(instances: instances, images: images).register(into: &routes)
-        KeywardActions(agents: agents).register(into: &routes)
+        let routes = RPCRoutes.alibaba(AlibabaServices(
+            keyPairs: keyPairs, instances: instances, images: images, agents: agents, ram: RAMService(store: store, sealer: sealer, logger: logger),
+            sts: STSService(store: store, sealer: sealer), directory: DirectoryService(store: store), audit: AuditService(store: store), regions: regions
+        ))
         let alibaba = AlibabaRPCDialect(
-            routes: routes, credentials: credentials, nonces: NonceRegistry(store: store), defaultRegionID: regions.defaultRegionID, logger: logger
+            routes: routes, credentials: credentials, nonces: NonceRegistry(store: store), gateway: AccessGateway(store: store, logger: logger),
+            defaultRegionID: regions.defaultRegionID, logger: logger
         )
 
-        let router = Router()
-        RPCEndpoint(dialect: alibaba, metrics: metrics).register(on: router)
+        let router = Router(context: PeerRequestContext.self)
+        RPCEndpoint(dialect: alibaba, metrics: metrics, secure: tls != nil).register(on: router)
         AgentEndpoint(agents: agents).register(on: router)
         HealthEndpoint(store: store).register(on: router)
         var metricsEndpoint: String?
@@ -144,7 +145,7 @@ public enum KeywardServer {
             break
         case let listen?:
             if let (host, port) = ServerConfiguration.parseListen(listen) {
-                let metricsRouter = Router()
+                let metricsRouter = Router(context: PeerRequestContext.self)
                 MetricsEndpoint(metrics: metrics, store: store).register(on: metricsRouter)
                 services.append(Application(router: metricsRouter, configuration: .init(address: .hostname(host, port: port), serverName: "Keyward metrics"),
                                             logger: logger))

@@ -3,8 +3,9 @@ import Hummingbird
 import NIOCore
 import Services
 
-/// A request context that knows the caller's address: the metadata service identifies instances by it.
-struct MetadataRequestContext: RequestContext, RemoteAddressRequestContext {
+/// A request context that knows the caller's address: the metadata service identifies instances by it, and access
+/// control checks `acs:SourceIp` against it.
+struct PeerRequestContext: RequestContext, RemoteAddressRequestContext {
     var coreContext: CoreRequestContextStorage
     let remoteAddress: SocketAddress?
 
@@ -16,8 +17,8 @@ struct MetadataRequestContext: RequestContext, RemoteAddressRequestContext {
 
 /// Serves the metadata service over HTTP, on its own address.
 enum MetadataEndpoint {
-    static func router(service: MetadataService) -> Router<MetadataRequestContext> {
-        let router = Router(context: MetadataRequestContext.self)
+    static func router(service: MetadataService) -> Router<PeerRequestContext> {
+        let router = Router(context: PeerRequestContext.self)
         for path in ["/", "**"] {
             for method in [HTTPRequest.Method.get, .put] {
                 router.on(RouterPath(path), method: method) { request, context in

@@ -7,14 +7,16 @@ import NIOCore
 struct RPCEndpoint: Sendable {
     let dialect: AlibabaRPCDialect
     let metrics: ServerMetrics
+    /// Whether the listener speaks TLS (`acs:SecureTransport`).
+    let secure: Bool
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<PeerRequestContext>) {
         for method in [HTTPRequest.Method.get, .post] {
             router.on("/", method: method) { request, context in try await handle(request, context) }
         }
     }
 
-    private func handle(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func handle(_ request: Request, _ context: PeerRequestContext) async throws -> Response {
         let started = ContinuousClock.now
         var request = request
         let body = try await request.collectBody(upTo: 1 << 20 + 1)
@@ -27,7 +29,9 @@ struct RPCEndpoint: Sendable {
             path: request.uri.path,
             rawQuery: request.uri.query ?? "",
             headers: headers,
-            body: Array(buffer: body)
+            body: Array(buffer: body),
+            remoteAddress: context.remoteAddress?.ipAddress,
+            isSecure: secure
         )
         let reply = await dialect.handle(message)
         if let outcome = reply.outcome { metrics.record(outcome, duration: ContinuousClock.now - started) }

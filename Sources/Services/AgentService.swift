@@ -30,9 +30,10 @@ public struct AgentService: Sendable {
     }
 
     /// A one-time token for joining one host, valid for `lifetime`.
-    public func createRegistrationToken(by principal: Principal, regionID: String, instanceName: String?, lifetime: TimeInterval) async throws
+    public func createRegistrationToken(_ call: AuthorizedCall, regionID: String, instanceName: String?, lifetime: TimeInterval) async throws
         -> (token: String, expiresAt: Date)
     {
+        let principal = call.principal
         let region = try regions.region(regionID)
         if let instanceName { try InstanceRules.validateInstanceName(instanceName) }
         guard lifetime > 0, lifetime <= Self.tokenLifetimeLimit else {

@@ -62,10 +62,47 @@ public struct CredentialService: Sendable {
         return .generated(id: id, secret: secret)
     }
 
-    /// The AccessKey with this id and its secret, or nil when unknown.
-    public func lookup(accessKeyID: String) async throws -> (key: AccessKey, secret: String)? {
-        guard let found = try await store.read({ tx in try await tx.accessKey(id: accessKeyID) }) else { return nil }
-        return (found.key, try sealer.open(found.sealedSecret))
+    /// Why a presented credential cannot sign requests.
+    public enum Refusal: Error, Sendable, Equatable {
+        case unknownAccessKey
+        case inactiveAccessKey
+        /// An `STS.` key sent without its security token.
+        case missingSecurityToken
+        case malformedSecurityToken
+        /// The token belongs to another key.
+        case securityTokenMismatch
+        case securityTokenExpired
+    }
+
+    /// The principal an AccessKey (with its security token, for role sessions) stands for, and the secret that signs for it.
+    public func authenticate(accessKeyID: String, securityToken: String?, now: Date = Date()) async throws -> (principal: Principal, secret: String) {
+        if accessKeyID.hasPrefix("STS.") {
+            guard let found = try await store.read({ tx in try await tx.roleSession(accessKeyID: accessKeyID) }) else { throw Refusal.unknownAccessKey }
+            guard let securityToken, !securityToken.isEmpty else { throw Refusal.missingSecurityToken }
+            guard let named = SecurityToken.accessKeyID(in: securityToken) else { throw Refusal.malformedSecurityToken }
+            guard named == accessKeyID else { throw Refusal.securityTokenMismatch }
+            guard ConstantTime.equals(Array(SecurityToken.hash(securityToken).utf8), Array(found.session.tokenHash.utf8)) else {
+                throw Refusal.malformedSecurityToken
+            }
+            guard found.session.expiresAt > now else { throw Refusal.securityTokenExpired }
+            let session = found.session
+            let principal = Principal(
+                accountID: session.accountID,
+                identity: .roleSession(roleName: session.roleName, roleID: session.roleID, sessionName: session.sessionName),
+                accessKeyID: accessKeyID, sessionPolicy: session.sessionPolicy
+            )
+            return (principal, try sealer.open(found.sealedSecret))
+        }
+        let resolved: (AccessKey, [UInt8], String?)? = try await store.read { tx in
+            guard let found = try await tx.accessKey(id: accessKeyID) else { return nil }
+            guard let userName = found.key.userName else { return (found.key, found.sealedSecret, nil) }
+            guard let user = try await tx.user(named: userName, accountID: found.key.accountID) else { return nil }
+            return (found.key, found.sealedSecret, user.id)
+        }
+        guard let (key, sealed, userID) = resolved else { throw Refusal.unknownAccessKey }
+        guard key.status == .active else { throw Refusal.inactiveAccessKey }
+        let identity: Principal.Identity = if let name = key.userName, let userID { .user(name: name, id: userID) } else { .root }
+        return (Principal(accountID: key.accountID, identity: identity, accessKeyID: key.id), try sealer.open(sealed))
     }
 
     private static func ensureDefaultAccount(_ tx: any StoreTransaction) async throws {
@@ -74,13 +111,6 @@ public struct CredentialService: Sendable {
         }
     }
 
-    private static let alphanumerics = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-
-    static func makeAccessKeyID() -> String { "LTAI" + randomString(count: 20) }
-    static func makeSecret() -> String { randomString(count: 30) }
-
-    private static func randomString(count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<count).map { _ in alphanumerics[Int.random(in: 0..<alphanumerics.count, using: &generator)] })
-    }
+    static func makeAccessKeyID() -> String { "LTAI" + RandomText.alphanumeric(count: 20) }
+    static func makeSecret() -> String { RandomText.alphanumeric(count: 30) }
 }

@@ -45,7 +45,8 @@ public struct ImageService: Sendable {
     }
 
     /// Captures the instance's root state, preset credentials included, as a custom image.
-    public func createImage(by principal: Principal, regionID: String, instanceID: String, name: String?) async throws -> String {
+    public func createImage(_ call: AuthorizedCall, regionID: String, instanceID: String, name: String?) async throws -> String {
+        let principal = call.principal
         let region = try regions.region(regionID)
         if let name { try Image.validateName(name) }
         guard let instance = try await store.read({ tx in try await tx.instance(id: instanceID, accountID: principal.accountID) }),
@@ -63,14 +64,16 @@ public struct ImageService: Sendable {
             platform: source?.platform ?? "Linux", osName: source?.osName ?? "Linux", sourceInstanceID: instanceID, creationTime: Date(),
             presetPasswordUsers: capture.presetPasswordUsers, presetKeyCount: capture.presetKeyCount
         )
-        try await store.write { tx in try await tx.insertImage(image) }
+        call.noteResource(.ecs("image/\(id)"))
+        try await call.write { tx in try await tx.insertImage(image) }
         logger.info("custom image created", metadata: ["image": "\(id)", "instance": "\(instanceID)", "presetPasswords": "\(capture.presetPasswordUsers.count)",
                                                        "presetKeys": "\(capture.presetKeyCount)"])
         return id
     }
 
     /// Public images and the caller's own, optionally only the given ids; `ownerAlias` is `system` or `self`.
-    public func describe(by principal: Principal, regionID: String, ids: [String]?, ownerAlias: String?) async throws -> [Image] {
+    public func describe(_ call: AuthorizedCall, regionID: String, ids: [String]?, ownerAlias: String?) async throws -> [Image] {
+        let principal = call.principal
         let images = try await store.read { tx in try await tx.images(visibleTo: principal.accountID, ids: ids) }
             .filter { $0.isPublic || $0.regionID == regionID }
         switch ownerAlias?.lowercased() {
@@ -81,7 +84,8 @@ public struct ImageService: Sendable {
     }
 
     /// Deletes a custom image of the caller; an image still used by an instance needs `force`.
-    public func delete(by principal: Principal, imageID: String, force: Bool) async throws {
+    public func delete(_ call: AuthorizedCall, imageID: String, force: Bool) async throws {
+        let principal = call.principal
         guard let image = try await store.read({ tx in try await tx.image(id: imageID) }) else { return }
         guard image.ownerAccountID == principal.accountID else {
             if image.isPublic { throw DomainError.invalidParameter(name: "ImageId", reason: "public images cannot be deleted") }
@@ -91,7 +95,7 @@ public struct ImageService: Sendable {
             try await tx.instances(matching: InstanceQuery(accountID: principal.accountID, regionID: nil, imageID: imageID), page: nil).totalCount > 0
         }
         if inUse, !force { throw DomainError.imageInUse(imageID) }
-        try await store.write { tx in try await tx.deleteImage(id: imageID) }
+        try await call.write { tx in try await tx.deleteImage(id: imageID) }
         try await driver.deleteImage(imageID: imageID)
     }
 }

@@ -6,13 +6,15 @@ import KeywardCore
 extension InstanceService {
     // MARK: Power
 
-    public func start(by principal: Principal, instanceID: String) async throws {
+    public func start(_ call: AuthorizedCall, instanceID: String) async throws {
+        let principal = call.principal
         let instance = try await owned(instanceID, by: principal)
         try InstanceRules.check(.start, status: instance.status)
         try await boot(instanceID, from: [.stopped])
     }
 
-    public func stop(by principal: Principal, instanceID: String) async throws {
+    public func stop(_ call: AuthorizedCall, instanceID: String) async throws {
+        let principal = call.principal
         let instance = try await owned(instanceID, by: principal)
         try InstanceRules.check(.stop, status: instance.status)
         try await locks.with(instanceID) {
@@ -26,20 +28,23 @@ extension InstanceService {
         }
     }
 
-    public func reboot(by principal: Principal, instanceID: String) async throws {
+    public func reboot(_ call: AuthorizedCall, instanceID: String) async throws {
+        let principal = call.principal
         let instance = try await owned(instanceID, by: principal)
         try InstanceRules.check(.reboot, status: instance.status)
         try await boot(instanceID, from: [.running])
     }
 
     /// Whether `delete` would be allowed now.
-    public func checkDeletable(by principal: Principal, instanceID: String, force: Bool) async throws {
+    public func checkDeletable(_ call: AuthorizedCall, instanceID: String, force: Bool) async throws {
+        let principal = call.principal
         let instance = try await owned(instanceID, by: principal)
         try InstanceRules.check(force ? .forceDelete : .delete, status: instance.status)
     }
 
-    public func delete(by principal: Principal, instanceID: String, force: Bool) async throws {
-        try await checkDeletable(by: principal, instanceID: instanceID, force: force)
+    public func delete(_ call: AuthorizedCall, instanceID: String, force: Bool) async throws {
+        let principal = call.principal
+        try await checkDeletable(call, instanceID: instanceID, force: force)
         try await locks.with(instanceID) {
             // Checked again under the lock: a start may have won the race.
             let instance = try await self.owned(instanceID, by: principal)
@@ -164,4 +169,46 @@ extension InstanceService {
             "The instance could not be started."
         }
     }
+}
+
+/// How access control sees the instance and image actions (resources and condition keys as ECS's RAM table names them).
+extension Operation {
+    /// RunInstances (`start`) or CreateInstance; `passwordInherit` is nil when the request did not send it.
+    public static func launch(start: Bool, instanceType: String, passwordInherit: Bool?, passwordCustomized: Bool) -> Operation {
+        var conditions: [String: [String]] = [
+            "ecs:InstanceType": [instanceType],
+            "ecs:InstanceTypeFamily": [InstanceRules.family(of: instanceType)],
+            "ecs:PasswordCustomized": [passwordCustomized ? "true" : "false"],
+        ]
+        conditions["ecs:PasswordInherit"] = flag(passwordInherit)
+        return .write(start ? "ecs:RunInstances" : "ecs:CreateInstance", [.all], conditions: conditions)
+    }
+
+    public static func replaceSystemDisk(instanceID: String, imageID: String?, passwordInherit: Bool?, passwordCustomized: Bool) -> Operation {
+        var conditions: [String: [String]] = ["ecs:PasswordCustomized": [passwordCustomized ? "true" : "false"]]
+        conditions["ecs:PasswordInherit"] = flag(passwordInherit)
+        var resources: [ResourceName] = [.ecs("instance/\(instanceID)"), .ecs("disk/d-\(instanceID.dropFirst(2))")]
+        if let imageID { resources.append(.ecs("image/\(imageID)")) }
+        return .write("ecs:ReplaceSystemDisk", resources, conditions: conditions)
+    }
+
+    public static func modifyInstanceAttribute(_ instanceID: String, passwordCustomized: Bool) -> Operation {
+        .write("ecs:ModifyInstanceAttribute", [.ecs("instance/\(instanceID)")], conditions: ["ecs:PasswordCustomized": [passwordCustomized ? "true" : "false"]])
+    }
+
+    public static func keyPairBinding(attach: Bool, keyPairName: String, instanceIDs: [String]) -> Operation {
+        .write(attach ? "ecs:AttachKeyPair" : "ecs:DetachKeyPair", instanceIDs.map { .ecs("instance/\($0)") } + [.ecs("keypair/\(keyPairName)")])
+    }
+
+    /// Start, Stop, Reboot, DeleteInstance: `ecs:<action>` on the instance.
+    public static func instanceAction(_ action: String, _ instanceIDs: [String]) -> Operation {
+        .write("ecs:" + action, instanceIDs.map { .ecs("instance/\($0)") })
+    }
+
+    public static let describeInstances = Operation.read("ecs:DescribeInstances", [.ecs("instance/*")])
+    public static let describeInstanceStatus = Operation.read("ecs:DescribeInstanceStatus")
+    public static func createImage(instanceID: String) -> Operation { .write("ecs:CreateImage", [.ecs("image/*"), .ecs("instance/\(instanceID)")]) }
+    public static let describeImages = Operation.read("ecs:DescribeImages", [.ecs("image/*")])
+    public static func deleteImage(_ imageID: String) -> Operation { .write("ecs:DeleteImage", [.ecs("image/\(imageID)")]) }
+    public static let createAgentRegistrationToken = Operation.write("keyward:CreateAgentRegistrationToken")
 }

@@ -50,7 +50,8 @@ public struct InstanceService: Sendable {
     public static let amountLimit = 100
 
     /// Creates `amount` instances with their own credentials, started unless asked otherwise. Returns their ids.
-    public func launch(by principal: Principal, _ request: LaunchRequest) async throws -> [String] {
+    public func launch(_ call: AuthorizedCall, _ request: LaunchRequest) async throws -> [String] {
+        let principal = call.principal
         let region = try regions.region(request.regionID)
         guard (1...Self.amountLimit).contains(request.amount) else {
             throw DomainError.invalidParameter(name: "Amount", reason: "must be 1 to \(Self.amountLimit)")
@@ -60,6 +61,7 @@ public struct InstanceService: Sendable {
         if request.passwordInherit, request.password != nil { throw DomainError.passwordInheritWithPassword }
         if let password = request.password { try PasswordPolicy.validate(password) }
         let image = try await usableImage(request.imageID, principal: principal, regionID: region.id)
+        try call.require([.all], conditions: Self.imageConditions(image, accountID: principal.accountID))
         if request.passwordInherit, !image.presetPasswordUsers.contains("root") { throw DomainError.imageHasNoPresetPassword }
 
         var credentials = InstanceCredentials(passwordInherited: request.passwordInherit)
@@ -100,6 +102,15 @@ public struct InstanceService: Sendable {
         return created.map(\.id)
     }
 
+    /// The condition keys a policy can put on the image an instance is launched from (known once the image is loaded).
+    static func imageConditions(_ image: Image, accountID: String) -> [String: [String]] {
+        [
+            "ecs:ImageOwnerId": [image.ownerAccountID ?? "system"],
+            "ecs:ImageSource": [image.isPublic ? "system" : (image.ownerAccountID == accountID ? "self" : "others")],
+            "ecs:ImagePlatform": [image.platform],
+        ]
+    }
+
     /// Creates the disks and records of a batch, appending each to `instances` as soon as its disk exists.
     private func createInstances(
         _ instances: inout [Instance], request: LaunchRequest, image: Image, credentials: InstanceCredentials, principal: Principal, regionID: String
@@ -123,13 +134,15 @@ public struct InstanceService: Sendable {
     // MARK: Attributes and credentials
 
     /// Changes name, host name or password; password and host name take effect at the next start or reboot.
-    public func modify(by principal: Principal, instanceID: String, name: String?, hostName: String?, password: String?) async throws {
+    public func modify(_ call: AuthorizedCall, instanceID: String, name: String?, hostName: String?, password: String?) async throws {
+        let principal = call.principal
         if let name { try InstanceRules.validateInstanceName(name) }
         if let hostName { try InstanceRules.validateHostName(hostName) }
         if let password { try PasswordPolicy.validate(password) }
         let hash = password.map { PasswordHash.sha512Crypt($0) }
+        if hash != nil { call.note("change", "password reset; effective at the next start") }
         try await locks.with(instanceID) {
-            try await self.store.write { tx in
+            try await call.write { tx in
                 guard var instance = try await tx.instance(id: instanceID, accountID: principal.accountID) else {
                     throw DomainError.instanceNotFound(instanceID)
                 }
@@ -151,10 +164,12 @@ public struct InstanceService: Sendable {
     public static let batchLimit = 50
 
     /// Binds the key pair to each instance (replacing any other); effective at the next start or reboot.
-    public func attachKeyPair(by principal: Principal, regionID: String, keyPairName: String, instanceIDs: [String]) async throws -> [BatchResult] {
+    public func attachKeyPair(_ call: AuthorizedCall, regionID: String, keyPairName: String, instanceIDs: [String]) async throws -> [BatchResult] {
+        let principal = call.principal
         let region = try regions.region(regionID)
         try Self.checkBatch(instanceIDs)
         let keyPair = try await findKeyPair(keyPairName, principal: principal, regionID: region.id)
+        call.note("change", "key pair \(keyPair.name) attached; effective at the next start")
         return try await perInstance(instanceIDs, principal: principal, regionID: region.id) { instance in
             try InstanceRules.checkKeyPairAllowed(osType: instance.osType, instanceType: instance.instanceType)
             instance.bound.bind(keyPairName: keyPair.name, publicKey: keyPair.publicKey)
@@ -162,7 +177,8 @@ public struct InstanceService: Sendable {
     }
 
     /// Unbinds the key pair from each instance that has it; password logon returns at the next start if a password is set.
-    public func detachKeyPair(by principal: Principal, regionID: String, keyPairName: String, instanceIDs: [String]) async throws -> [BatchResult] {
+    public func detachKeyPair(_ call: AuthorizedCall, regionID: String, keyPairName: String, instanceIDs: [String]) async throws -> [BatchResult] {
+        let principal = call.principal
         let region = try regions.region(regionID)
         try Self.checkBatch(instanceIDs)
         let exists = try await store.read { tx in
@@ -172,6 +188,7 @@ public struct InstanceService: Sendable {
             return registered.totalCount > 0 || carriers.totalCount > 0
         }
         guard exists else { throw DomainError.keyPairNotFound(keyPairName) }
+        call.note("change", "key pair \(keyPairName) detached; effective at the next start")
         return try await perInstance(instanceIDs, principal: principal, regionID: region.id) { instance in
             guard instance.osType == .linux else { throw DomainError.windowsInstanceKeyPair }
             guard instance.bound.keyPairName == keyPairName else {
@@ -211,14 +228,16 @@ public struct InstanceService: Sendable {
 
     /// Re-initialises the system disk from an image with new credentials (instance stopped).
     public func replaceSystemDisk(
-        by principal: Principal, instanceID: String, imageID: String?, password: String?, keyPairName: String?, passwordInherit: Bool
+        _ call: AuthorizedCall, instanceID: String, imageID: String?, password: String?, keyPairName: String?, passwordInherit: Bool
     ) async throws {
+        let principal = call.principal
         if passwordInherit, password != nil { throw DomainError.passwordInheritWithPassword }
         if let password { try PasswordPolicy.validate(password) }
         let instance = try await owned(instanceID, by: principal)
         guard instance.agent == nil else { throw DomainError.invalidParameter(name: "InstanceId", reason: "the system disk of an agent host is its own") }
         try InstanceRules.check(.replaceSystemDisk, status: instance.status)
         let image = try await usableImage(imageID ?? instance.imageID, principal: principal, regionID: instance.regionID)
+        try call.require(call.operation.resources, conditions: Self.imageConditions(image, accountID: principal.accountID))
         if passwordInherit, !image.presetPasswordUsers.contains("root") { throw DomainError.imageHasNoPresetPassword }
         var credentials = InstanceCredentials(passwordInherited: passwordInherit)
         if let password { credentials.setPassword(hash: PasswordHash.sha512Crypt(password)) }
@@ -249,7 +268,8 @@ public struct InstanceService: Sendable {
 
     // MARK: Queries
 
-    public func describe(by principal: Principal, query: InstanceQuery, page: PageRequest) async throws -> Page<Instance> {
+    public func describe(_ call: AuthorizedCall, query: InstanceQuery, page: PageRequest) async throws -> Page<Instance> {
+        let principal = call.principal
         if let region = query.regionID { _ = try regions.region(region) }
         var scoped = query
         scoped.accountID = principal.accountID

@@ -19,6 +19,18 @@ public struct ResourceTag: Sendable, Hashable {
     public let tag: Tag
 }
 
+/// How access control sees the key pair actions (resources as ECS's RAM table names them).
+extension Operation {
+    public static let createKeyPair = Operation.write("ecs:CreateKeyPair", [.ecs("keypair/*")])
+    public static let importKeyPair = Operation.write("ecs:ImportKeyPair", [.ecs("keypair/*")])
+    public static let describeKeyPairs = Operation.read("ecs:DescribeKeyPairs", [.ecs("keypair/*")], filters: true)
+    public static func deleteKeyPairs(_ names: [String]) -> Operation { .writeEach("ecs:DeleteKeyPairs", names.map { .ecs("keypair/\($0)") }) }
+    public static func tagResources(_ ids: [String]) -> Operation { .writeEach("ecs:TagResources", ids.map { .ecs("keypair/\($0)") }) }
+    public static func untagResources(_ ids: [String]) -> Operation { .writeEach("ecs:UntagResources", ids.map { .ecs("keypair/\($0)") }) }
+    public static let listTagResources = Operation.read("ecs:ListTagResources")
+    public static let describeRegions = Operation.read("ecs:DescribeRegions")
+}
+
 /// The key pair use cases: create, import, describe, delete, tag.
 public struct KeyPairService: Sendable {
     private let store: any Store
@@ -33,13 +45,13 @@ public struct KeyPairService: Sendable {
 
     /// Generates a key pair and registers its public half; the private key is returned, never kept.
     public func create(
-        by principal: Principal,
-        regionID: String,
+        _ call: AuthorizedCall, regionID: String,
         name: String,
         algorithm: KeyAlgorithm = .rsa2048,
         resourceGroupID: String = "",
         tags: [Tag] = []
     ) async throws -> CreatedKeyPair {
+        let principal = call.principal
         let region = try regions.region(regionID)
         let name = try KeyPairName(name, origin: .created)
         try Tag.validateSet(tags)
@@ -48,20 +60,21 @@ public struct KeyPairService: Sendable {
             name: name, publicKey: generated.publicKey, accountID: principal.accountID, regionID: region.id,
             resourceGroupID: resourceGroupID, tags: tags, now: Date()
         )
-        try await store.write { tx in try await Self.insert(keyPair, in: tx) }
+        call.noteResource(.ecs("keypair/\(keyPair.name)"))
+        try await call.write { tx in try await Self.insert(keyPair, in: tx) }
         logger.info("key pair created", metadata: ["keyPairName": "\(keyPair.name)", "region": "\(region.id)", "type": "\(keyPair.keyType)"])
         return CreatedKeyPair(keyPair: keyPair, privateKeyPEM: generated.privateKeyPEM)
     }
 
     /// Registers a public key the caller already has.
     public func importKey(
-        by principal: Principal,
-        regionID: String,
+        _ call: AuthorizedCall, regionID: String,
         name: String,
         publicKeyBody: String,
         resourceGroupID: String = "",
         tags: [Tag] = []
     ) async throws -> KeyPair {
+        let principal = call.principal
         let region = try regions.region(regionID)
         let name = try KeyPairName(name, origin: .imported)
         try Tag.validateSet(tags)
@@ -75,7 +88,8 @@ public struct KeyPairService: Sendable {
             name: name, publicKey: publicKey, accountID: principal.accountID, regionID: region.id,
             resourceGroupID: resourceGroupID, tags: tags, now: Date()
         )
-        try await store.write { tx in try await Self.insert(keyPair, in: tx) }
+        call.noteResource(.ecs("keypair/\(keyPair.name)"))
+        try await call.write { tx in try await Self.insert(keyPair, in: tx) }
         logger.info("key pair imported", metadata: ["keyPairName": "\(keyPair.name)", "region": "\(region.id)", "type": "\(keyPair.keyType)"])
         return keyPair
     }
@@ -90,7 +104,8 @@ public struct KeyPairService: Sendable {
     }
 
     /// The ids of the instances each named key pair is bound to.
-    public func boundInstances(by principal: Principal, regionID: String, names: [String]) async throws -> [String: [String]] {
+    public func boundInstances(_ call: AuthorizedCall, regionID: String, names: [String]) async throws -> [String: [String]] {
+        let principal = call.principal
         guard !names.isEmpty else { return [:] }
         return try await store.read { tx in
             var result: [String: [String]] = [:]
@@ -102,25 +117,36 @@ public struct KeyPairService: Sendable {
         }
     }
 
-    /// The caller's key pairs in a region that match `query`'s filters, one page of them.
-    public func describe(by principal: Principal, query: KeyPairQuery, page: PageRequest) async throws -> Page<KeyPair> {
+    /// The caller's key pairs in a region that match `query`'s filters, one page of them. A caller allowed on only some
+    /// key pairs sees only those: the others are filtered out before paging, so neither their names nor their count show.
+    public func describe(_ call: AuthorizedCall, query: KeyPairQuery, page: PageRequest) async throws -> Page<KeyPair> {
         _ = try regions.region(query.regionID)
         var query = query
-        query.accountID = principal.accountID
+        query.accountID = call.accountID
         let scoped = query
-        return try await store.read { tx in try await tx.keyPairs(matching: scoped, page: page) }
+        if call.isAllowed([.ecs("keypair/*")]), !call.hasTagConditions {
+            return try await store.read { tx in try await tx.keyPairs(matching: scoped, page: page) }
+        }
+        let all = try await store.read { tx in try await tx.keyPairs(matching: scoped, page: nil) }.items
+        let visible = all.filter { call.isAllowed([.ecs("keypair/\($0.name)")], conditions: Operation.tagConditions($0.tags)) }
+        return Page(items: Array(visible.dropFirst(page.offset).prefix(page.size)), totalCount: visible.count, request: page)
     }
 
     /// Deletes the named key pairs of the caller; names that do not exist are ignored.
     public static let deleteLimit = 100
 
-    public func delete(by principal: Principal, regionID: String, names: [String]) async throws -> [String] {
+    public func delete(_ call: AuthorizedCall, regionID: String, names: [String]) async throws -> [String] {
+        let principal = call.principal
         let region = try regions.region(regionID)
         guard !names.isEmpty, names.count <= Self.deleteLimit else {
             throw DomainError.invalidKeyPairNames(reason: "between 1 and \(Self.deleteLimit) names are required")
         }
-        let deleted = try await store.write { tx in
-            try await tx.deleteKeyPairs(accountID: principal.accountID, regionID: region.id, names: names)
+        let deleted = try await call.write { tx in
+            let existing = try await tx.keyPairs(matching: KeyPairQuery(accountID: principal.accountID, regionID: region.id, names: names), page: nil).items
+            for name in names {
+                try call.require([.ecs("keypair/\(name)")], conditions: Operation.tagConditions(existing.first { $0.name == name }?.tags ?? []))
+            }
+            return try await tx.deleteKeyPairs(accountID: principal.accountID, regionID: region.id, names: names)
         }
         logger.info("key pairs deleted", metadata: ["count": "\(deleted.count)", "region": "\(region.id)"])
         return deleted
@@ -129,12 +155,14 @@ public struct KeyPairService: Sendable {
     // MARK: Tags
 
     /// Adds or overwrites tags on key pairs, identified by name or id. All or nothing.
-    public func tag(by principal: Principal, regionID: String, resourceIDs: [String], tags: [Tag]) async throws {
+    public func tag(_ call: AuthorizedCall, regionID: String, resourceIDs: [String], tags: [Tag]) async throws {
+        let principal = call.principal
         let region = try regions.region(regionID)
         guard !tags.isEmpty else { throw DomainError.missingParameter("Tag.1.Key") }
         try Tag.validateSet(tags)
-        try await store.write { tx in
+        try await call.write { tx in
             for keyPair in try await Self.resolve(resourceIDs, principal: principal, region: region.id, in: tx) {
+                try Self.requireKeyPair(call, keyPair)
                 let existing = try await tx.tags(resourceType: ResourceType.keyPair, resourceIDs: [keyPair.id])[keyPair.id] ?? []
                 let merged = Set(existing.map(\.key)).union(tags.map(\.key))
                 guard merged.count <= Tag.limitPerResource else { throw DomainError.tooManyTags(limit: Tag.limitPerResource) }
@@ -144,17 +172,20 @@ public struct KeyPairService: Sendable {
     }
 
     /// Removes the given tag keys (or all tags) from key pairs, identified by name or id.
-    public func untag(by principal: Principal, regionID: String, resourceIDs: [String], keys: [String]?) async throws {
+    public func untag(_ call: AuthorizedCall, regionID: String, resourceIDs: [String], keys: [String]?) async throws {
+        let principal = call.principal
         let region = try regions.region(regionID)
-        try await store.write { tx in
+        try await call.write { tx in
             for keyPair in try await Self.resolve(resourceIDs, principal: principal, region: region.id, in: tx) {
+                try Self.requireKeyPair(call, keyPair)
                 try await tx.removeTags(keys: keys, resourceType: ResourceType.keyPair, resourceID: keyPair.id)
             }
         }
     }
 
     /// The tags of key pairs: of the given resources, or of every key pair carrying all `filters`.
-    public func listTags(by principal: Principal, regionID: String, resourceIDs: [String], filters: [TagFilter]) async throws -> [ResourceTag] {
+    public func listTags(_ call: AuthorizedCall, regionID: String, resourceIDs: [String], filters: [TagFilter]) async throws -> [ResourceTag] {
+        let principal = call.principal
         let region = try regions.region(regionID)
         return try await store.read { tx in
             let keyPairs: [KeyPair]
@@ -170,6 +201,15 @@ public struct KeyPairService: Sendable {
             return keyPairs.flatMap { keyPair in
                 keyPair.tags.map { ResourceTag(resourceType: ResourceType.keyPair, resourceID: keyPair.name, tag: $0) }
             }
+        }
+    }
+
+    /// Refuses the call unless its action is allowed on the key pair, named by name or by id, with its tags.
+    private static func requireKeyPair(_ call: AuthorizedCall, _ keyPair: KeyPair) throws {
+        let tags = Operation.tagConditions(keyPair.tags)
+        guard call.isAllowed([.ecs("keypair/\(keyPair.name)")], conditions: tags) || call.isAllowed([.ecs("keypair/\(keyPair.id)")], conditions: tags) else {
+            try call.require([.ecs("keypair/\(keyPair.name)")], conditions: tags)
+            return
         }
     }
 

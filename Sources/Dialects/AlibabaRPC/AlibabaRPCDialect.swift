@@ -8,21 +8,26 @@ import Services
 public struct AlibabaRPCDialect: Sendable {
     private let routes: RPCRoutes
     private let authenticator: RPCAuthenticator
+    private let gateway: AccessGateway
     private let defaultRegionID: String
     private let logger: Logger
+    private let now: @Sendable () -> Date
 
     public init(
         routes: RPCRoutes,
         credentials: CredentialService,
         nonces: NonceRegistry,
+        gateway: AccessGateway,
         defaultRegionID: String,
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.routes = routes
         self.authenticator = RPCAuthenticator(credentials: credentials, nonces: nonces, now: now)
+        self.gateway = gateway
         self.defaultRegionID = defaultRegionID
         self.logger = logger
+        self.now = now
     }
 
     public func handle(_ message: HTTPRequestMessage) async -> HTTPResponseMessage {
@@ -34,23 +39,31 @@ public struct AlibabaRPCDialect: Sendable {
         // Metrics name only actions that exist and were asked for by a verified caller: anyone can send any Action.
         var routedAction = "-"
         var accessKeyID = "-"
+        var product = AccessErrorTable.Product.other
         do {
             guard message.body.count <= RPCRequest.bodyLimit else {
                 throw RPCError(status: 413, code: "InvalidParameter", message: "The request body is too large.")
             }
             let request = try RPCRequest.decode(message)
             action = request.action
+            product = AccessErrorTable.Product(version: request.version)
             let principal = try await authenticator.authenticate(request, message: message)
             accessKeyID = principal.accessKeyID
             let handler = try routes.handler(version: request.version, action: request.action)
             routedAction = request.action
+            let regionID = request.parameters.optional("RegionId") ?? defaultRegionID
+            let errorProduct = product
+            let context = CallContext(
+                principal: principal, sourceIP: message.remoteAddress ?? "", secureTransport: message.isSecure, requestID: requestID,
+                regionID: regionID, apiVersion: request.version, time: now(),
+                describeError: { error in
+                    let described = Self.rpcError(for: error, product: errorProduct)
+                    return (described.code, described.message)
+                }
+            )
             let call = RPCCall(
-                requestID: requestID,
-                principal: principal,
-                version: request.version,
-                action: request.action,
-                parameters: request.parameters,
-                regionID: request.parameters.optional("RegionId") ?? defaultRegionID
+                requestID: requestID, context: context, version: request.version, action: request.action, parameters: request.parameters,
+                regionID: regionID, gateway: gateway
             )
             let members = try await handler(call)
             logger.info("rpc", metadata: ["action": "\(action)", "accessKeyId": "\(accessKeyID)", "status": "200", "requestId": "\(requestID)"])
@@ -58,30 +71,39 @@ public struct AlibabaRPCDialect: Sendable {
             reply.outcome = RequestOutcome(dialect: Self.name, action: routedAction, code: "OK")
             return reply
         } catch {
-            let rpcError: RPCError
-            switch error {
-            case let error as RPCError: rpcError = error
-            case let error as DomainError: rpcError = AlibabaErrorTable.rpcError(for: error)
-            default:
+            let rpcError = Self.rpcError(for: error, product: product)
+            if rpcError == .internalError, !(error is RPCError) {
                 logger.error("rpc failed", metadata: ["action": "\(action)", "requestId": "\(requestID)", "error": "\(error)"])
-                rpcError = .internalError
             }
             logger.info(
                 "rpc",
                 metadata: ["action": "\(action)", "accessKeyId": "\(accessKeyID)", "status": "\(rpcError.status)", "code": "\(rpcError.code)",
                            "requestId": "\(requestID)"]
             )
-            let body = JSONValue.object([
+            var members: [(String, JSONValue)] = [
                 ("RequestId", .string(requestID)),
                 ("HostId", .string(hostID)),
                 ("Code", .string(rpcError.code)),
                 ("Message", .string(rpcError.message)),
-                ("Recommend", .string("https://api.aliyun.com/troubleshoot?q=" + rpcError.code)),
-            ])
+                ("Recommend", .string("https://api.aliyun.com/troubleshoot?q=\(rpcError.code)&requestId=\(requestID)")),
+            ]
+            if let detail = rpcError.accessDeniedDetail { members.append(("AccessDeniedDetail", detail)) }
+            let body = JSONValue.object(members)
             var reply = format.response(status: rpcError.status, root: "Error", body: body)
             reply.outcome = RequestOutcome(dialect: Self.name, action: routedAction, code: rpcError.code,
                                            authenticationFailure: RPCError.authenticationFailureReasons[rpcError.code])
             return reply
+        }
+    }
+
+    /// Any failure in this dialect's words.
+    static func rpcError(for error: any Error, product: AccessErrorTable.Product) -> RPCError {
+        switch error {
+        case let error as RPCError: error
+        case let error as DomainError: AlibabaErrorTable.rpcError(for: error)
+        case let error as AccessDenied: AccessErrorTable.rpcError(for: error, product: product)
+        case let error as AccessError: AccessErrorTable.rpcError(for: error, product: product)
+        default: .internalError
         }
     }
 

@@ -16,9 +16,10 @@ public struct KeywardActions: Sendable {
         routes.add(version: Self.version, action: "CreateAgentRegistrationToken") { call in
             let p = call.parameters
             let lifetime = try p.int("ValidSeconds", default: 3600, range: 1...Int(AgentService.tokenLifetimeLimit))
-            let grant = try await self.agents.createRegistrationToken(
-                by: call.principal, regionID: call.regionID, instanceName: p.optional("InstanceName"), lifetime: TimeInterval(lifetime)
-            )
+            let name = p.optional("InstanceName")
+            let grant = try await call.perform(.createAgentRegistrationToken) {
+                try await self.agents.createRegistrationToken($0, regionID: call.regionID, instanceName: name, lifetime: TimeInterval(lifetime))
+            }
             return [("Token", .string(grant.token)), ("ExpiresAt", .string(ECSTime.format(grant.expiresAt)))]
         }
     }

@@ -26,14 +26,14 @@ struct RPCAuthenticator: Sendable {
             let nonce = try parameters.required("SignatureNonce")
             let signature = try parameters.required("Signature")
             try checkFreshness(timestamp)
-            let (key, secret) = try await activeKey(accessKeyID)
+            let (principal, secret) = try await resolve(accessKeyID, securityToken: parameters.optional("SecurityToken"))
             let stringToSign = AlibabaSignature.v1StringToSign(method: message.method, parameters: request.signedPairs)
             let expected = AlibabaSignature.v1Signature(stringToSign: stringToSign, secret: secret)
             guard ConstantTime.equals(Array(expected.utf8), Array(signature.utf8)) else {
                 throw RPCError.signatureDoesNotMatch(stringToSign: stringToSign)
             }
-            try await claim(nonce, key: key)
-            return key.principal
+            try await claim(nonce, accessKeyID: accessKeyID)
+            return principal
 
         case .v3(let authorization):
             guard authorization.algorithm == "ACS3-HMAC-SHA256" else { throw RPCError.unsupportedSignatureMethod }
@@ -43,7 +43,11 @@ struct RPCAuthenticator: Sendable {
             guard let date = message.header("x-acs-date") else { throw RPCError.missingParameter("x-acs-date") }
             guard let nonce = message.header("x-acs-signature-nonce"), !nonce.isEmpty else { throw RPCError.missingParameter("x-acs-signature-nonce") }
             try checkFreshness(date)
-            let (key, secret) = try await activeKey(authorization.accessKeyID)
+            if message.header("x-acs-security-token") != nil, !authorization.signedHeaders.contains("x-acs-security-token") {
+                throw RPCError(status: 400, code: "IncompleteSignature", message: "The request signature does not conform to Aliyun standards. Header \"x-acs-security-token\" must be signed.")
+            }
+            let token = message.header("x-acs-security-token") ?? request.parameters.optional("SecurityToken")
+            let (principal, secret) = try await resolve(authorization.accessKeyID, securityToken: token)
             let bodyHash = AlibabaSignature.sha256Hex(message.body)
             let canonical = AlibabaSignature.v3CanonicalRequest(
                 method: message.method,
@@ -60,8 +64,8 @@ struct RPCAuthenticator: Sendable {
             else {
                 throw RPCError.signatureDoesNotMatch(stringToSign: stringToSign)
             }
-            try await claim(nonce, key: key)
-            return key.principal
+            try await claim(nonce, accessKeyID: authorization.accessKeyID)
+            return principal
         }
     }
 
@@ -71,14 +75,23 @@ struct RPCAuthenticator: Sendable {
         guard skew <= NonceRegistry.freshnessWindow else { throw .timestampExpired }
     }
 
-    private func activeKey(_ id: String) async throws -> (AccessKey, String) {
-        guard let found = try await credentials.lookup(accessKeyID: id) else { throw RPCError.accessKeyNotFound }
-        guard found.key.status == .active else { throw RPCError.accessKeyInactive }
-        return (found.key, found.secret)
+    private func resolve(_ id: String, securityToken: String?) async throws -> (Principal, String) {
+        do {
+            return try await credentials.authenticate(accessKeyID: id, securityToken: securityToken, now: now())
+        } catch let refusal as CredentialService.Refusal {
+            switch refusal {
+            case .unknownAccessKey: throw RPCError.accessKeyNotFound
+            case .inactiveAccessKey: throw RPCError.accessKeyInactive
+            case .missingSecurityToken: throw RPCError.missingSecurityToken
+            case .malformedSecurityToken: throw RPCError.malformedSecurityToken
+            case .securityTokenMismatch: throw RPCError.mismatchedSecurityToken
+            case .securityTokenExpired: throw RPCError.expiredSecurityToken
+            }
+        }
     }
 
-    private func claim(_ nonce: String, key: AccessKey) async throws {
+    private func claim(_ nonce: String, accessKeyID: String) async throws {
         guard nonce.utf8.count <= 128 else { throw RPCError.invalidParameter("SignatureNonce") }
-        guard try await nonces.claim(nonce, accessKeyID: key.id, now: now()) else { throw RPCError.nonceUsed }
+        guard try await nonces.claim(nonce, accessKeyID: accessKeyID, now: now()) else { throw RPCError.nonceUsed }
     }
 }

@@ -5,11 +5,14 @@ public struct RPCError: Error, Sendable, Equatable {
     public let status: Int
     public let code: String
     public let message: String
+    /// Who was refused what, for access denials (`AccessDeniedDetail` in the body).
+    public var accessDeniedDetail: JSONValue?
 
-    public init(status: Int, code: String, message: String) {
+    public init(status: Int, code: String, message: String, accessDeniedDetail: JSONValue? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.accessDeniedDetail = accessDeniedDetail
     }
 
     static func missingParameter(_ name: String) -> RPCError {
@@ -29,6 +32,12 @@ public struct RPCError: Error, Sendable, Equatable {
     static let unsupportedSignatureMethod = RPCError(status: 400, code: "InvalidSignatureMethod", message: "Specified signature method is not supported.")
     static let actionNotFound = RPCError(status: 400, code: "InvalidAction.NotFound", message: "Specified api is not found, please check your url and method.")
     static let versionNotFound = RPCError(status: 400, code: "InvalidVersion", message: "Specified parameter Version is not valid.")
+    static let missingSecurityToken = RPCError(status: 400, code: "MissingSecurityToken", message: "SecurityToken is mandatory for this action.")
+    static let malformedSecurityToken = RPCError(status: 400, code: "InvalidSecurityToken.Malformed", message: "Specified SecurityToken is malformed.")
+    static let mismatchedSecurityToken = RPCError(
+        status: 400, code: "InvalidSecurityToken.MismatchWithAccessKey", message: "Specified SecurityToken mismatch with the AccessKey."
+    )
+    static let expiredSecurityToken = RPCError(status: 403, code: "InvalidSecurityToken.Expired", message: "Specified SecurityToken is expired.")
     static let internalError = RPCError(status: 500, code: "InternalError", message: "The request processing has failed due to some unknown error, exception or failure.")
 
     /// The codes that mean the signature check refused a request, with the reason metrics count them under.
@@ -41,6 +50,10 @@ public struct RPCError: Error, Sendable, Equatable {
         "InvalidTimeStamp.Format": "malformed-timestamp",
         "InvalidSignatureMethod": "unsupported-method",
         "SignatureNonceUsed": "replay",
+        "MissingSecurityToken": "missing-security-token",
+        "InvalidSecurityToken.Malformed": "malformed-security-token",
+        "InvalidSecurityToken.MismatchWithAccessKey": "mismatched-security-token",
+        "InvalidSecurityToken.Expired": "expired-security-token",
     ]
 
     static func signatureDoesNotMatch(stringToSign: String) -> RPCError {

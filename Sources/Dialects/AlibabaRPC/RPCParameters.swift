@@ -27,7 +27,12 @@ public struct RPCParameters: Sendable {
     }
 
     public func bool(_ name: String, default fallback: Bool) throws(RPCError) -> Bool {
-        guard let text = optional(name) else { return fallback }
+        try optionalBool(name) ?? fallback
+    }
+
+    /// `true`/`false` in any case (the Tea SDK sends `True`), or nil when the parameter is absent.
+    public func optionalBool(_ name: String) throws(RPCError) -> Bool? {
+        guard let text = optional(name) else { return nil }
         switch text.lowercased() {
         case "true": return true
         case "false": return false

@@ -8,15 +8,22 @@ public struct HTTPRequestMessage: Sendable {
     /// Header names lowercased, in arrival order.
     public let headers: [(name: String, value: String)]
     public let body: [UInt8]
+    /// The TCP peer's IP address.
     public let remoteAddress: String?
+    /// Whether the request arrived over TLS.
+    public let isSecure: Bool
 
-    public init(method: String, path: String, rawQuery: String, headers: [(name: String, value: String)], body: [UInt8], remoteAddress: String? = nil) {
+    public init(
+        method: String, path: String, rawQuery: String, headers: [(name: String, value: String)], body: [UInt8], remoteAddress: String? = nil,
+        isSecure: Bool = false
+    ) {
         self.method = method
         self.path = path
         self.rawQuery = rawQuery
         self.headers = headers.map { ($0.name.lowercased(), $0.value) }
         self.body = body
         self.remoteAddress = remoteAddress
+        self.isSecure = isSecure
     }
 
     /// All values of a header, in arrival order.

@@ -3,10 +3,14 @@ public enum InstanceRules {
     /// Generation I instance families, which are not I/O optimized and cannot use key pairs.
     public static let nonIOOptimizedFamilies: Set<String> = ["ecs.t1", "ecs.s1", "ecs.s2", "ecs.s3", "ecs.m1", "ecs.m2", "ecs.c1", "ecs.c2"]
 
+    /// The family of an instance type: `ecs.g7` for `ecs.g7.large`.
+    public static func family(of instanceType: String) -> String {
+        instanceType.split(separator: ".").prefix(2).joined(separator: ".")
+    }
+
     /// Whether an instance type supports key pairs (it is I/O optimized).
     public static func supportsKeyPairs(instanceType: String) -> Bool {
-        let family = instanceType.split(separator: ".").prefix(2).joined(separator: ".")
-        return !nonIOOptimizedFamilies.contains(family)
+        !nonIOOptimizedFamilies.contains(family(of: instanceType))
     }
 
     /// A key pair may be bound only to a Linux instance of an I/O optimized type.

@@ -135,6 +135,195 @@ enum Migrations {
             """,
             "ALTER TABLE instances ADD COLUMN start_failure TEXT",
         ]),
+        (5, [
+            "ALTER TABLE accounts ADD COLUMN alias TEXT",
+            """
+            CREATE TABLE ram_users (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                id TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                display_name TEXT NOT NULL,
+                comments TEXT NOT NULL,
+                email TEXT NOT NULL,
+                mobile_phone TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                last_login_at BIGINT,
+                PRIMARY KEY (account_id, name)
+            )
+            """,
+            """
+            CREATE TABLE ram_groups (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                id TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                comments TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (account_id, name)
+            )
+            """,
+            """
+            CREATE TABLE ram_group_members (
+                account_id TEXT NOT NULL,
+                group_name TEXT NOT NULL,
+                user_name TEXT NOT NULL,
+                joined_at BIGINT NOT NULL,
+                PRIMARY KEY (account_id, group_name, user_name)
+            )
+            """,
+            "CREATE INDEX ram_group_members_by_user ON ram_group_members (account_id, user_name)",
+            """
+            CREATE TABLE ram_roles (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                id TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                description TEXT NOT NULL,
+                trust_policy TEXT NOT NULL,
+                max_session_duration INTEGER NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (account_id, name)
+            )
+            """,
+            """
+            CREATE TABLE ram_policies (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                name TEXT NOT NULL,
+                description TEXT NOT NULL,
+                default_version TEXT NOT NULL,
+                last_version INTEGER NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (account_id, name)
+            )
+            """,
+            """
+            CREATE TABLE ram_policy_versions (
+                account_id TEXT NOT NULL,
+                policy_name TEXT NOT NULL,
+                version_id TEXT NOT NULL,
+                document TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (account_id, policy_name, version_id)
+            )
+            """,
+            """
+            CREATE TABLE ram_policy_attachments (
+                account_id TEXT NOT NULL,
+                policy_type TEXT NOT NULL CHECK (policy_type IN ('System', 'Custom')),
+                policy_name TEXT NOT NULL,
+                target_type TEXT NOT NULL CHECK (target_type IN ('User', 'Group', 'Role')),
+                target_name TEXT NOT NULL,
+                attached_at BIGINT NOT NULL,
+                PRIMARY KEY (account_id, target_type, target_name, policy_type, policy_name)
+            )
+            """,
+            "CREATE INDEX ram_policy_attachments_by_policy ON ram_policy_attachments (account_id, policy_type, policy_name)",
+            """
+            CREATE TABLE ram_login_profiles (
+                account_id TEXT NOT NULL,
+                user_name TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                password_reset_required INTEGER NOT NULL,
+                mfa_bind_required INTEGER NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (account_id, user_name)
+            )
+            """,
+            """
+            CREATE TABLE role_sessions (
+                access_key_id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL,
+                role_name TEXT NOT NULL,
+                role_id TEXT NOT NULL,
+                session_name TEXT NOT NULL,
+                session_policy TEXT,
+                token_hash TEXT NOT NULL,
+                sealed_secret BYTEA NOT NULL,
+                expires_at BIGINT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX role_sessions_expiry ON role_sessions (expires_at)",
+            """
+            CREATE TABLE resource_directories (
+                id TEXT PRIMARY KEY,
+                management_account_id TEXT NOT NULL UNIQUE,
+                root_folder_id TEXT NOT NULL,
+                control_policies_enabled INTEGER NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE directory_folders (
+                id TEXT PRIMARY KEY,
+                directory_id TEXT NOT NULL REFERENCES resource_directories(id),
+                name TEXT NOT NULL,
+                parent_id TEXT,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE directory_members (
+                account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+                directory_id TEXT NOT NULL REFERENCES resource_directories(id),
+                display_name TEXT NOT NULL,
+                folder_id TEXT NOT NULL,
+                join_method TEXT NOT NULL,
+                member_type TEXT NOT NULL,
+                joined_at BIGINT NOT NULL,
+                CONSTRAINT directory_members_display_name UNIQUE (directory_id, display_name)
+            )
+            """,
+            """
+            CREATE TABLE control_policies (
+                id TEXT PRIMARY KEY,
+                directory_id TEXT NOT NULL REFERENCES resource_directories(id),
+                name TEXT NOT NULL,
+                description TEXT NOT NULL,
+                document TEXT NOT NULL,
+                effect_scope TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                CONSTRAINT control_policies_name UNIQUE (directory_id, name)
+            )
+            """,
+            """
+            CREATE TABLE control_policy_attachments (
+                directory_id TEXT NOT NULL,
+                policy_id TEXT NOT NULL,
+                target_id TEXT NOT NULL,
+                attached_at BIGINT NOT NULL,
+                PRIMARY KEY (directory_id, target_id, policy_id)
+            )
+            """,
+            """
+            CREATE TABLE audit_events (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL,
+                event_time BIGINT NOT NULL,
+                action TEXT NOT NULL,
+                event_name TEXT NOT NULL,
+                service TEXT NOT NULL,
+                principal_type TEXT NOT NULL,
+                principal_name TEXT NOT NULL,
+                principal_id TEXT NOT NULL,
+                access_key_id TEXT NOT NULL,
+                source_ip TEXT NOT NULL,
+                region_id TEXT NOT NULL,
+                api_version TEXT NOT NULL,
+                request_id TEXT NOT NULL,
+                resources TEXT NOT NULL,
+                error_code TEXT,
+                error_message TEXT,
+                details TEXT NOT NULL,
+                is_write INTEGER NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_events_by_time ON audit_events (account_id, event_time, id)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded.

@@ -8,7 +8,7 @@ extension SQLTransaction {
         return encoder
     }()
 
-    private static func json(_ value: some Encodable) throws -> String {
+    static func json(_ value: some Encodable) throws -> String {
         String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 

@@ -32,6 +32,14 @@ public struct SQLRow: Sendable {
         return value
     }
 
+    public func optionalInteger(_ column: String) throws(StoreError) -> Int64? {
+        switch values[column] {
+        case .integer(let value)?: return value
+        case .null?, nil: return nil
+        default: throw .corruptRow(column)
+        }
+    }
+
     public func blob(_ column: String) throws(StoreError) -> [UInt8] {
         switch values[column] {
         case .blob(let value)?: return value

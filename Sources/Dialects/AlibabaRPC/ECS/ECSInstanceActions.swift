@@ -19,52 +19,67 @@ public struct ECSInstanceActions: Sendable {
         routes.add(version: v, action: "DescribeInstances") { try await self.describeInstances($0) }
         routes.add(version: v, action: "DescribeInstanceStatus") { try await self.describeInstanceStatus($0) }
         routes.add(version: v, action: "StartInstance") { call in
-            try await self.instances.start(by: call.principal, instanceID: try call.parameters.required("InstanceId"))
+            let id = try call.parameters.required("InstanceId")
+            try await call.perform(.instanceAction("StartInstance", [id])) { try await self.instances.start($0, instanceID: id) }
             return []
         }
         routes.add(version: v, action: "StopInstance") { call in
-            try await self.instances.stop(by: call.principal, instanceID: try call.parameters.required("InstanceId"))
+            let id = try call.parameters.required("InstanceId")
+            try await call.perform(.instanceAction("StopInstance", [id])) { try await self.instances.stop($0, instanceID: id) }
             return []
         }
         routes.add(version: v, action: "RebootInstance") { call in
-            try await self.instances.reboot(by: call.principal, instanceID: try call.parameters.required("InstanceId"))
+            let id = try call.parameters.required("InstanceId")
+            try await call.perform(.instanceAction("RebootInstance", [id])) { try await self.instances.reboot($0, instanceID: id) }
             return []
         }
         routes.add(version: v, action: "DeleteInstance") { call in
             let p = call.parameters
-            try await self.instances.delete(by: call.principal, instanceID: try p.required("InstanceId"), force: try p.bool("Force", default: false))
+            let id = try p.required("InstanceId")
+            let force = try p.bool("Force", default: false)
+            try await call.perform(.instanceAction("DeleteInstance", [id])) { try await self.instances.delete($0, instanceID: id, force: force) }
             return []
         }
         routes.add(version: v, action: "DeleteInstances") { try await self.deleteInstances($0) }
         routes.add(version: v, action: "ModifyInstanceAttribute") { call in
             let p = call.parameters
-            try await self.instances.modify(
-                by: call.principal, instanceID: try p.required("InstanceId"), name: p.optional("InstanceName"), hostName: p.optional("HostName"),
-                password: p.optional("Password")
-            )
+            let id = try p.required("InstanceId")
+            let (name, host, password) = (p.optional("InstanceName"), p.optional("HostName"), p.optional("Password"))
+            try await call.perform(.modifyInstanceAttribute(id, passwordCustomized: password != nil)) {
+                try await self.instances.modify($0, instanceID: id, name: name, hostName: host, password: password)
+            }
             return []
         }
         routes.add(version: v, action: "AttachKeyPair") { try await self.keyPairBinding($0, attach: true) }
         routes.add(version: v, action: "DetachKeyPair") { try await self.keyPairBinding($0, attach: false) }
         routes.add(version: v, action: "ReplaceSystemDisk") { call in
             let p = call.parameters
-            try await self.instances.replaceSystemDisk(
-                by: call.principal, instanceID: try p.required("InstanceId"), imageID: p.optional("ImageId"), password: p.optional("Password"),
-                keyPairName: p.optional("KeyPairName"), passwordInherit: try p.bool("PasswordInherit", default: false)
-            )
-            return [("DiskId", .string("d-" + (try p.required("InstanceId")).dropFirst(2)))]
+            let id = try p.required("InstanceId")
+            let (image, password, keyPair) = (p.optional("ImageId"), p.optional("Password"), p.optional("KeyPairName"))
+            let inherit = try p.optionalBool("PasswordInherit")
+            let operation = Operation.replaceSystemDisk(instanceID: id, imageID: image, passwordInherit: inherit, passwordCustomized: password != nil)
+            try await call.perform(operation) {
+                try await self.instances.replaceSystemDisk(
+                    $0, instanceID: id, imageID: image, password: password, keyPairName: keyPair, passwordInherit: inherit ?? false
+                )
+            }
+            return [("DiskId", .string("d-" + id.dropFirst(2)))]
         }
         routes.add(version: v, action: "CreateImage") { call in
             let p = call.parameters
-            let id = try await self.images.createImage(
-                by: call.principal, regionID: call.regionID, instanceID: try p.required("InstanceId"), name: p.optional("ImageName")
-            )
+            let instanceID = try p.required("InstanceId")
+            let name = p.optional("ImageName")
+            let id = try await call.perform(.createImage(instanceID: instanceID)) {
+                try await self.images.createImage($0, regionID: call.regionID, instanceID: instanceID, name: name)
+            }
             return [("ImageId", .string(id))]
         }
         routes.add(version: v, action: "DescribeImages") { try await self.describeImages($0) }
         routes.add(version: v, action: "DeleteImage") { call in
             let p = call.parameters
-            try await self.images.delete(by: call.principal, imageID: try p.required("ImageId"), force: try p.bool("Force", default: false))
+            let id = try p.required("ImageId")
+            let force = try p.bool("Force", default: false)
+            try await call.perform(.deleteImage(id)) { try await self.images.delete($0, imageID: id, force: force) }
             return []
         }
     }
@@ -83,7 +98,8 @@ public struct ECSInstanceActions: Sendable {
         request.uniqueSuffix = try p.bool("UniqueSuffix", default: false)
         request.keyPairName = p.optional("KeyPairName")
         request.password = p.optional("Password")
-        request.passwordInherit = try p.bool("PasswordInherit", default: false)
+        let passwordInherit = try p.optionalBool("PasswordInherit")
+        request.passwordInherit = passwordInherit ?? false
         request.start = start
         if let userData = p.optional("UserData") {
             guard let decoded = Data(base64Encoded: userData), decoded.count <= 32 * 1024 else { throw RPCError.invalidParameter("UserData") }
@@ -102,7 +118,11 @@ public struct ECSInstanceActions: Sendable {
         if try p.bool("DryRun", default: false) {
             throw RPCError(status: 400, code: "DryRunOperation", message: "Request validation has been passed with DryRun flag set.")
         }
-        let ids = try await instances.launch(by: call.principal, request)
+        let launch = request
+        let operation = Operation.launch(
+            start: start, instanceType: request.instanceType, passwordInherit: passwordInherit, passwordCustomized: request.password != nil
+        )
+        let ids = try await call.perform(operation) { try await self.instances.launch($0, launch) }
         if start {
             return [("InstanceIdSets", .object([("InstanceIdSet", .array(ids.map(JSONValue.string)))])), ("OrderId", .string("")), ("TradePrice", .int(0))]
         }
@@ -127,10 +147,10 @@ public struct ECSInstanceActions: Sendable {
             return page
         } ?? p.int("PageNumber", default: 1, range: 1...1_000_000)
         let query = InstanceQuery(
-            accountID: call.principal.accountID, regionID: call.regionID, ids: ids, keyPairName: p.optional("KeyPairName"), status: status,
+            accountID: call.context.principal.accountID, regionID: call.regionID, ids: ids, keyPairName: p.optional("KeyPairName"), status: status,
             namePattern: p.optional("InstanceName").map(NamePattern.init), imageID: p.optional("ImageId")
         )
-        let page = try await instances.describe(by: call.principal, query: query, page: PageRequest(number: number, size: size))
+        let page = try await call.perform(.describeInstances) { try await self.instances.describe($0, query: query, page: PageRequest(number: number, size: size)) }
         let more = number * size < page.totalCount
         return [
             ("PageNumber", .int(number)),
@@ -180,8 +200,8 @@ public struct ECSInstanceActions: Sendable {
         let number = try p.int("PageNumber", default: 1, range: 1...1_000_000)
         let size = try p.int("PageSize", default: 10, range: 1...50)
         let ids = try p.indexedValues("InstanceId")
-        let query = InstanceQuery(accountID: call.principal.accountID, regionID: call.regionID, ids: ids.isEmpty ? nil : ids)
-        let page = try await instances.describe(by: call.principal, query: query, page: PageRequest(number: number, size: size))
+        let query = InstanceQuery(accountID: call.context.principal.accountID, regionID: call.regionID, ids: ids.isEmpty ? nil : ids)
+        let page = try await call.perform(.describeInstanceStatus) { try await self.instances.describe($0, query: query, page: PageRequest(number: number, size: size)) }
         let items: [JSONValue] = page.items.map { .object([("InstanceId", .string($0.id)), ("Status", .string($0.status.rawValue))]) }
         return [
             ("PageNumber", .int(number)), ("PageSize", .int(size)), ("TotalCount", .int(page.totalCount)),
@@ -196,8 +216,10 @@ public struct ECSInstanceActions: Sendable {
         guard ids.count <= 100 else { throw RPCError.invalidParameter("InstanceId") }
         let force = try p.bool("Force", default: false)
         // The whole batch is checked before anything is deleted, as ECS does.
-        for id in ids { try await instances.checkDeletable(by: call.principal, instanceID: id, force: force) }
-        for id in ids { try await instances.delete(by: call.principal, instanceID: id, force: force) }
+        try await call.perform(.instanceAction("DeleteInstances", ids)) { authorized in
+            for id in ids { try await self.instances.checkDeletable(authorized, instanceID: id, force: force) }
+            for id in ids { try await self.instances.delete(authorized, instanceID: id, force: force) }
+        }
         return []
     }
 
@@ -208,9 +230,11 @@ public struct ECSInstanceActions: Sendable {
         let name = try p.required("KeyPairName")
         let invalid = AlibabaErrorTable.rpcError(for: .invalidInstanceIDs(reason: "not a JSON array"))
         guard let ids = try p.jsonStringArray("InstanceIds", malformed: invalid) else { throw RPCError.missingParameter("InstanceIds") }
-        let results = attach
-            ? try await instances.attachKeyPair(by: call.principal, regionID: call.regionID, keyPairName: name, instanceIDs: ids)
-            : try await instances.detachKeyPair(by: call.principal, regionID: call.regionID, keyPairName: name, instanceIDs: ids)
+        let results = try await call.perform(.keyPairBinding(attach: attach, keyPairName: name, instanceIDs: ids)) { authorized in
+            attach
+                ? try await self.instances.attachKeyPair(authorized, regionID: call.regionID, keyPairName: name, instanceIDs: ids)
+                : try await self.instances.detachKeyPair(authorized, regionID: call.regionID, keyPairName: name, instanceIDs: ids)
+        }
         let items: [JSONValue] = results.map { result in
             let error = result.error.map(AlibabaErrorTable.rpcError(for:))
             return .object([
@@ -235,7 +259,8 @@ public struct ECSInstanceActions: Sendable {
         let number = try p.int("PageNumber", default: 1, range: 1...1_000_000)
         let size = try p.int("PageSize", default: 10, range: 1...100)
         let ids = p.optional("ImageId").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        var found = try await images.describe(by: call.principal, regionID: call.regionID, ids: ids, ownerAlias: p.optional("ImageOwnerAlias"))
+        let owner = p.optional("ImageOwnerAlias")
+        var found = try await call.perform(.describeImages) { try await self.images.describe($0, regionID: call.regionID, ids: ids, ownerAlias: owner) }
         if let name = p.optional("ImageName") { found = found.filter { NamePattern(name).matches($0.name) } }
         if let osType = p.optional("OSType") { found = found.filter { $0.osType.rawValue == osType.lowercased() } }
         let pageItems = found.dropFirst((number - 1) * size).prefix(size)

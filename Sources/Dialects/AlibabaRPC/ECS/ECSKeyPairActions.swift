@@ -37,10 +37,10 @@ public struct ECSKeyPairActions: Sendable {
         case "ed25519": algorithm = .ed25519
         default: throw RPCError.invalidParameter("KeyType", "Valid values: rsa, ed25519.")
         }
-        let created = try await keyPairs.create(
-            by: call.principal, regionID: call.regionID, name: name, algorithm: algorithm,
-            resourceGroupID: p.optional("ResourceGroupId") ?? "", tags: try p.tags()
-        )
+        let (group, tags) = (p.optional("ResourceGroupId") ?? "", try p.tags())
+        let created = try await call.perform(.createKeyPair) {
+            try await self.keyPairs.create($0, regionID: call.regionID, name: name, algorithm: algorithm, resourceGroupID: group, tags: tags)
+        }
         return [
             ("KeyPairId", .string(created.keyPair.id)),
             ("KeyPairName", .string(created.keyPair.name)),
@@ -53,10 +53,10 @@ public struct ECSKeyPairActions: Sendable {
         let p = call.parameters
         let name = try p.required("KeyPairName")
         let body = try p.required("PublicKeyBody")
-        let keyPair = try await keyPairs.importKey(
-            by: call.principal, regionID: call.regionID, name: name, publicKeyBody: body,
-            resourceGroupID: p.optional("ResourceGroupId") ?? "", tags: try p.tags()
-        )
+        let (group, tags) = (p.optional("ResourceGroupId") ?? "", try p.tags())
+        let keyPair = try await call.perform(.importKeyPair) {
+            try await self.keyPairs.importKey($0, regionID: call.regionID, name: name, publicKeyBody: body, resourceGroupID: group, tags: tags)
+        }
         return [
             ("KeyPairId", .string(keyPair.id)),
             ("KeyPairName", .string(keyPair.name)),
@@ -69,15 +69,17 @@ public struct ECSKeyPairActions: Sendable {
         let page = PageRequest(number: try p.int("PageNumber", default: 1, range: 1...1_000_000), size: try p.int("PageSize", default: 10, range: 1...50))
         let includePublicKey = try p.bool("IncludePublicKey", default: false)
         let query = KeyPairQuery(
-            accountID: call.principal.accountID,
+            accountID: call.context.principal.accountID,
             regionID: call.regionID,
             namePattern: p.optional("KeyPairName").map(NamePattern.init),
             fingerprintMD5: p.optional("KeyPairFingerPrint"),
             resourceGroupID: p.optional("ResourceGroupId"),
             tags: try p.tagFilters()
         )
-        let result = try await keyPairs.describe(by: call.principal, query: query, page: page)
-        let bound = try await keyPairs.boundInstances(by: call.principal, regionID: call.regionID, names: result.items.map(\.name))
+        let (result, bound) = try await call.perform(.describeKeyPairs) { authorized in
+            let result = try await self.keyPairs.describe(authorized, query: query, page: page)
+            return (result, try await self.keyPairs.boundInstances(authorized, regionID: call.regionID, names: result.items.map(\.name)))
+        }
         let items: [JSONValue] = result.items.map { keyPair in
             var members: [(String, JSONValue)] = [
                 ("KeyPairId", .string(keyPair.id)),
@@ -105,7 +107,7 @@ public struct ECSKeyPairActions: Sendable {
         guard let names = try call.parameters.jsonStringArray("KeyPairNames", malformed: invalid) else {
             throw RPCError.missingParameter("KeyPairNames")
         }
-        _ = try await keyPairs.delete(by: call.principal, regionID: call.regionID, names: names)
+        _ = try await call.perform(.deleteKeyPairs(names)) { try await self.keyPairs.delete($0, regionID: call.regionID, names: names) }
         return []
     }
 
@@ -125,7 +127,8 @@ public struct ECSKeyPairActions: Sendable {
     func tagResources(_ call: RPCCall) async throws -> [(String, JSONValue)] {
         let ids = try keyPairResourceIDs(call.parameters)
         guard !ids.isEmpty else { throw RPCError.missingParameter("ResourceId.1") }
-        try await keyPairs.tag(by: call.principal, regionID: call.regionID, resourceIDs: ids, tags: try call.parameters.tags())
+        let tags = try call.parameters.tags()
+        try await call.perform(.tagResources(ids)) { try await self.keyPairs.tag($0, regionID: call.regionID, resourceIDs: ids, tags: tags) }
         return []
     }
 
@@ -136,7 +139,7 @@ public struct ECSKeyPairActions: Sendable {
         let keys = try p.indexedValues("TagKey")
         let all = try p.bool("All", default: false)
         guard all || !keys.isEmpty else { throw RPCError.missingParameter("TagKey.1") }
-        try await keyPairs.untag(by: call.principal, regionID: call.regionID, resourceIDs: ids, keys: all ? nil : keys)
+        try await call.perform(.untagResources(ids)) { try await self.keyPairs.untag($0, regionID: call.regionID, resourceIDs: ids, keys: all ? nil : keys) }
         return []
     }
 
@@ -145,7 +148,9 @@ public struct ECSKeyPairActions: Sendable {
         let ids = try keyPairResourceIDs(p)
         let filters = try p.tagFilters()
         guard !ids.isEmpty || !filters.isEmpty else { throw RPCError.missingParameter("ResourceId.1") }
-        let tags = try await keyPairs.listTags(by: call.principal, regionID: call.regionID, resourceIDs: ids, filters: filters)
+        let tags = try await call.perform(.listTagResources) {
+            try await self.keyPairs.listTags($0, regionID: call.regionID, resourceIDs: ids, filters: filters)
+        }
         let items: [JSONValue] = tags.map {
             .object([
                 ("ResourceType", .string($0.resourceType)),
@@ -160,6 +165,7 @@ public struct ECSKeyPairActions: Sendable {
     // MARK: Regions
 
     func describeRegions(_ call: RPCCall) async throws -> [(String, JSONValue)] {
+        try await call.perform(.describeRegions) { _ in }
         let items: [JSONValue] = regions.regions.map {
             .object([
                 ("RegionId", .string($0.id)),
@@ -172,15 +178,20 @@ public struct ECSKeyPairActions: Sendable {
     }
 }
 
-/// ECS's time format: UTC to the minute, e.g. `2023-09-04T08:33Z`.
+/// ECS's time format: UTC to the minute, e.g. `2023-09-04T08:33Z`; `seconds` gives RAM's `2023-09-04T08:33:12Z`.
 enum ECSTime {
     static func format(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970)
+        format(date, seconds: false)
+    }
+
+    static func format(_ date: Date, seconds withSeconds: Bool) -> String {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let (year, month, day) = civil(fromDays: days)
-        let minuteOfDay = (seconds - days * 86_400) / 60
+        let secondOfDay = seconds - days * 86_400
         func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(year)-\(two(month))-\(two(day))T\(two(minuteOfDay / 60)):\(two(minuteOfDay % 60))Z"
+        let minutes = "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60))"
+        return withSeconds ? minutes + ":\(two(secondOfDay % 60))Z" : minutes + "Z"
     }
 
     /// Inverse of days-from-civil (Howard Hinnant's algorithm).

@@ -1,0 +1,187 @@
+import Foundation
+import KeywardCore
+import Logging
+import Policy
+import Store
+import Synchronization
+
+/// The one door every call passes: it authorises the operation against the caller's policies, lets the use case run
+/// with an `AuthorizedCall` (the only way to reach one), and records the audit event — in the use case's own
+/// transaction when it changes something, on its own otherwise, denials and failures included.
+public struct AccessGateway: Sendable {
+    let store: any Store
+    let systemPolicies: SystemPolicies
+    private let logger: Logger
+
+    public init(store: any Store, logger: Logger) {
+        self.store = store
+        self.systemPolicies = SystemPolicies()
+        self.logger = logger
+    }
+
+    /// Authorises `operation` for the caller in `context` and runs `body` with the authorisation.
+    public func perform<T: Sendable>(
+        _ operation: Operation,
+        _ context: CallContext,
+        _ body: @Sendable (AuthorizedCall) async throws -> T
+    ) async throws -> T {
+        let recorder = AuditRecorder(operation: operation, context: context)
+        do {
+            let principal = context.principal
+            let policies = principal.isRoot && principal.sessionPolicy == nil
+                ? PolicySet(isRoot: true)
+                : try await store.read { [systemPolicies] tx in try await PolicyLoader(systemPolicies: systemPolicies).policies(for: principal, in: tx) }
+            let call = AuthorizedCall(operation: operation, context: context, policies: policies, store: store, recorder: recorder)
+            if !operation.needsPermission {
+                // Nothing to decide.
+            } else if operation.filtersResources {
+                try call.requireSomeResource()
+            } else {
+                try call.require(operation.resources, conditions: [:])
+            }
+            let result = try await body(call)
+            if !recorder.isRecorded {
+                let event = recorder.event(error: nil)
+                try await store.write { tx in try await tx.insertAuditEvent(event) }
+            }
+            return result
+        } catch {
+            let event = recorder.event(error: context.describeError(error))
+            do {
+                try await store.write { tx in try await tx.insertAuditEvent(event) }
+            } catch let auditError {
+                logger.error("audit event not recorded", metadata: ["action": "\(operation.action)", "error": "\(auditError)"])
+            }
+            throw error
+        }
+    }
+}
+
+/// Proof that the gateway let a call in, with what the use case needs to finish the authorisation on rows it loads.
+/// Only the gateway makes one.
+public struct AuthorizedCall: Sendable {
+    public let operation: Operation
+    public let context: CallContext
+    let policies: PolicySet
+    let store: any Store
+    let recorder: AuditRecorder
+
+    public var principal: Principal { context.principal }
+    public var accountID: String { context.principal.accountID }
+    public var regionID: String { context.regionID }
+
+    /// Whether the caller may do this call's action on `resources`, given extra condition keys known from loaded rows.
+    public func isAllowed(_ resources: [ResourceName], conditions: [String: [String]] = [:]) -> Bool {
+        decision(resources, conditions: conditions) == .allow
+    }
+
+    /// Condition keys that name a resource's own attributes, known only once the use case loads it.
+    static let resourceKeyPrefixes = ["acs:ResourceTag/", "ecs:tag/"]
+
+    /// Whether some policy bearing on this call conditions on resource tags (a listing must then be checked row by row).
+    public var hasTagConditions: Bool { Self.resourceKeyPrefixes.contains { policies.mentionsConditionKey(prefix: $0) } }
+
+    /// Refuses the call unless the caller may do its action on `resources`.
+    public func require(_ resources: [ResourceName], conditions: [String: [String]] = [:]) throws(AccessDenied) {
+        switch decision(resources, conditions: conditions) {
+        case .allow: return
+        case .explicitDeny(let type): throw AccessDenied(action: operation.action, principal: principal, kind: .explicitDeny, policyType: type.rawValue)
+        case .implicitDeny(let type): throw AccessDenied(action: operation.action, principal: principal, kind: .implicitDeny, policyType: type.rawValue)
+        }
+    }
+
+    /// Refuses a listing call when no policy could allow its action on any resource.
+    func requireSomeResource() throws(AccessDenied) {
+        let context = RequestContext(action: operation.action, conditionKeys: conditionKeys([:]))
+        if policies.mayAllowSomeResource(context, resourceKeyPrefixes: Self.resourceKeyPrefixes) { return }
+        try require(operation.resources)
+    }
+
+    /// Runs `body` in a write transaction that also records this call's audit event, so both commit or neither does.
+    public func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        try await store.write { [recorder] tx in
+            let result = try await body(tx)
+            try await tx.insertAuditEvent(recorder.event(error: nil))
+            recorder.markRecorded()
+            return result
+        }
+    }
+
+    /// Adds what a credential change changed to the audit record (ids and words, never a secret).
+    public func note(_ key: String, _ value: String) {
+        recorder.note(key, value)
+    }
+
+    /// Names a resource the call created or touched in the audit record.
+    public func noteResource(_ resource: ResourceName) {
+        recorder.noteResource(resource)
+    }
+
+    private func decision(_ resources: [ResourceName], conditions: [String: [String]]) -> Decision {
+        let arns = resources.map { $0.arn(accountID: accountID, regionID: regionID) }
+        return policies.evaluate(RequestContext(action: operation.action, resources: arns, conditionKeys: conditionKeys(conditions)))
+    }
+
+    /// The request's condition keys: the common `acs:` ones, the operation's, and those known from loaded rows.
+    private func conditionKeys(_ extra: [String: [String]]) -> [String: [String]] {
+        var keys = commonConditionKeys
+        for (key, value) in operation.conditions { keys[key] = value }
+        for (key, value) in extra { keys[key] = value }
+        return keys
+    }
+
+    private var commonConditionKeys: [String: [String]] {
+        [
+            "acs:SourceIp": [context.sourceIP],
+            "acs:SecureTransport": [context.secureTransport ? "true" : "false"],
+            "acs:CurrentTime": [ISO8601DateFormatter().string(from: context.time)],
+            "acs:MFAPresent": ["false"],
+        ]
+    }
+}
+
+/// Collects one call's audit record while it runs.
+final class AuditRecorder: Sendable {
+    private struct State {
+        var recorded = false
+        var details: [String: String] = [:]
+        var resources: [AuditEvent.Resource] = []
+    }
+
+    private let operation: Operation
+    private let context: CallContext
+    private let state: Mutex<State>
+    private let eventID = UUID().uuidString.lowercased()
+
+    init(operation: Operation, context: CallContext) {
+        self.operation = operation
+        self.context = context
+        self.state = Mutex(State(resources: operation.resources.compactMap(\.auditResource)))
+    }
+
+    var isRecorded: Bool { state.withLock { $0.recorded } }
+    func markRecorded() { state.withLock { $0.recorded = true } }
+    func note(_ key: String, _ value: String) { state.withLock { $0.details[key] = value } }
+
+    func noteResource(_ resource: ResourceName) {
+        guard let named = resource.auditResource else { return }
+        state.withLock { if !$0.resources.contains(named) { $0.resources.append(named) } }
+    }
+
+    func event(error: (code: String, message: String)?) -> AuditEvent {
+        let principal = context.principal
+        let (type, name, id): (String, String, String) = switch principal.identity {
+        case .root: ("root-account", "root", principal.accountID)
+        case .user(let user, let userID): ("ram-user", user, userID)
+        case .roleSession(let role, let roleID, let session): ("assumed-role", "\(role):\(session)", "\(roleID):\(session)")
+        }
+        let snapshot = state.withLock { $0 }
+        // A failure after the change was recorded is a second event.
+        return AuditEvent(
+            id: snapshot.recorded ? UUID().uuidString.lowercased() : eventID, time: context.time, accountID: principal.accountID, principalType: type, principalName: name, principalID: id,
+            accessKeyID: principal.accessKeyID, sourceIP: context.sourceIP, action: operation.action, regionID: context.regionID,
+            apiVersion: context.apiVersion, requestID: context.requestID, resources: snapshot.resources, errorCode: error?.code,
+            errorMessage: error?.message, details: snapshot.details, isWrite: operation.isWrite
+        )
+    }
+}
