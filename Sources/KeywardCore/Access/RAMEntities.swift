@@ -144,6 +144,15 @@ public enum PolicyTarget: Sendable, Hashable {
         case .user(let name), .group(let name), .role(let name): name
         }
     }
+
+    /// What an error about one of its attachments is about.
+    public var attachmentEntity: AccessEntity {
+        switch self {
+        case .user: .userPolicy
+        case .group: .groupPolicy
+        case .role: .rolePolicy
+        }
+    }
 }
 
 /// A policy attached to a user, group or role.

@@ -171,9 +171,9 @@ extension RAMService {
             case (.custom, _): RAMLimits.customPoliciesPerGroupOrRole
             }
             if attached.contains(where: { $0.policyName == name && $0.origin == origin }) {
-                throw AccessError.alreadyExists(Self.attachmentEntity(target), name)
+                throw AccessError.alreadyExists(target.attachmentEntity, name)
             }
-            guard sameKind < limit else { throw AccessError.limitExceeded(Self.attachmentEntity(target), limit: limit) }
+            guard sameKind < limit else { throw AccessError.limitExceeded(target.attachmentEntity, limit: limit) }
             try await tx.attach(PolicyAttachment(policyName: name, origin: origin, target: target, attachedAt: Date()), accountID: accountID)
         }
     }
@@ -185,7 +185,7 @@ extension RAMService {
             try await Self.requireTarget(target, accountID: accountID, tx)
             _ = try await resolvePolicy(name, origin: origin, accountID: accountID, tx)
             guard try await tx.detach(policyName: name, origin: origin, from: target, accountID: accountID) else {
-                throw AccessError.notFound(Self.attachmentEntity(target), name)
+                throw AccessError.notFound(target.attachmentEntity, name)
             }
         }
     }
@@ -258,14 +258,6 @@ extension RAMService {
         case .user(let name): _ = try await existingUser(name, accountID: accountID, tx)
         case .group(let name): _ = try await existingGroup(name, accountID: accountID, tx)
         case .role(let name): _ = try await existingRole(name, accountID: accountID, tx)
-        }
-    }
-
-    static func attachmentEntity(_ target: PolicyTarget) -> AccessEntity {
-        switch target {
-        case .user: .userPolicy
-        case .group: .groupPolicy
-        case .role: .rolePolicy
         }
     }
 

@@ -266,13 +266,15 @@ struct SQLTransaction: StoreTransaction {
 
     /// `*` wildcards as a LIKE pattern, with LIKE's own metacharacters escaped.
     static func likePattern(_ pattern: String) -> String {
+        pattern.split(separator: "*", omittingEmptySubsequences: false).map { likeLiteral(String($0)) }.joined(separator: "%")
+    }
+
+    /// `text` matched literally inside a LIKE pattern (the statement says `ESCAPE '\'`).
+    static func likeLiteral(_ text: String) -> String {
         var out = ""
-        for character in pattern {
-            switch character {
-            case "*": out.append("%")
-            case "%", "_", "\\": out.append("\\"); out.append(character)
-            default: out.append(character)
-            }
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { out.append("\\") }
+            out.append(character)
         }
         return out
     }

@@ -280,14 +280,4 @@ extension SQLTransaction {
     }
 
     private static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-
-    /// `text` matched literally inside a LIKE pattern.
-    private static func likeLiteral(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            if character == "%" || character == "_" || character == "\\" { out.append("\\") }
-            out.append(character)
-        }
-        return out
-    }
 }

@@ -337,15 +337,7 @@ extension SQLTransaction {
                  .text(attachment.target.name), .integer(attachment.attachedAt.epochSeconds)]
             )
         } catch StoreError.uniqueViolation {
-            throw AccessError.alreadyExists(Self.attachmentEntity(attachment.target), attachment.policyName)
-        }
-    }
-
-    static func attachmentEntity(_ target: PolicyTarget) -> AccessEntity {
-        switch target {
-        case .user: .userPolicy
-        case .group: .groupPolicy
-        case .role: .rolePolicy
+            throw AccessError.alreadyExists(attachment.target.attachmentEntity, attachment.policyName)
         }
     }
 
