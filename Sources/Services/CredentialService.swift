@@ -74,24 +74,50 @@ public struct CredentialService: Sendable {
         case securityTokenExpired
     }
 
+    /// A credential that may sign requests: who it stands for and its secret. For a role session, `tokenRefusal` says what
+    /// is wrong with the security token that came with it; callers report it only after the signature checked out, so
+    /// that nobody without the secret learns anything about a session.
+    public struct Credential: Sendable {
+        public let principal: Principal
+        public let secret: String
+        public let tokenRefusal: Refusal?
+    }
+
     /// The principal an AccessKey (with its security token, for role sessions) stands for, and the secret that signs for it.
-    public func authenticate(accessKeyID: String, securityToken: String?, now: Date = Date()) async throws -> (principal: Principal, secret: String) {
+    /// Throws `Refusal.unknownAccessKey` or `.inactiveAccessKey`.
+    public func authenticate(accessKeyID: String, securityToken: String?, now: Date = Date()) async throws -> Credential {
         if accessKeyID.hasPrefix("STS.") {
-            guard let found = try await store.read({ tx in try await tx.roleSession(accessKeyID: accessKeyID) }) else { throw Refusal.unknownAccessKey }
-            guard let securityToken, !securityToken.isEmpty else { throw Refusal.missingSecurityToken }
-            guard let named = SecurityToken.accessKeyID(in: securityToken) else { throw Refusal.malformedSecurityToken }
-            guard named == accessKeyID else { throw Refusal.securityTokenMismatch }
-            guard ConstantTime.equals(Array(SecurityToken.hash(securityToken).utf8), Array(found.session.tokenHash.utf8)) else {
-                throw Refusal.malformedSecurityToken
+            let found: (session: RoleSession, sealedSecret: [UInt8])? = try await store.read { tx in
+                guard let found = try await tx.roleSession(accessKeyID: accessKeyID) else { return nil }
+                // A session ends with its role: a role deleted (or made again under the same name) leaves it nothing to act as.
+                guard try await tx.role(named: found.session.roleName, accountID: found.session.accountID)?.id == found.session.roleID else { return nil }
+                return found
             }
-            guard found.session.expiresAt > now else { throw Refusal.securityTokenExpired }
+            guard let found else { throw Refusal.unknownAccessKey }
             let session = found.session
+            let refusal: Refusal? = if let securityToken, !securityToken.isEmpty {
+                if let named = SecurityToken.accessKeyID(in: securityToken) {
+                    if named != accessKeyID {
+                        .securityTokenMismatch
+                    } else if !ConstantTime.equals(Array(SecurityToken.hash(securityToken).utf8), Array(session.tokenHash.utf8)) {
+                        .malformedSecurityToken
+                    } else if session.expiresAt <= now {
+                        .securityTokenExpired
+                    } else {
+                        nil
+                    }
+                } else {
+                    .malformedSecurityToken
+                }
+            } else {
+                .missingSecurityToken
+            }
             let principal = Principal(
                 accountID: session.accountID,
                 identity: .roleSession(roleName: session.roleName, roleID: session.roleID, sessionName: session.sessionName),
                 accessKeyID: accessKeyID, sessionPolicy: session.sessionPolicy
             )
-            return (principal, try sealer.open(found.sealedSecret))
+            return Credential(principal: principal, secret: try sealer.open(found.sealedSecret), tokenRefusal: refusal)
         }
         let resolved: (AccessKey, [UInt8], String?)? = try await store.read { tx in
             guard let found = try await tx.accessKey(id: accessKeyID) else { return nil }
@@ -102,7 +128,7 @@ public struct CredentialService: Sendable {
         guard let (key, sealed, userID) = resolved else { throw Refusal.unknownAccessKey }
         guard key.status == .active else { throw Refusal.inactiveAccessKey }
         let identity: Principal.Identity = if let name = key.userName, let userID { .user(name: name, id: userID) } else { .root }
-        return (Principal(accountID: key.accountID, identity: identity, accessKeyID: key.id), try sealer.open(sealed))
+        return Credential(principal: Principal(accountID: key.accountID, identity: identity, accessKeyID: key.id), secret: try sealer.open(sealed), tokenRefusal: nil)
     }
 
     private static func ensureDefaultAccount(_ tx: any StoreTransaction) async throws {

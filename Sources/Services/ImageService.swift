@@ -91,6 +91,7 @@ public struct ImageService: Sendable {
             if image.isPublic { throw DomainError.invalidParameter(name: "ImageId", reason: "public images cannot be deleted") }
             return
         }
+        try call.require([.ecsIn(region: image.regionID ?? call.regionID, "image/\(imageID)")])
         let inUse = try await store.read { tx in
             try await tx.instances(matching: InstanceQuery(accountID: principal.accountID, regionID: nil, imageID: imageID), page: nil).totalCount > 0
         }

@@ -7,15 +7,13 @@ extension InstanceService {
     // MARK: Power
 
     public func start(_ call: AuthorizedCall, instanceID: String) async throws {
-        let principal = call.principal
-        let instance = try await owned(instanceID, by: principal)
+        let instance = try await owned(instanceID, call)
         try InstanceRules.check(.start, status: instance.status)
         try await boot(instanceID, from: [.stopped])
     }
 
     public func stop(_ call: AuthorizedCall, instanceID: String) async throws {
-        let principal = call.principal
-        let instance = try await owned(instanceID, by: principal)
+        let instance = try await owned(instanceID, call)
         try InstanceRules.check(.stop, status: instance.status)
         try await locks.with(instanceID) {
             guard var current = try await self.store.read({ tx in try await tx.instance(id: instanceID, accountID: nil) }) else { return }
@@ -24,33 +22,30 @@ extension InstanceService {
             if current.osType == .linux, current.agent == nil { try await self.driver.stop(instanceID: instanceID) }
             current.status = .stopped
             let stopped = current
-            try await self.store.write { tx in try await tx.updateInstance(stopped) }
+            try await call.write { tx in try await tx.updateInstance(stopped) }
         }
     }
 
     public func reboot(_ call: AuthorizedCall, instanceID: String) async throws {
-        let principal = call.principal
-        let instance = try await owned(instanceID, by: principal)
+        let instance = try await owned(instanceID, call)
         try InstanceRules.check(.reboot, status: instance.status)
         try await boot(instanceID, from: [.running])
     }
 
     /// Whether `delete` would be allowed now.
     public func checkDeletable(_ call: AuthorizedCall, instanceID: String, force: Bool) async throws {
-        let principal = call.principal
-        let instance = try await owned(instanceID, by: principal)
+        let instance = try await owned(instanceID, call)
         try InstanceRules.check(force ? .forceDelete : .delete, status: instance.status)
     }
 
     public func delete(_ call: AuthorizedCall, instanceID: String, force: Bool) async throws {
-        let principal = call.principal
         try await checkDeletable(call, instanceID: instanceID, force: force)
         try await locks.with(instanceID) {
             // Checked again under the lock: a start may have won the race.
-            let instance = try await self.owned(instanceID, by: principal)
+            let instance = try await self.owned(instanceID, call)
             try InstanceRules.check(force ? .forceDelete : .delete, status: instance.status)
             if instance.osType == .linux, instance.agent == nil { try await self.driver.destroy(instanceID: instanceID) }
-            try await self.store.write { tx in try await tx.deleteInstance(id: instanceID) }
+            try await call.write { tx in try await tx.deleteInstance(id: instanceID) }
         }
         logger.info("instance deleted", metadata: ["instance": "\(instanceID)"])
     }
@@ -181,7 +176,9 @@ extension Operation {
             "ecs:PasswordCustomized": [passwordCustomized ? "true" : "false"],
         ]
         conditions["ecs:PasswordInherit"] = flag(passwordInherit)
-        return .write(start ? "ecs:RunInstances" : "ecs:CreateInstance", [.all], conditions: conditions)
+        var operation = Operation.write(start ? "ecs:RunInstances" : "ecs:CreateInstance", [.all], conditions: conditions)
+        operation.keysKnownLater = ["ecs:Image"]
+        return operation
     }
 
     public static func replaceSystemDisk(instanceID: String, imageID: String?, passwordInherit: Bool?, passwordCustomized: Bool) -> Operation {
@@ -189,7 +186,9 @@ extension Operation {
         conditions["ecs:PasswordInherit"] = flag(passwordInherit)
         var resources: [ResourceName] = [.ecs("instance/\(instanceID)"), .ecs("disk/d-\(instanceID.dropFirst(2))")]
         if let imageID { resources.append(.ecs("image/\(imageID)")) }
-        return .write("ecs:ReplaceSystemDisk", resources, conditions: conditions)
+        var operation = Operation.write("ecs:ReplaceSystemDisk", resources, conditions: conditions)
+        operation.keysKnownLater = ["ecs:Image"]
+        return operation
     }
 
     public static func modifyInstanceAttribute(_ instanceID: String, passwordCustomized: Bool) -> Operation {

@@ -51,6 +51,7 @@ public struct InstanceService: Sendable {
 
     /// Creates `amount` instances with their own credentials, started unless asked otherwise. Returns their ids.
     public func launch(_ call: AuthorizedCall, _ request: LaunchRequest) async throws -> [String] {
+        try call.expect("ecs:RunInstances", "ecs:CreateInstance")
         let principal = call.principal
         let region = try regions.region(request.regionID)
         guard (1...Self.amountLimit).contains(request.amount) else {
@@ -76,7 +77,8 @@ public struct InstanceService: Sendable {
         do {
             try await createInstances(&instances, request: request, image: image, credentials: credentials, principal: principal, regionID: region.id)
             let batch = instances
-            try await store.write { tx in
+            for instance in batch { call.noteResource(.ecs("instance/\(instance.id)")) }
+            try await call.write { tx in
                 for instance in batch { try await tx.insertInstance(instance, quota: Instance.quotaPerRegion) }
             }
         } catch {
@@ -135,6 +137,7 @@ public struct InstanceService: Sendable {
 
     /// Changes name, host name or password; password and host name take effect at the next start or reboot.
     public func modify(_ call: AuthorizedCall, instanceID: String, name: String?, hostName: String?, password: String?) async throws {
+        try call.expect("ecs:ModifyInstanceAttribute")
         let principal = call.principal
         if let name { try InstanceRules.validateInstanceName(name) }
         if let hostName { try InstanceRules.validateHostName(hostName) }
@@ -146,6 +149,7 @@ public struct InstanceService: Sendable {
                 guard var instance = try await tx.instance(id: instanceID, accountID: principal.accountID) else {
                     throw DomainError.instanceNotFound(instanceID)
                 }
+                try Self.requireInRegion(instance, call)
                 if hash != nil { try InstanceRules.check(.modifyPassword, status: instance.status) }
                 if let name { instance.name = name }
                 if let hostName { instance.hostName = hostName }
@@ -165,12 +169,13 @@ public struct InstanceService: Sendable {
 
     /// Binds the key pair to each instance (replacing any other); effective at the next start or reboot.
     public func attachKeyPair(_ call: AuthorizedCall, regionID: String, keyPairName: String, instanceIDs: [String]) async throws -> [BatchResult] {
+        try call.expect("ecs:AttachKeyPair")
         let principal = call.principal
         let region = try regions.region(regionID)
         try Self.checkBatch(instanceIDs)
         let keyPair = try await findKeyPair(keyPairName, principal: principal, regionID: region.id)
         call.note("change", "key pair \(keyPair.name) attached; effective at the next start")
-        return try await perInstance(instanceIDs, principal: principal, regionID: region.id) { instance in
+        return try await perInstance(instanceIDs, call: call, regionID: region.id) { instance in
             try InstanceRules.checkKeyPairAllowed(osType: instance.osType, instanceType: instance.instanceType)
             instance.bound.bind(keyPairName: keyPair.name, publicKey: keyPair.publicKey)
         }
@@ -178,6 +183,7 @@ public struct InstanceService: Sendable {
 
     /// Unbinds the key pair from each instance that has it; password logon returns at the next start if a password is set.
     public func detachKeyPair(_ call: AuthorizedCall, regionID: String, keyPairName: String, instanceIDs: [String]) async throws -> [BatchResult] {
+        try call.expect("ecs:DetachKeyPair")
         let principal = call.principal
         let region = try regions.region(regionID)
         try Self.checkBatch(instanceIDs)
@@ -189,7 +195,7 @@ public struct InstanceService: Sendable {
         }
         guard exists else { throw DomainError.keyPairNotFound(keyPairName) }
         call.note("change", "key pair \(keyPairName) detached; effective at the next start")
-        return try await perInstance(instanceIDs, principal: principal, regionID: region.id) { instance in
+        return try await perInstance(instanceIDs, call: call, regionID: region.id) { instance in
             guard instance.osType == .linux else { throw DomainError.windowsInstanceKeyPair }
             guard instance.bound.keyPairName == keyPairName else {
                 throw DomainError.invalidParameter(name: "KeyPairName", reason: "the key pair is not bound to this instance")
@@ -204,14 +210,14 @@ public struct InstanceService: Sendable {
     }
 
     private func perInstance(
-        _ ids: [String], principal: Principal, regionID: String, _ change: @escaping @Sendable (inout Instance) throws -> Void
+        _ ids: [String], call: AuthorizedCall, regionID: String, _ change: @escaping @Sendable (inout Instance) throws -> Void
     ) async throws -> [BatchResult] {
         var results: [BatchResult] = []
         for id in ids {
             do {
                 try await locks.with(id) {
-                    try await self.store.write { tx in
-                        guard var instance = try await tx.instance(id: id, accountID: principal.accountID), instance.regionID == regionID else {
+                    try await call.write { tx in
+                        guard var instance = try await tx.instance(id: id, accountID: call.accountID), instance.regionID == regionID else {
                             throw DomainError.instanceNotFound(id)
                         }
                         try change(&instance)
@@ -230,10 +236,11 @@ public struct InstanceService: Sendable {
     public func replaceSystemDisk(
         _ call: AuthorizedCall, instanceID: String, imageID: String?, password: String?, keyPairName: String?, passwordInherit: Bool
     ) async throws {
+        try call.expect("ecs:ReplaceSystemDisk")
         let principal = call.principal
         if passwordInherit, password != nil { throw DomainError.passwordInheritWithPassword }
         if let password { try PasswordPolicy.validate(password) }
-        let instance = try await owned(instanceID, by: principal)
+        let instance = try await owned(instanceID, call)
         guard instance.agent == nil else { throw DomainError.invalidParameter(name: "InstanceId", reason: "the system disk of an agent host is its own") }
         try InstanceRules.check(.replaceSystemDisk, status: instance.status)
         let image = try await usableImage(imageID ?? instance.imageID, principal: principal, regionID: instance.regionID)
@@ -251,10 +258,10 @@ public struct InstanceService: Sendable {
         }
         let bound = credentials
         try await locks.with(instanceID) {
-            let current = try await self.owned(instanceID, by: principal)
+            let current = try await self.owned(instanceID, call)
             try InstanceRules.check(.replaceSystemDisk, status: current.status)
             if image.osType == .linux { try await self.driver.replaceDisk(instanceID: instanceID, imageID: image.id) }
-            try await self.store.write { tx in
+            try await call.write { tx in
                 guard var current = try await tx.instance(id: instanceID, accountID: principal.accountID) else { throw DomainError.instanceNotFound(instanceID) }
                 current.imageID = image.id
                 current.osType = image.osType
@@ -277,16 +284,17 @@ public struct InstanceService: Sendable {
         return try await store.read { tx in try await tx.instances(matching: final, page: page) }
     }
 
-    /// An instance by id regardless of account: for the metadata service, which identifies instances by address.
-    public func instance(id: String) async throws -> Instance? {
-        try await store.read { tx in try await tx.instance(id: id, accountID: nil) }
-    }
-
-    func owned(_ instanceID: String, by principal: Principal) async throws -> Instance {
-        guard let instance = try await store.read({ tx in try await tx.instance(id: instanceID, accountID: principal.accountID) }) else {
+    /// The caller's instance, authorised again by the ARN of its own region (the request's `RegionId` names no instance).
+    func owned(_ instanceID: String, _ call: AuthorizedCall) async throws -> Instance {
+        guard let instance = try await store.read({ tx in try await tx.instance(id: instanceID, accountID: call.accountID) }) else {
             throw DomainError.instanceNotFound(instanceID)
         }
+        try Self.requireInRegion(instance, call)
         return instance
+    }
+
+    static func requireInRegion(_ instance: Instance, _ call: AuthorizedCall) throws(AccessDenied) {
+        try call.require([.ecsIn(region: instance.regionID, "instance/\(instance.id)")])
     }
 
     /// A public image, or the caller's own image of this region.

@@ -27,7 +27,7 @@ extension Operation {
     public static func deleteKeyPairs(_ names: [String]) -> Operation { .writeEach("ecs:DeleteKeyPairs", names.map { .ecs("keypair/\($0)") }) }
     public static func tagResources(_ ids: [String]) -> Operation { .writeEach("ecs:TagResources", ids.map { .ecs("keypair/\($0)") }) }
     public static func untagResources(_ ids: [String]) -> Operation { .writeEach("ecs:UntagResources", ids.map { .ecs("keypair/\($0)") }) }
-    public static let listTagResources = Operation.read("ecs:ListTagResources")
+    public static let listTagResources = Operation.read("ecs:ListTagResources", [.ecs("keypair/*")], filters: true)
     public static let describeRegions = Operation.read("ecs:DescribeRegions")
 }
 
@@ -51,10 +51,12 @@ public struct KeyPairService: Sendable {
         resourceGroupID: String = "",
         tags: [Tag] = []
     ) async throws -> CreatedKeyPair {
+        try call.expect("ecs:CreateKeyPair")
         let principal = call.principal
         let region = try regions.region(regionID)
         let name = try KeyPairName(name, origin: .created)
         try Tag.validateSet(tags)
+        call.note("change", "key pair created; its private key was returned once and is not kept")
         let generated = try await Offload.run { () throws(KeyGenerationError) in try KeyGenerator.generate(algorithm) }
         let keyPair = KeyPair(
             name: name, publicKey: generated.publicKey, accountID: principal.accountID, regionID: region.id,
@@ -74,6 +76,7 @@ public struct KeyPairService: Sendable {
         resourceGroupID: String = "",
         tags: [Tag] = []
     ) async throws -> KeyPair {
+        try call.expect("ecs:ImportKeyPair")
         let principal = call.principal
         let region = try regions.region(regionID)
         let name = try KeyPairName(name, origin: .imported)
@@ -84,6 +87,7 @@ public struct KeyPairService: Sendable {
         } catch {
             throw DomainError.invalidPublicKeyBody(reason: error.description)
         }
+        call.note("change", "key pair imported")
         let keyPair = KeyPair(
             name: name, publicKey: publicKey, accountID: principal.accountID, regionID: region.id,
             resourceGroupID: resourceGroupID, tags: tags, now: Date()
@@ -124,7 +128,7 @@ public struct KeyPairService: Sendable {
         var query = query
         query.accountID = call.accountID
         let scoped = query
-        if call.isAllowed([.ecs("keypair/*")]), !call.hasTagConditions {
+        if call.isUnrestricted {
             return try await store.read { tx in try await tx.keyPairs(matching: scoped, page: page) }
         }
         let all = try await store.read { tx in try await tx.keyPairs(matching: scoped, page: nil) }.items
@@ -136,11 +140,13 @@ public struct KeyPairService: Sendable {
     public static let deleteLimit = 100
 
     public func delete(_ call: AuthorizedCall, regionID: String, names: [String]) async throws -> [String] {
+        try call.expect("ecs:DeleteKeyPairs")
         let principal = call.principal
         let region = try regions.region(regionID)
         guard !names.isEmpty, names.count <= Self.deleteLimit else {
             throw DomainError.invalidKeyPairNames(reason: "between 1 and \(Self.deleteLimit) names are required")
         }
+        call.note("change", "key pairs deleted")
         let deleted = try await call.write { tx in
             let existing = try await tx.keyPairs(matching: KeyPairQuery(accountID: principal.accountID, regionID: region.id, names: names), page: nil).items
             for name in names {
@@ -198,7 +204,8 @@ public struct KeyPairService: Sendable {
                     filters.allSatisfy { filter in keyPair.tags.contains { $0.key == filter.key && (filter.value == nil || $0.value == filter.value) } }
                 }
             }
-            return keyPairs.flatMap { keyPair in
+            return keyPairs.filter { call.isUnrestricted || call.isAllowed([.ecs("keypair/\($0.name)")], conditions: Operation.tagConditions($0.tags)) }
+                .flatMap { keyPair in
                 keyPair.tags.map { ResourceTag(resourceType: ResourceType.keyPair, resourceID: keyPair.name, tag: $0) }
             }
         }

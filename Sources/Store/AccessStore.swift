@@ -57,6 +57,9 @@ public protocol AccessStoreTransaction: Sendable {
     func detach(policyName: String, origin: PolicyOrigin, from target: PolicyTarget, accountID: String) async throws -> Bool
     func attachments(of target: PolicyTarget, accountID: String) async throws -> [PolicyAttachment]
     func attachments(ofPolicy name: String, origin: PolicyOrigin, accountID: String) async throws -> [PolicyAttachment]
+    /// The policies attached to a target with the document in force: a custom policy's default version, nil for a system
+    /// policy (its document is built in). One query, for the per-request policy load.
+    func attachedPolicyDocuments(of target: PolicyTarget, accountID: String) async throws -> [(origin: PolicyOrigin, name: String, document: String?)]
 
     // AccessKeys of RAM users
     func accessKeys(userName: String, accountID: String) async throws -> [AccessKey]

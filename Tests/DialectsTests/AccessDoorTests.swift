@@ -144,7 +144,7 @@ import Testing
         }
         #expect(events.count == 1)
         #expect(events.first?.errorCode == nil)
-        #expect(events.first?.principalType == "root-account")
+        #expect(events.first?.principalType == "root")
         #expect(events.first?.isWrite == true)
     }
 }

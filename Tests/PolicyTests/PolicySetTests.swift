@@ -98,7 +98,7 @@ struct PolicySetTests {
         .init("session policy narrows: outside", PolicySet(sessionPolicy: F.allow("ecs:Describe*"), identityPolicies: [F.allowAll]), .ecs("CreateKeyPair"), .implicitDeny(.sessionPolicy)),
         .init("session policy grants nothing by itself", PolicySet(sessionPolicy: F.allowAll, identityPolicies: []), .ecs("CreateKeyPair"), .implicitDeny(.identityPolicy)),
         .init("session deny", PolicySet(sessionPolicy: F.statements(#"{"Effect":"Allow","Action":"*","Resource":"*"}"#, #"{"Effect":"Deny","Action":"ecs:Delete*","Resource":"*"}"#), identityPolicies: [F.allowAll]), .ecs("DeleteKeyPairs"), .explicitDeny(.sessionPolicy)),
-        .init("a later explicit deny beats an earlier implicit one", PolicySet(controlLevels: [[allowRAMOnly]], identityPolicies: [denyDelete]), .ecs("DeleteKeyPairs"), .explicitDeny(.identityPolicy)),
+        .init("a control level's implicit deny is final, before any identity policy", PolicySet(controlLevels: [[allowRAMOnly]], identityPolicies: [denyDelete]), .ecs("DeleteKeyPairs"), .implicitDeny(.controlPolicy)),
         .init("control explicit deny is reported before identity's", PolicySet(controlLevels: [[denyDelete]], identityPolicies: [denyDelete]), .ecs("DeleteKeyPairs"), .explicitDeny(.controlPolicy)),
         .init("control implicit deny is reported before session's", PolicySet(controlLevels: [[allowRAMOnly]], sessionPolicy: allowRAMOnly, identityPolicies: [F.allowAll]), .ecs("CreateKeyPair"), .implicitDeny(.controlPolicy)),
     ]

@@ -19,11 +19,16 @@ enum AccessErrorTable {
     }
 
     static func rpcError(for denial: AccessDenied, product: Product) -> RPCError {
+        let principalType = switch denial.principal.identity {
+        case .root: "Account"
+        case .user: "SubUser"
+        case .roleSession: "AssumedRoleUser"
+        }
         let detail = JSONValue.object([
             ("AuthAction", .string(denial.action)),
-            ("AuthPrincipalType", .string(denial.principalType)),
-            ("AuthPrincipalOwnerId", .string(denial.principalOwnerID)),
-            ("AuthPrincipalDisplayName", .string(denial.principalDisplayName)),
+            ("AuthPrincipalType", .string(principalType)),
+            ("AuthPrincipalOwnerId", .string(denial.principal.accountID)),
+            ("AuthPrincipalDisplayName", .string(denial.principal.displayName)),
             ("NoPermissionType", .string(denial.kind.rawValue)),
             ("PolicyType", .string(denial.policyType)),
         ])
@@ -34,7 +39,7 @@ enum AccessErrorTable {
             )
         }
         let message = denial.policyType == "AssumeRolePolicy"
-            ? (denial.principalType == "Account" ? "Roles may not be assumed by root accounts." : "You are not authorized to do this action. No permission perform sts:AssumeRole on this Role.")
+            ? (denial.principal.isRoot ? "Roles may not be assumed by root accounts." : "You are not authorized to do this action. No permission perform sts:AssumeRole on this Role.")
             : "You are not authorized to do this action. You should be authorized by RAM."
         return RPCError(status: 403, code: "NoPermission", message: message, accessDeniedDetail: detail)
     }
@@ -65,6 +70,10 @@ enum AccessErrorTable {
             )
         case .systemPolicyImmutable:
             return RPCError(status: 400, code: "InvalidParameter.PolicyType", message: "The parameter - \"PolicyType\" is incorrect: system policies cannot be changed.")
+        case .malformedSessionPolicy(let detail):
+            return RPCError(status: 400, code: "InvalidParameter.PolicyGrammar", message: "The parameter Policy has not passed grammar check. \(detail)")
+        case .sessionPolicyTooLong(let limit):
+            return RPCError(status: 400, code: "InvalidParameter.PolicySize", message: "The parameter Policy is longer than \(limit) characters.")
         case .invalidState(let reason):
             return RPCError(status: 409, code: "InvalidStatus.ControlPolicy", message: "The operation is not allowed: \(reason).")
         }

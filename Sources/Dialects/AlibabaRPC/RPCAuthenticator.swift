@@ -26,14 +26,15 @@ struct RPCAuthenticator: Sendable {
             let nonce = try parameters.required("SignatureNonce")
             let signature = try parameters.required("Signature")
             try checkFreshness(timestamp)
-            let (principal, secret) = try await resolve(accessKeyID, securityToken: parameters.optional("SecurityToken"))
+            let credential = try await resolve(accessKeyID, securityToken: parameters.optional("SecurityToken"))
             let stringToSign = AlibabaSignature.v1StringToSign(method: message.method, parameters: request.signedPairs)
-            let expected = AlibabaSignature.v1Signature(stringToSign: stringToSign, secret: secret)
+            let expected = AlibabaSignature.v1Signature(stringToSign: stringToSign, secret: credential.secret)
             guard ConstantTime.equals(Array(expected.utf8), Array(signature.utf8)) else {
                 throw RPCError.signatureDoesNotMatch(stringToSign: stringToSign)
             }
+            try Self.check(credential.tokenRefusal)
             try await claim(nonce, accessKeyID: accessKeyID)
-            return principal
+            return credential.principal
 
         case .v3(let authorization):
             guard authorization.algorithm == "ACS3-HMAC-SHA256" else { throw RPCError.unsupportedSignatureMethod }
@@ -47,7 +48,7 @@ struct RPCAuthenticator: Sendable {
                 throw RPCError(status: 400, code: "IncompleteSignature", message: "The request signature does not conform to Aliyun standards. Header \"x-acs-security-token\" must be signed.")
             }
             let token = message.header("x-acs-security-token") ?? request.parameters.optional("SecurityToken")
-            let (principal, secret) = try await resolve(authorization.accessKeyID, securityToken: token)
+            let credential = try await resolve(authorization.accessKeyID, securityToken: token)
             let bodyHash = AlibabaSignature.sha256Hex(message.body)
             let canonical = AlibabaSignature.v3CanonicalRequest(
                 method: message.method,
@@ -58,14 +59,15 @@ struct RPCAuthenticator: Sendable {
                 payloadHash: message.header("x-acs-content-sha256") ?? bodyHash
             )
             let stringToSign = AlibabaSignature.v3StringToSign(algorithm: authorization.algorithm, canonicalRequest: canonical)
-            let expected = AlibabaSignature.v3Signature(stringToSign: stringToSign, secret: secret)
+            let expected = AlibabaSignature.v3Signature(stringToSign: stringToSign, secret: credential.secret)
             guard ConstantTime.equals(Array(expected.utf8), Array(authorization.signature.lowercased().utf8)),
                   message.header("x-acs-content-sha256") == bodyHash
             else {
                 throw RPCError.signatureDoesNotMatch(stringToSign: stringToSign)
             }
+            try Self.check(credential.tokenRefusal)
             try await claim(nonce, accessKeyID: authorization.accessKeyID)
-            return principal
+            return credential.principal
         }
     }
 
@@ -75,18 +77,27 @@ struct RPCAuthenticator: Sendable {
         guard skew <= NonceRegistry.freshnessWindow else { throw .timestampExpired }
     }
 
-    private func resolve(_ id: String, securityToken: String?) async throws -> (Principal, String) {
+    private func resolve(_ id: String, securityToken: String?) async throws -> CredentialService.Credential {
         do {
             return try await credentials.authenticate(accessKeyID: id, securityToken: securityToken, now: now())
         } catch let refusal as CredentialService.Refusal {
-            switch refusal {
-            case .unknownAccessKey: throw RPCError.accessKeyNotFound
-            case .inactiveAccessKey: throw RPCError.accessKeyInactive
-            case .missingSecurityToken: throw RPCError.missingSecurityToken
-            case .malformedSecurityToken: throw RPCError.malformedSecurityToken
-            case .securityTokenMismatch: throw RPCError.mismatchedSecurityToken
-            case .securityTokenExpired: throw RPCError.expiredSecurityToken
-            }
+            throw Self.rpcError(refusal)
+        }
+    }
+
+    /// Refuses a signed request whose security token was wrong (checked after the signature).
+    private static func check(_ refusal: CredentialService.Refusal?) throws(RPCError) {
+        if let refusal { throw rpcError(refusal) }
+    }
+
+    private static func rpcError(_ refusal: CredentialService.Refusal) -> RPCError {
+        switch refusal {
+        case .unknownAccessKey: .accessKeyNotFound
+        case .inactiveAccessKey: .accessKeyInactive
+        case .missingSecurityToken: .missingSecurityToken
+        case .malformedSecurityToken: .malformedSecurityToken
+        case .securityTokenMismatch: .mismatchedSecurityToken
+        case .securityTokenExpired: .expiredSecurityToken
         }
     }
 

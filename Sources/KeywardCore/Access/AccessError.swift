@@ -40,6 +40,9 @@ public enum AccessError: Error, Sendable, Equatable {
     case policyDocumentTooLong(limit: Int)
     /// A system policy cannot be changed or deleted.
     case systemPolicyImmutable
+    /// A session policy passed to AssumeRole is not a valid policy.
+    case malformedSessionPolicy(String)
+    case sessionPolicyTooLong(limit: Int)
     /// The operation is not possible in the directory's current state.
     case invalidState(String)
 }

@@ -15,7 +15,7 @@ public struct AuditEvent: Sendable, Hashable {
     public let id: String
     public let time: Date
     public let accountID: String
-    /// `root-account`, `ram-user` or `assumed-role`.
+    /// `root`, `user` or `role-session`.
     public let principalType: String
     public let principalName: String
     public let principalID: String

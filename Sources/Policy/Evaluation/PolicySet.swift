@@ -29,12 +29,16 @@ public struct PolicySet: Sendable {
         return layers
     }
 
-    /// Allow only when every layer allows. An explicit deny in any layer wins (the first one, control levels first);
-    /// otherwise the first layer that does not allow reports an implicit deny.
+    /// Allow only when every layer allows. Layers are asked in RAM's order (control levels, session policy, identity
+    /// policies) and the first that does not allow is final, with its own kind of deny.
     public func evaluate(_ context: RequestContext) -> Decision {
-        let outcomes = layers.map { (type: $0.type, outcome: $0.layer.evaluate(context)) }
-        if let denied = outcomes.first(where: { $0.outcome == .explicitDeny }) { return .explicitDeny(denied.type) }
-        if let silent = outcomes.first(where: { $0.outcome == .implicitDeny }) { return .implicitDeny(silent.type) }
+        for (type, layer) in layers {
+            switch layer.evaluate(context) {
+            case .allow: continue
+            case .explicitDeny: return .explicitDeny(type)
+            case .implicitDeny: return .implicitDeny(type)
+            }
+        }
         return .allow
     }
 

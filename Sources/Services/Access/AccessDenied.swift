@@ -8,23 +8,15 @@ public struct AccessDenied: Error, Sendable, Equatable {
     }
 
     public let action: String
-    /// `SubUser`, `AssumedRoleUser` or `Account`.
-    public let principalType: String
-    public let principalOwnerID: String
-    public let principalDisplayName: String
+    /// Who was refused.
+    public let principal: Principal
     public let kind: Kind
-    /// `AccountLevelIdentityBasedPolicy`, `ControlPolicy`, `SessionPolicy` or `AssumeRolePolicy`.
+    /// `AccountLevelIdentityBasedPolicy`, `ControlPolicy`, `SessionPolicy` or `AssumeRolePolicy` (the policy language's names).
     public let policyType: String
 
     public init(action: String, principal: Principal, kind: Kind, policyType: String) {
         self.action = action
-        switch principal.identity {
-        case .root: principalType = "Account"
-        case .user: principalType = "SubUser"
-        case .roleSession: principalType = "AssumedRoleUser"
-        }
-        self.principalOwnerID = principal.accountID
-        self.principalDisplayName = principal.displayName
+        self.principal = principal
         self.kind = kind
         self.policyType = policyType
     }

@@ -34,7 +34,7 @@ public struct AccessGateway: Sendable {
             let call = AuthorizedCall(operation: operation, context: context, policies: policies, store: store, recorder: recorder)
             if !operation.needsPermission {
                 // Nothing to decide.
-            } else if operation.filtersResources {
+            } else if operation.filtersResources || !operation.keysKnownLater.isEmpty {
                 try call.requireSomeResource()
             } else {
                 try call.require(operation.resources, conditions: [:])
@@ -65,10 +65,36 @@ public struct AuthorizedCall: Sendable {
     let policies: PolicySet
     let store: any Store
     let recorder: AuditRecorder
+    /// The common `acs:` condition keys of this request: source address, transport, time, MFA.
+    public let commonConditionKeys: [String: [String]]
+
+    init(operation: Operation, context: CallContext, policies: PolicySet, store: any Store, recorder: AuditRecorder) {
+        self.operation = operation
+        self.context = context
+        self.policies = policies
+        self.store = store
+        self.recorder = recorder
+        self.commonConditionKeys = [
+            "acs:SourceIp": [context.sourceIP],
+            "acs:SecureTransport": [context.secureTransport ? "true" : "false"],
+            "acs:CurrentTime": [ISO8601DateFormatter().string(from: context.time)],
+            "acs:MFAPresent": ["false"],
+        ]
+    }
+
+    /// Whether nothing limits the caller (a root identity outside any control policy): use cases may skip per-row checks.
+    public var isUnrestricted: Bool { policies.isRoot && policies.controlLevels.isEmpty && policies.sessionPolicy == nil }
 
     public var principal: Principal { context.principal }
     public var accountID: String { context.principal.accountID }
     public var regionID: String { context.regionID }
+
+    /// Fails unless the door let this call in for one of `actions`: a use case cannot be reached with another action's pass.
+    public func expect(_ actions: String...) throws(DomainError) {
+        guard actions.contains(operation.action) else {
+            throw .internalFailure("\(operation.action) was authorised, but the use case needs one of \(actions.joined(separator: ", "))")
+        }
+    }
 
     /// Whether the caller may do this call's action on `resources`, given extra condition keys known from loaded rows.
     public func isAllowed(_ resources: [ResourceName], conditions: [String: [String]] = [:]) -> Bool {
@@ -77,9 +103,6 @@ public struct AuthorizedCall: Sendable {
 
     /// Condition keys that name a resource's own attributes, known only once the use case loads it.
     static let resourceKeyPrefixes = ["acs:ResourceTag/", "ecs:tag/"]
-
-    /// Whether some policy bearing on this call conditions on resource tags (a listing must then be checked row by row).
-    public var hasTagConditions: Bool { Self.resourceKeyPrefixes.contains { policies.mentionsConditionKey(prefix: $0) } }
 
     /// Refuses the call unless the caller may do its action on `resources`.
     public func require(_ resources: [ResourceName], conditions: [String: [String]] = [:]) throws(AccessDenied) {
@@ -90,20 +113,29 @@ public struct AuthorizedCall: Sendable {
         }
     }
 
-    /// Refuses a listing call when no policy could allow its action on any resource.
+    /// Refuses a call whose resources (or some condition keys) the use case authorises later, when no policy could allow
+    /// its action on any resource.
     func requireSomeResource() throws(AccessDenied) {
         let context = RequestContext(action: operation.action, conditionKeys: conditionKeys([:]))
-        if policies.mayAllowSomeResource(context, resourceKeyPrefixes: Self.resourceKeyPrefixes) { return }
+        if policies.mayAllowSomeResource(context, resourceKeyPrefixes: Self.resourceKeyPrefixes + operation.keysKnownLater) { return }
         try require(operation.resources)
     }
 
-    /// Runs `body` in a write transaction that also records this call's audit event, so both commit or neither does.
+    /// Runs `body` in a write transaction that also records this call's audit event (in the first such transaction of the
+    /// call that commits), so the change and its record commit together or not at all.
     public func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-        try await store.write { [recorder] tx in
-            let result = try await body(tx)
-            try await tx.insertAuditEvent(recorder.event(error: nil))
-            recorder.markRecorded()
+        let recorder = self.recorder
+        do {
+            let result = try await store.write { tx in
+                let result = try await body(tx)
+                if let event = recorder.claim() { try await tx.insertAuditEvent(event) }
+                return result
+            }
+            recorder.confirm()
             return result
+        } catch {
+            recorder.unclaim()
+            throw error
         }
     }
 
@@ -130,20 +162,14 @@ public struct AuthorizedCall: Sendable {
         return keys
     }
 
-    private var commonConditionKeys: [String: [String]] {
-        [
-            "acs:SourceIp": [context.sourceIP],
-            "acs:SecureTransport": [context.secureTransport ? "true" : "false"],
-            "acs:CurrentTime": [ISO8601DateFormatter().string(from: context.time)],
-            "acs:MFAPresent": ["false"],
-        ]
-    }
 }
 
 /// Collects one call's audit record while it runs.
 final class AuditRecorder: Sendable {
     private struct State {
         var recorded = false
+        /// Claimed by a write transaction that has not finished yet.
+        var claimed = false
         var details: [String: String] = [:]
         var resources: [AuditEvent.Resource] = []
     }
@@ -160,7 +186,20 @@ final class AuditRecorder: Sendable {
     }
 
     var isRecorded: Bool { state.withLock { $0.recorded } }
-    func markRecorded() { state.withLock { $0.recorded = true } }
+
+    /// The success event for the first write transaction that asks; nil once one has it. `confirm` makes it recorded when
+    /// that transaction commits; `unclaim` gives it back when it fails.
+    func claim() -> AuditEvent? {
+        let first = state.withLock { state -> Bool in
+            guard !state.recorded, !state.claimed else { return false }
+            state.claimed = true
+            return true
+        }
+        return first ? event(error: nil, id: eventID) : nil
+    }
+
+    func confirm() { state.withLock { if $0.claimed { $0.recorded = true } } }
+    func unclaim() { state.withLock { if !$0.recorded { $0.claimed = false } } }
     func note(_ key: String, _ value: String) { state.withLock { $0.details[key] = value } }
 
     func noteResource(_ resource: ResourceName) {
@@ -168,17 +207,21 @@ final class AuditRecorder: Sendable {
         state.withLock { if !$0.resources.contains(named) { $0.resources.append(named) } }
     }
 
+    /// The call's event; a failure after the change was recorded is a second event.
     func event(error: (code: String, message: String)?) -> AuditEvent {
+        event(error: error, id: isRecorded ? UUID().uuidString.lowercased() : eventID)
+    }
+
+    private func event(error: (code: String, message: String)?, id: String) -> AuditEvent {
         let principal = context.principal
-        let (type, name, id): (String, String, String) = switch principal.identity {
-        case .root: ("root-account", "root", principal.accountID)
-        case .user(let user, let userID): ("ram-user", user, userID)
-        case .roleSession(let role, let roleID, let session): ("assumed-role", "\(role):\(session)", "\(roleID):\(session)")
+        let (type, name, principalID): (String, String, String) = switch principal.identity {
+        case .root: ("root", "root", principal.accountID)
+        case .user(let user, let userID): ("user", user, userID)
+        case .roleSession(let role, let roleID, let session): ("role-session", "\(role):\(session)", "\(roleID):\(session)")
         }
         let snapshot = state.withLock { $0 }
-        // A failure after the change was recorded is a second event.
         return AuditEvent(
-            id: snapshot.recorded ? UUID().uuidString.lowercased() : eventID, time: context.time, accountID: principal.accountID, principalType: type, principalName: name, principalID: id,
+            id: id, time: context.time, accountID: principal.accountID, principalType: type, principalName: name, principalID: principalID,
             accessKeyID: principal.accessKeyID, sourceIP: context.sourceIP, action: operation.action, regionID: context.regionID,
             apiVersion: context.apiVersion, requestID: context.requestID, resources: snapshot.resources, errorCode: error?.code,
             errorMessage: error?.message, details: snapshot.details, isWrite: operation.isWrite

@@ -4,8 +4,11 @@ import KeywardCore
 public enum ResourceName: Sendable, Hashable {
     /// `acs:ecs:{region}:{account}:{path}`, e.g. `keypair/dev-1`, `instance/i-…`.
     case ecs(String)
-    /// `acs:ram:*:{account}:{path}`, e.g. `user/alice`, `policy/ReadOnly`.
+    /// `acs:ram::{account}:{path}`, e.g. `user/alice`, `policy/ReadOnly` (RAM is global: its ARNs have no region, which a
+    /// policy's `acs:ram:*:…` also matches).
     case ram(String)
+    /// `acs:ecs:{region}:{account}:{path}` in a given region: a loaded row's own, whatever the request said.
+    case ecsIn(region: String, String)
     /// `acs:{service}:*:{account}:{path}` for the other products (`ess`, `sts`, `resourcemanager`, `actiontrail`).
     case service(String, String)
     /// A full ARN, for resources of another account (a role assumed across accounts).
@@ -16,7 +19,8 @@ public enum ResourceName: Sendable, Hashable {
     func arn(accountID: String, regionID: String) -> String {
         switch self {
         case .ecs(let path): "acs:ecs:\(regionID):\(accountID):\(path)"
-        case .ram(let path): "acs:ram:*:\(accountID):\(path)"
+        case .ram(let path): "acs:ram::\(accountID):\(path)"
+        case .ecsIn(let region, let path): "acs:ecs:\(region):\(accountID):\(path)"
         case .service(let service, let path): "acs:\(service):*:\(accountID):\(path)"
         case .arn(let arn): arn
         case .all: "*"
@@ -27,7 +31,7 @@ public enum ResourceName: Sendable, Hashable {
     var auditResource: AuditEvent.Resource? {
         let path: String
         switch self {
-        case .ecs(let p), .ram(let p), .service(_, let p): path = p
+        case .ecs(let p), .ram(let p), .service(_, let p), .ecsIn(_, let p): path = p
         case .arn(let arn): path = String(arn.split(separator: ":", omittingEmptySubsequences: false).last ?? "")
         case .all: return nil
         }
@@ -51,6 +55,9 @@ public struct Operation: Sendable {
     public let filtersResources: Bool
     /// Whether policies decide at all (GetCallerIdentity needs no permission).
     public let needsPermission: Bool
+    /// Condition keys (by prefix) the use case learns from rows it loads and checks with `require` before changing anything;
+    /// at the door they may hold for some row (e.g. `ecs:Image` for the image a launch uses).
+    public var keysKnownLater: [String] = []
 
     public init(
         _ action: String, resources: [ResourceName] = [.all], conditions: [String: [String]] = [:], isWrite: Bool, filtersResources: Bool = false,

@@ -30,18 +30,16 @@ struct PolicyLoader {
 
     private func documents(attachedTo target: PolicyTarget, accountID: String, tx: any StoreTransaction) async throws -> [PolicyDocument] {
         var documents: [PolicyDocument] = []
-        for attachment in try await tx.attachments(of: target, accountID: accountID) {
-            switch attachment.origin {
+        for (origin, name, text) in try await tx.attachedPolicyDocuments(of: target, accountID: accountID) {
+            switch origin {
             case .system:
-                if let entry = systemPolicies.entry(named: attachment.policyName) { documents.append(entry.parsed) }
+                if let entry = systemPolicies.entry(named: name) { documents.append(entry.parsed) }
             case .custom:
-                guard let policy = try await tx.customPolicy(named: attachment.policyName, accountID: accountID),
-                      let version = try await tx.policyVersions(policyName: policy.name, accountID: accountID).first(where: { $0.id == policy.defaultVersion })
-                else { continue }
+                guard let text else { continue }
                 do {
-                    documents.append(try PolicyDocument.parse(version.document, kind: .identity))
+                    documents.append(try PolicyDocument.parse(text, kind: .identity))
                 } catch {
-                    throw DomainError.internalFailure("stored policy \(policy.name) \(version.id): \(error)")
+                    throw DomainError.internalFailure("stored policy \(name): \(error)")
                 }
             }
         }

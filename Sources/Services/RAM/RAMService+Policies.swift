@@ -82,6 +82,7 @@ extension RAMService {
     public func createPolicyVersion(
         _ call: AuthorizedCall, name: String, document: String, setAsDefault: Bool, rotate: RotateStrategy
     ) async throws -> PolicyVersion {
+        try call.expect("ram:CreatePolicyVersion")
         try Self.validateDocument(document)
         let accountID = call.accountID
         call.note("change", setAsDefault ? "new default version of policy \(name)" : "new version of policy \(name)")
@@ -141,6 +142,7 @@ extension RAMService {
     }
 
     public func setDefaultPolicyVersion(_ call: AuthorizedCall, name: String, versionID: String) async throws {
+        try call.expect("ram:SetDefaultPolicyVersion")
         try Self.validateVersionID(versionID)
         let accountID = call.accountID
         call.note("change", "policy \(name) default version set to \(versionID)")
@@ -158,6 +160,7 @@ extension RAMService {
     // MARK: Attachments
 
     public func attachPolicy(_ call: AuthorizedCall, name: String, origin: PolicyOrigin, to target: PolicyTarget) async throws {
+        try call.expect("ram:AttachPolicyTo\(target.kind)")
         let accountID = call.accountID
         call.note("change", "policy \(origin.rawValue):\(name) attached to \(target.kind.lowercased()) \(target.name)")
         try await call.write { tx in
@@ -179,6 +182,7 @@ extension RAMService {
     }
 
     public func detachPolicy(_ call: AuthorizedCall, name: String, origin: PolicyOrigin, from target: PolicyTarget) async throws {
+        try call.expect("ram:DetachPolicyFrom\(target.kind)")
         let accountID = call.accountID
         call.note("change", "policy \(origin.rawValue):\(name) detached from \(target.kind.lowercased()) \(target.name)")
         try await call.write { tx in

@@ -26,9 +26,7 @@ public struct STSService: Sendable {
 
     /// AssumeRole's resource: the role, whichever account it is in.
     public static func assumeRoleOperation(roleARN: String) -> Operation {
-        var resource = roleARN
-        if let parsed = parseRoleARN(roleARN) { resource = "acs:ram:*:\(parsed.accountID):role/\(parsed.roleName)" }
-        return .write("sts:AssumeRole", [.arn(resource)])
+        .write("sts:AssumeRole", [.arn(roleARN)])
     }
 
     public static let getCallerIdentityOperation = Operation.unrestricted("sts:GetCallerIdentity")
@@ -36,6 +34,7 @@ public struct STSService: Sendable {
     public func assumeRole(
         _ call: AuthorizedCall, roleARN: String, sessionName: String, durationSeconds: Int?, sessionPolicy: String?
     ) async throws -> Credentials {
+        try call.expect("sts:AssumeRole")
         guard let target = Self.parseRoleARN(roleARN) else { throw AccessError.invalidValue(parameter: "RoleArn", reason: "The parameter RoleArn is wrongly formed.") }
         do {
             try AccessNameRule.roleSessionName.check(sessionName)
@@ -44,12 +43,12 @@ public struct STSService: Sendable {
         }
         if let sessionPolicy {
             guard !sessionPolicy.isEmpty, sessionPolicy.count <= RoleSession.sessionPolicyLimit else {
-                throw AccessError.invalidValue(parameter: "PolicySize", reason: "The parameter Policy is too long.")
+                throw AccessError.sessionPolicyTooLong(limit: RoleSession.sessionPolicyLimit)
             }
             do {
                 _ = try PolicyDocument.parse(sessionPolicy, kind: .session)
             } catch {
-                throw AccessError.invalidValue(parameter: "PolicyGrammar", reason: "The parameter Policy has not passed grammar check. \(error.message)")
+                throw AccessError.malformedSessionPolicy(error.message)
             }
         }
         let principal = call.principal
@@ -67,9 +66,7 @@ public struct STSService: Sendable {
         }
         let trust: PolicyDocument
         do { trust = try PolicyDocument.parse(role.trustPolicy, kind: .trust) } catch { throw DomainError.internalFailure("stored trust policy: \(error)") }
-        let context = RequestContext(action: "sts:AssumeRole", resources: [role.arn], conditionKeys: [
-            "acs:SourceIp": [call.context.sourceIP], "acs:SecureTransport": [call.context.secureTransport ? "true" : "false"],
-        ])
+        let context = RequestContext(action: "sts:AssumeRole", resources: [role.arn], conditionKeys: call.commonConditionKeys)
         guard trusts(trust, callerAccountID: principal.accountID, callerARN: principal.arn, context: context) else {
             throw AccessDenied(action: "sts:AssumeRole", principal: principal, kind: .implicitDeny, policyType: PolicyType.assumeRolePolicy.rawValue)
         }
@@ -85,7 +82,8 @@ public struct STSService: Sendable {
         call.note("change", "role \(role.arn) assumed as session \(sessionName)")
         call.note("accessKeyId", accessKeyID)
         try await call.write { tx in
-            try await tx.purgeRoleSessions(expiredBefore: now)
+            // Expired sessions are kept a day, so that their keys are refused as expired rather than unknown.
+            try await tx.purgeRoleSessions(expiredBefore: now.addingTimeInterval(-86_400))
             try await tx.insertRoleSession(session, sealedSecret: sealed)
         }
         return Credentials(

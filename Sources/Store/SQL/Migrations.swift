@@ -323,6 +323,7 @@ enum Migrations {
             )
             """,
             "CREATE INDEX audit_events_by_time ON audit_events (account_id, event_time, id)",
+            "CREATE INDEX access_keys_by_user ON access_keys (account_id, user_name)",
         ]),
     ]
 

@@ -249,7 +249,7 @@ extension SQLTransaction {
             case .accessKeyID(let id): conditions.append("access_key_id = \(binds.add(id))")
             case .eventID(let id): conditions.append("id = \(binds.add(id))")
             case .eventRW(let isWrite): conditions.append("is_write = \(binds.add(isWrite ? 1 : 0))")
-            case .resourceName(let name): conditions.append("resources LIKE \(binds.add("%" + Self.likeLiteral(try Self.json(name)) + "%")) ESCAPE '\\'")
+            case .resourceName(let name): conditions.append("resources LIKE \(binds.add("%," + Self.likeLiteral(try Self.json(name)) + "]%")) ESCAPE '\\'")
             case .resourceType(let type): conditions.append("resources LIKE \(binds.add("%[" + Self.likeLiteral(try Self.json(type)) + ",%")) ESCAPE '\\'")
             }
         }

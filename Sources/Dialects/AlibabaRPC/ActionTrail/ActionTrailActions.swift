@@ -75,6 +75,7 @@ public struct ActionTrailActions: Sendable {
         }
     }
 
+    static let principalTypes = ["root": "root-account", "user": "ram-user", "role-session": "assumed-role"]
     static let serviceNames = ["ecs": "Ecs", "ram": "Ram", "sts": "Sts", "resourcemanager": "ResourceManager", "actiontrail": "Actiontrail"]
     static let resourceTypes = [
         "keypair": "ACS::ECS::KeyPair", "instance": "ACS::ECS::Instance", "image": "ACS::ECS::Image", "disk": "ACS::ECS::Disk",
@@ -89,11 +90,12 @@ public struct ActionTrailActions: Sendable {
             let names = event.resources.filter { (resourceTypes[$0.type] ?? $0.type) == type }.map { JSONValue.string($0.name) }
             referenced.append((type, .array(names)))
         }
+        let type = principalTypes[event.principalType] ?? event.principalType
         var identity: [(String, JSONValue)] = [
-            ("type", .string(event.principalType)), ("principalId", .string(event.principalID)), ("accountId", .string(event.accountID)),
+            ("type", .string(type)), ("principalId", .string(event.principalID)), ("accountId", .string(event.accountID)),
             ("userName", .string(event.principalName)), ("accessKeyId", .string(event.accessKeyID)),
         ]
-        if event.principalType == "assumed-role" {
+        if event.principalType == "role-session" {
             identity.append(("sessionContext", .object([("attributes", .object([("mfaAuthenticated", .string("false"))]))])))
         }
         return .object([

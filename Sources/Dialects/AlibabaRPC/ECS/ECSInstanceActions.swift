@@ -115,14 +115,16 @@ public struct ECSInstanceActions: Sendable {
         case "disabled": request.metadataEnabled = false
         default: throw RPCError.invalidParameter("HttpEndpoint")
         }
-        if try p.bool("DryRun", default: false) {
-            throw RPCError(status: 400, code: "DryRunOperation", message: "Request validation has been passed with DryRun flag set.")
-        }
+        let dryRun = try p.bool("DryRun", default: false)
         let launch = request
         let operation = Operation.launch(
             start: start, instanceType: request.instanceType, passwordInherit: passwordInherit, passwordCustomized: request.password != nil
         )
-        let ids = try await call.perform(operation) { try await self.instances.launch($0, launch) }
+        let ids = try await call.perform(operation) { authorized in
+            // A dry run answers only after the door: a caller who may not launch learns nothing else.
+            if dryRun { throw RPCError(status: 400, code: "DryRunOperation", message: "Request validation has been passed with DryRun flag set.") }
+            return try await self.instances.launch(authorized, launch)
+        }
         if start {
             return [("InstanceIdSets", .object([("InstanceIdSet", .array(ids.map(JSONValue.string)))])), ("OrderId", .string("")), ("TradePrice", .int(0))]
         }

@@ -98,12 +98,16 @@ extension RAMActions {
                 }
             }
             let resource: @Sendable (RPCParameters) throws -> String? = { "\(kind.lowercased())/" + (try $0.required(parameter)) }
-            handlers.append(Self.gated("AttachPolicyTo\(kind)", write: true, resource: resource) { call, auth in
+            // Attaching and detaching change what the policy grants, so both the target and the policy must be allowed.
+            let both: @Sendable (RPCCall) throws -> [String] = { call in
+                ["\(kind.lowercased())/" + (try call.parameters.required(parameter)), "policy/" + (try call.parameters.required("PolicyName"))]
+            }
+            handlers.append(Self.gated("AttachPolicyTo\(kind)", write: true, resources: both) { call, auth in
                 let p = call.parameters
                 try await ram.attachPolicy(auth, name: try p.required("PolicyName"), origin: try Self.origin(p), to: try target(p))
                 return []
             })
-            handlers.append(Self.gated("DetachPolicyFrom\(kind)", write: true, resource: resource) { call, auth in
+            handlers.append(Self.gated("DetachPolicyFrom\(kind)", write: true, resources: both) { call, auth in
                 let p = call.parameters
                 try await ram.detachPolicy(auth, name: try p.required("PolicyName"), origin: try Self.origin(p), from: try target(p))
                 return []

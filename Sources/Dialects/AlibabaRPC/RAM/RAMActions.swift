@@ -23,8 +23,16 @@ public struct RAMActions: Sendable {
         _ action: String, write: Bool, resource: @escaping @Sendable (RPCParameters) throws -> String?,
         _ body: @escaping @Sendable (RPCCall, AuthorizedCall) async throws -> [(String, JSONValue)]
     ) -> (String, RPCHandler) {
+        gated(action, write: write, resources: { call in [try resource(call.parameters)].compactMap { $0 } }, body)
+    }
+
+    /// A handler that passes the door as `ram:<action>` on every one of `resources` (none: `*`), then runs `body`.
+    static func gated(
+        _ action: String, write: Bool, resources: @escaping @Sendable (RPCCall) throws -> [String],
+        _ body: @escaping @Sendable (RPCCall, AuthorizedCall) async throws -> [(String, JSONValue)]
+    ) -> (String, RPCHandler) {
         (action, { call in
-            let operation = RAMService.operation(action, try resource(call.parameters), write: write)
+            let operation = RAMService.operation(action, try resources(call), write: write)
             return try await call.perform(operation) { try await body(call, $0) }
         })
     }
@@ -36,7 +44,10 @@ public struct RAMActions: Sendable {
         let user: @Sendable (RPCParameters) throws -> String? = { "user/" + (try $0.required("UserName")) }
         let group: @Sendable (RPCParameters) throws -> String? = { "group/" + (try $0.required("GroupName")) }
         let role: @Sendable (RPCParameters) throws -> String? = { "role/" + (try $0.required("RoleName")) }
-        let optionalUser: @Sendable (RPCParameters) throws -> String? = { $0.optional("UserName").map { "user/" + $0 } ?? "user/*" }
+        // Without UserName a key call is about the caller's own keys.
+        let keyOwner: @Sendable (RPCCall) throws -> [String] = { call in
+            [call.parameters.optional("UserName") ?? call.context.principal.userName].compactMap { $0 }.map { "user/" + $0 }
+        }
         let none: @Sendable (RPCParameters) throws -> String? = { _ in nil }
         return [
             Self.gated("CreateUser", write: true, resource: user) { call, auth in
@@ -142,27 +153,27 @@ public struct RAMActions: Sendable {
                 try await ram.deleteRole(auth, name: try call.parameters.required("RoleName"))
                 return []
             },
-            Self.gated("CreateAccessKey", write: true, resource: optionalUser) { call, auth in
+            Self.gated("CreateAccessKey", write: true, resources: keyOwner) { call, auth in
                 let (key, secret) = try await ram.createAccessKey(auth, userName: call.parameters.optional("UserName"))
                 return [("AccessKey", .object([
                     ("AccessKeyId", .string(key.id)), ("AccessKeySecret", .string(secret)), ("Status", .string(key.status.rawValue)),
                     ("CreateDate", .string(Self.time(key.createdAt))),
                 ]))]
             },
-            Self.gated("ListAccessKeys", write: false, resource: optionalUser) { call, auth in
+            Self.gated("ListAccessKeys", write: false, resources: keyOwner) { call, auth in
                 let keys = try await ram.listAccessKeys(auth, userName: call.parameters.optional("UserName"))
                 let items: [JSONValue] = keys.map {
                     .object([("AccessKeyId", .string($0.id)), ("Status", .string($0.status.rawValue)), ("CreateDate", .string(Self.time($0.createdAt)))])
                 }
                 return [("AccessKeys", .object([("AccessKey", .array(items))]))]
             },
-            Self.gated("UpdateAccessKey", write: true, resource: optionalUser) { call, auth in
+            Self.gated("UpdateAccessKey", write: true, resources: keyOwner) { call, auth in
                 let p = call.parameters
                 guard let status = AccessKey.Status(rawValue: try p.required("Status")) else { throw RPCError.invalidParameter("Status", "Active or Inactive.") }
                 try await ram.updateAccessKey(auth, userName: p.optional("UserName"), accessKeyID: try p.required("UserAccessKeyId"), status: status)
                 return []
             },
-            Self.gated("DeleteAccessKey", write: true, resource: optionalUser) { call, auth in
+            Self.gated("DeleteAccessKey", write: true, resources: keyOwner) { call, auth in
                 let p = call.parameters
                 try await ram.deleteAccessKey(auth, userName: p.optional("UserName"), accessKeyID: try p.required("UserAccessKeyId"))
                 return []
