@@ -106,3 +106,14 @@ def test_a_dry_run_is_answered_only_after_the_door(live_server, kind):
     with pytest.raises(kw.ApiError) as dry:
         allowed.call("RunInstances", ImageId=ah.LINUX_IMAGE, InstanceType=ah.INSTANCE_TYPE, DryRun=ah.sdk_bool(kind, True))
     assert dry.value.code == "DryRunOperation"
+
+
+def test_describe_instances_shows_only_instances_the_caller_may_describe(live_server, kind):
+    srv = live_server
+    shown, hidden = ah.root_instance(srv), ah.root_instance(srv)
+    policy = ah.policy_doc(ah.allow("ecs:DescribeInstances", "*"),
+                           ah.deny("ecs:DescribeInstances", f"acs:ecs:*:*:instance/{hidden}"))
+    ecs = user_ecs(srv, kind, [policy])
+    ids = [i["InstanceId"] for i in ecs.describe_instances(page_size=100)["Instances"]["Instance"]]
+    assert shown in ids
+    assert hidden not in ids

@@ -204,8 +204,9 @@ extension Operation {
         .write("ecs:" + action, instanceIDs.map { .ecs("instance/\($0)") })
     }
 
-    public static let describeInstances = Operation.read("ecs:DescribeInstances", [.ecs("instance/*")])
-    public static let describeInstanceStatus = Operation.read("ecs:DescribeInstanceStatus")
+    public static let describeInstances = Operation.read("ecs:DescribeInstances", [.ecs("instance/*")], filters: true)
+    /// ECS authorises DescribeInstanceStatus on `*` only; the listing is still filtered to instances the caller may describe.
+    public static let describeInstanceStatus = Operation.read("ecs:DescribeInstanceStatus", [.all], filters: true)
     public static func createImage(instanceID: String) -> Operation { .write("ecs:CreateImage", [.ecs("image/*"), .ecs("instance/\(instanceID)")]) }
     public static let describeImages = Operation.read("ecs:DescribeImages", [.ecs("image/*")])
     public static func deleteImage(_ imageID: String) -> Operation { .write("ecs:DeleteImage", [.ecs("image/\(imageID)")]) }

@@ -275,13 +275,19 @@ public struct InstanceService: Sendable {
 
     // MARK: Queries
 
+    /// The caller's instances matching `query`, one page. A caller allowed on only some instances sees only those: the
+    /// others are filtered out before paging.
     public func describe(_ call: AuthorizedCall, query: InstanceQuery, page: PageRequest) async throws -> Page<Instance> {
-        let principal = call.principal
         if let region = query.regionID { _ = try regions.region(region) }
         var scoped = query
-        scoped.accountID = principal.accountID
+        scoped.accountID = call.accountID
         let final = scoped
-        return try await store.read { tx in try await tx.instances(matching: final, page: page) }
+        if call.isUnrestricted { return try await store.read { tx in try await tx.instances(matching: final, page: page) } }
+        let all = try await store.read { tx in try await tx.instances(matching: final, page: nil) }.items
+        let visible = all.filter { instance in
+            call.isAllowed([.ecsIn(region: instance.regionID, "instance/\(instance.id)")])
+        }
+        return Page(items: Array(visible.dropFirst(page.offset).prefix(page.size)), totalCount: visible.count, request: page)
     }
 
     /// The caller's instance, authorised again by the ARN of its own region (the request's `RegionId` names no instance).
