@@ -127,13 +127,18 @@ public enum KeywardServer {
             keyPairs: keyPairs, instances: instances, images: images, agents: agents, ram: RAMService(store: store, sealer: sealer, logger: logger),
             sts: STSService(store: store, sealer: sealer), directory: DirectoryService(store: store), audit: AuditService(store: store), regions: regions
         ))
+        let gateway = AccessGateway(store: store, logger: logger)
+        let nonces = NonceRegistry(store: store)
         let alibaba = AlibabaRPCDialect(
-            routes: routes, credentials: credentials, nonces: NonceRegistry(store: store), gateway: AccessGateway(store: store, logger: logger),
-            defaultRegionID: regions.defaultRegionID, logger: logger
+            routes: routes, credentials: credentials, nonces: nonces, gateway: gateway, defaultRegionID: regions.defaultRegionID, logger: logger
+        )
+        let tencent = TencentCloudDialect(
+            handlers: TencentCloudDialect.cvm(keyPairs: keyPairs, regions: regions), credentials: credentials, nonces: nonces, gateway: gateway,
+            logger: logger
         )
 
         let router = Router(context: PeerRequestContext.self)
-        RPCEndpoint(dialect: alibaba, metrics: metrics, secure: tls != nil).register(on: router)
+        RPCEndpoint(dialects: [tencent, alibaba], metrics: metrics, secure: tls != nil).register(on: router)
         AgentEndpoint(agents: agents).register(on: router)
         HealthEndpoint(store: store).register(on: router)
         var metricsEndpoint: String?

@@ -5,7 +5,8 @@ import NIOCore
 
 /// Serves the vendors' RPC APIs at `/`, the single path their SDKs call.
 struct RPCEndpoint: Sendable {
-    let dialect: AlibabaRPCDialect
+    /// Asked in order; the first that claims a request answers it.
+    let dialects: [any Dialect]
     let metrics: ServerMetrics
     /// Whether the listener speaks TLS (`acs:SecureTransport`).
     let secure: Bool
@@ -33,6 +34,9 @@ struct RPCEndpoint: Sendable {
             remoteAddress: context.remoteAddress?.ipAddress,
             isSecure: secure
         )
+        guard let dialect = dialects.first(where: { $0.claims(message) }) else {
+            return Response(status: .badRequest)
+        }
         let reply = await dialect.handle(message)
         if let outcome = reply.outcome { metrics.record(outcome, duration: ContinuousClock.now - started) }
         var fields = HTTPFields()

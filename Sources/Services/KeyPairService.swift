@@ -24,6 +24,7 @@ extension Operation {
     public static let createKeyPair = Operation.write("ecs:CreateKeyPair", [.ecs("keypair/*")])
     public static let importKeyPair = Operation.write("ecs:ImportKeyPair", [.ecs("keypair/*")])
     public static let describeKeyPairs = Operation.read("ecs:DescribeKeyPairs", [.ecs("keypair/*")], filters: true)
+    public static func modifyKeyPairAttribute(_ name: String) -> Operation { .write("ecs:ModifyKeyPairAttribute", [.ecs("keypair/\(name)")]) }
     public static func deleteKeyPairs(_ names: [String]) -> Operation { .writeEach("ecs:DeleteKeyPairs", names.map { .ecs("keypair/\($0)") }) }
     public static func tagResources(_ ids: [String]) -> Operation { .writeEach("ecs:TagResources", ids.map { .ecs("keypair/\($0)") }) }
     public static func untagResources(_ ids: [String]) -> Operation { .writeEach("ecs:UntagResources", ids.map { .ecs("keypair/\($0)") }) }
@@ -46,21 +47,21 @@ public struct KeyPairService: Sendable {
     /// Generates a key pair and registers its public half; the private key is returned, never kept.
     public func create(
         _ call: AuthorizedCall, regionID: String,
-        name: String,
+        name: KeyPairName,
         algorithm: KeyAlgorithm = .rsa2048,
         resourceGroupID: String = "",
+        projectID: Int = 0,
         tags: [Tag] = []
     ) async throws -> CreatedKeyPair {
         try call.expect("ecs:CreateKeyPair")
         let principal = call.principal
         let region = try regions.region(regionID)
-        let name = try KeyPairName(name, origin: .created)
         try Tag.validateSet(tags)
         call.note("change", "key pair created; its private key was returned once and is not kept")
         let generated = try await Offload.run { () throws(KeyGenerationError) in try KeyGenerator.generate(algorithm) }
         let keyPair = KeyPair(
             name: name, publicKey: generated.publicKey, accountID: principal.accountID, regionID: region.id,
-            resourceGroupID: resourceGroupID, tags: tags, now: Date()
+            resourceGroupID: resourceGroupID, projectID: projectID, tags: tags, now: Date()
         )
         call.noteResource(.ecs("keypair/\(keyPair.name)"))
         try await call.write { tx in try await Self.insert(keyPair, in: tx) }
@@ -71,15 +72,15 @@ public struct KeyPairService: Sendable {
     /// Registers a public key the caller already has.
     public func importKey(
         _ call: AuthorizedCall, regionID: String,
-        name: String,
+        name: KeyPairName,
         publicKeyBody: String,
         resourceGroupID: String = "",
+        projectID: Int = 0,
         tags: [Tag] = []
     ) async throws -> KeyPair {
         try call.expect("ecs:ImportKeyPair")
         let principal = call.principal
         let region = try regions.region(regionID)
-        let name = try KeyPairName(name, origin: .imported)
         try Tag.validateSet(tags)
         let publicKey: PublicKey
         do {
@@ -90,7 +91,7 @@ public struct KeyPairService: Sendable {
         call.note("change", "key pair imported")
         let keyPair = KeyPair(
             name: name, publicKey: publicKey, accountID: principal.accountID, regionID: region.id,
-            resourceGroupID: resourceGroupID, tags: tags, now: Date()
+            resourceGroupID: resourceGroupID, projectID: projectID, tags: tags, now: Date()
         )
         call.noteResource(.ecs("keypair/\(keyPair.name)"))
         try await call.write { tx in try await Self.insert(keyPair, in: tx) }
@@ -139,7 +140,8 @@ public struct KeyPairService: Sendable {
     /// Deletes the named key pairs of the caller; names that do not exist are ignored.
     public static let deleteLimit = 100
 
-    public func delete(_ call: AuthorizedCall, regionID: String, names: [String]) async throws -> [String] {
+    /// With `refuseBound`, a key pair any instance carries is refused (`DomainError.keyPairInUse`) and nothing is deleted.
+    public func delete(_ call: AuthorizedCall, regionID: String, names: [String], refuseBound: Bool = false) async throws -> [String] {
         try call.expect("ecs:DeleteKeyPairs")
         let principal = call.principal
         let region = try regions.region(regionID)
@@ -151,11 +153,45 @@ public struct KeyPairService: Sendable {
             let existing = try await tx.keyPairs(matching: KeyPairQuery(accountID: principal.accountID, regionID: region.id, names: names), page: nil).items
             for name in names {
                 try call.require([.ecs("keypair/\(name)")], conditions: Operation.tagConditions(existing.first { $0.name == name }?.tags ?? []))
+                if refuseBound {
+                    let carriers = try await tx.instances(matching: InstanceQuery(accountID: principal.accountID, regionID: region.id, keyPairName: name), page: nil)
+                    if let first = carriers.items.first { throw DomainError.keyPairInUse(name: name, instanceID: first.id) }
+                }
             }
             return try await tx.deleteKeyPairs(accountID: principal.accountID, regionID: region.id, names: names)
         }
         logger.info("key pairs deleted", metadata: ["count": "\(deleted.count)", "region": "\(region.id)"])
         return deleted
+    }
+
+    /// The caller's key pairs in a region with these short ids (those that exist), for dialects that name key pairs by id.
+    public func keyPairs(_ call: AuthorizedCall, regionID: String, shortIDs: [String]) async throws -> [KeyPair] {
+        let region = try regions.region(regionID)
+        return try await store.read { tx in
+            try await tx.keyPairs(matching: KeyPairQuery(accountID: call.accountID, regionID: region.id, shortIDs: shortIDs), page: nil).items
+        }
+    }
+
+    /// Renames a key pair and sets its description; instances bound to it follow the new name.
+    public func modify(_ call: AuthorizedCall, regionID: String, name: String, newName: KeyPairName?, description: String?) async throws -> KeyPair {
+        try call.expect("ecs:ModifyKeyPairAttribute")
+        let region = try regions.region(regionID)
+        let accountID = call.accountID
+        call.note("change", newName.map { "key pair renamed to \($0.value)" } ?? "key pair description changed")
+        return try await call.write { tx in
+            guard var keyPair = try await tx.keyPairs(matching: KeyPairQuery(accountID: accountID, regionID: region.id, names: [name]), page: nil).items.first else {
+                throw DomainError.keyPairNotFound(name)
+            }
+            try call.require([.ecs("keypair/\(name)")], conditions: Operation.tagConditions(keyPair.tags))
+            let renamed = newName?.value ?? keyPair.name
+            if let description { keyPair.description = description }
+            if renamed != name {
+                let carriers = try await tx.instances(matching: InstanceQuery(accountID: accountID, regionID: region.id, keyPairName: name), page: nil).items
+                guard carriers.isEmpty else { throw DomainError.keyPairInUse(name: name, instanceID: carriers[0].id) }
+            }
+            try await tx.updateKeyPair(id: keyPair.id, name: renamed, description: keyPair.description)
+            return try await tx.keyPairs(matching: KeyPairQuery(accountID: accountID, regionID: region.id, names: [renamed]), page: nil).items.first ?? keyPair
+        }
     }
 
     // MARK: Tags
@@ -201,7 +237,7 @@ public struct KeyPairService: Sendable {
                 // Listing is a filter: ids that name no key pair simply contribute nothing.
                 let all = try await tx.keyPairs(matching: KeyPairQuery(accountID: principal.accountID, regionID: region.id), page: nil).items
                 keyPairs = all.filter { keyPair in resourceIDs.contains(keyPair.name) || resourceIDs.contains(keyPair.id) }.filter { keyPair in
-                    filters.allSatisfy { filter in keyPair.tags.contains { $0.key == filter.key && (filter.value == nil || $0.value == filter.value) } }
+                    filters.allSatisfy { $0.matches(keyPair.tags) }
                 }
             }
             return keyPairs.filter { call.isUnrestricted || call.isAllowed([.ecs("keypair/\($0.name)")], conditions: Operation.tagConditions($0.tags)) }

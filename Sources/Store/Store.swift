@@ -36,6 +36,8 @@ public protocol StoreTransaction: AccessStoreTransaction {
     func keyPairs(matching query: KeyPairQuery, page: PageRequest?) async throws -> Page<KeyPair>
     /// Deletes the named key pairs (and their tags), returning the names that existed.
     func deleteKeyPairs(accountID: String, regionID: String, names: [String]) async throws -> [String]
+    /// Changes a key pair's name and description (`DomainError.keyPairAlreadyExists` when the name is taken).
+    func updateKeyPair(id: String, name: String, description: String) async throws
 
     // Instances and images
     /// Inserts the instance, counting it against the account's instance quota in its region

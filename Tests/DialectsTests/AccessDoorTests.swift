@@ -12,6 +12,8 @@ import Testing
     struct Harness {
         let dialect: AlibabaRPCDialect
         let routes: RPCRoutes
+        let tencent: TencentCloudDialect
+        let tencentActions: [String]
         let store: any Store
     }
 
@@ -44,11 +46,14 @@ import Testing
             ram: RAMService(store: store, sealer: sealer, logger: logger), sts: STSService(store: store, sealer: sealer),
             directory: DirectoryService(store: store), audit: AuditService(store: store), regions: regions
         ))
+        let gateway = AccessGateway(store: store, logger: logger)
         let dialect = AlibabaRPCDialect(
-            routes: routes, credentials: credentials, nonces: NonceRegistry(store: store), gateway: AccessGateway(store: store, logger: logger),
+            routes: routes, credentials: credentials, nonces: NonceRegistry(store: store), gateway: gateway,
             defaultRegionID: regions.defaultRegionID, logger: logger
         )
-        return Harness(dialect: dialect, routes: routes, store: store)
+        let handlers = TencentCloudDialect.cvm(keyPairs: KeyPairService(store: store, regions: regions, logger: logger), regions: regions)
+        let tencent = TencentCloudDialect(handlers: handlers, credentials: credentials, nonces: NonceRegistry(store: store), gateway: gateway, logger: logger)
+        return Harness(dialect: dialect, routes: routes, tencent: tencent, tencentActions: handlers.keys.sorted(), store: store)
     }
 
     /// Parameters that satisfy every action's required ones, so that each call reaches the door.
@@ -108,6 +113,45 @@ import Testing
             #expect(detail?["AuthPrincipalType"] as? String == "SubUser", "\(version) \(action)")
             #expect((detail?["AuthAction"] as? String)?.hasSuffix(":" + action) == true, "\(version) \(action)")
         }
+    }
+
+    /// A TC3-signed CVM request, as tencentcloud-sdk-python sends it.
+    static func tc3Request(action: String, body: String, key: (String, String)) -> HTTPRequestMessage {
+        let timestamp = String(Int(Date().timeIntervalSince1970))
+        let formatter = DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        let date = formatter.string(from: Date())
+        let headers = ["content-type": "application/json", "host": "127.0.0.1:8080"]
+        let canonical = TencentSignature.tc3CanonicalRequest(
+            method: "POST", path: "/", rawQuery: "", signedHeaders: ["content-type", "host"], headerValue: { headers[$0] }, payload: Array(body.utf8)
+        )
+        let stringToSign = TencentSignature.tc3StringToSign(timestamp: timestamp, date: date, service: "cvm", canonicalRequest: canonical)
+        let signature = TencentSignature.tc3Signature(secret: key.1, date: date, service: "cvm", stringToSign: stringToSign)
+        return HTTPRequestMessage(
+            method: "POST", path: "/", rawQuery: "",
+            headers: [
+                ("Content-Type", "application/json"), ("Host", "127.0.0.1:8080"), ("X-TC-Action", action), ("X-TC-Version", "2017-03-12"),
+                ("X-TC-Timestamp", timestamp), ("X-TC-Region", "ap-guangzhou"), ("X-TC-TraceId", UUID().uuidString),
+                ("Authorization", "TC3-HMAC-SHA256 Credential=\(key.0)/\(date)/cvm/tc3_request, SignedHeaders=content-type;host, Signature=\(signature)"),
+            ],
+            body: Array(body.utf8), remoteAddress: "127.0.0.1"
+        )
+    }
+
+    @Test func aRAMUserWithoutPoliciesIsRefusedEveryTencentAction() async throws {
+        let harness = try await Self.harness()
+        #expect(harness.tencentActions.count >= 7)
+        let body = #"{"KeyName":"k1","ProjectId":0,"PublicKey":"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOnJ9a0q1d0n1G8m6xSxM1tqvVXo1MGBfVu7LNgPwU8Y","KeyId":"skey-aaaaaaaa","KeyIds":["skey-aaaaaaaa"]}"#
+        for action in harness.tencentActions {
+            let response = await harness.tencent.handle(Self.tc3Request(action: action, body: body, key: Self.userKey))
+            #expect(response.status == 200)
+            #expect(response.headers.contains { $0.name == "Content-Type" && $0.value == "application/json" })
+            let error = (try Self.body(response)["Response"] as? [String: Any])?["Error"] as? [String: Any]
+            #expect(error?["Code"] as? String == "AuthFailure.UnauthorizedOperation", "\(action): \(error ?? [:])")
+        }
+        let rootCall = await harness.tencent.handle(Self.tc3Request(action: "DescribeKeyPairs", body: "{}", key: Self.rootKey))
+        #expect((try Self.body(rootCall)["Response"] as? [String: Any])?["Error"] == nil)
     }
 
     @Test func aDeniedCallChangesNothingAndIsAuditedWithItsCode() async throws {

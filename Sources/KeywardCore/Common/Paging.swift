@@ -1,14 +1,20 @@
-/// A page request, 1-based, validated against the caller's limits.
+/// A page request, validated against the caller's limits: a 1-based page number, or any offset.
 public struct PageRequest: Sendable, Hashable {
-    public let number: Int
+    public let offset: Int
     public let size: Int
 
     public init(number: Int, size: Int) {
-        self.number = number
+        self.offset = (number - 1) * size
         self.size = size
     }
 
-    public var offset: Int { (number - 1) * size }
+    public init(offset: Int, size: Int) {
+        self.offset = offset
+        self.size = size
+    }
+
+    /// The 1-based page `offset` falls in.
+    public var number: Int { size > 0 ? offset / size + 1 : 1 }
 }
 
 /// One page of results and the number of matches over all pages.

@@ -1,11 +1,29 @@
 /// A region of the control plane: resources and quotas are scoped to an account and a region.
 public struct Region: Sendable, Hashable {
+    /// A zone of a region: its name, its number and how it is described.
+    public struct Zone: Sendable, Hashable {
+        public let id: String
+        public let number: Int
+        public let localName: String
+
+        public init(id: String, number: Int, localName: String) {
+            self.id = id
+            self.number = number
+            self.localName = localName
+        }
+    }
+
     public let id: String
     public let localName: String
+    /// Whose naming the region follows (`alibaba`, `tencent`): each dialect lists its own, and any dialect reaches any.
+    public let namedAfter: String
+    public let zones: [Zone]
 
-    public init(id: String, localName: String) {
+    public init(id: String, localName: String, namedAfter: String = "alibaba", zones: [Zone] = []) {
         self.id = id
         self.localName = localName
+        self.namedAfter = namedAfter
+        self.zones = zones
     }
 }
 
@@ -32,9 +50,22 @@ public struct RegionCatalog: Sendable {
             Region(id: "ap-southeast-1", localName: "新加坡"),
             Region(id: "us-west-1", localName: "美国（硅谷）"),
             Region(id: "eu-central-1", localName: "德国（法兰克福）"),
+            Region(id: "ap-guangzhou", localName: "华南地区(广州)", namedAfter: "tencent", zones: tencentZones("ap-guangzhou", "Guangzhou", 100_000, [3, 4, 6, 7])),
+            Region(id: "ap-shanghai", localName: "华东地区(上海)", namedAfter: "tencent", zones: tencentZones("ap-shanghai", "Shanghai", 200_000, [2, 4, 5])),
+            Region(id: "ap-beijing", localName: "华北地区(北京)", namedAfter: "tencent", zones: tencentZones("ap-beijing", "Beijing", 800_000, [3, 5, 6])),
+            Region(id: "ap-singapore", localName: "亚太东南(新加坡)", namedAfter: "tencent", zones: tencentZones("ap-singapore", "Singapore", 900_000, [1, 2])),
         ],
         defaultRegionID: "cn-hangzhou"
     )
+
+    private static func tencentZones(_ region: String, _ city: String, _ base: Int, _ numbers: [Int]) -> [Region.Zone] {
+        numbers.map { Region.Zone(id: "\(region)-\($0)", number: base + $0, localName: "\(city) Zone \($0)") }
+    }
+
+    /// The regions that follow `naming`.
+    public func regions(namedAfter naming: String) -> [Region] {
+        regions.filter { $0.namedAfter == naming }
+    }
 
     /// The region with this id, or `DomainError.invalidRegion`.
     public func region(_ id: String) throws(DomainError) -> Region {

@@ -32,13 +32,24 @@ public struct Tag: Sendable, Hashable {
     }
 }
 
-/// A tag filter: a key, and optionally the value it must have.
+/// A tag filter: a key, and optionally the values one of which it must have.
 public struct TagFilter: Sendable, Hashable {
     public let key: String
-    public let value: String?
+    /// Nil: any value.
+    public let values: [String]?
 
     public init(key: String, value: String?) {
         self.key = key
-        self.value = value
+        self.values = value.map { [$0] }
+    }
+
+    public init(key: String, anyOf values: [String]) {
+        self.key = key
+        self.values = values
+    }
+
+    /// Whether a resource with `tags` passes the filter.
+    public func matches(_ tags: [Tag]) -> Bool {
+        tags.contains { $0.key == key && (values?.contains($0.value) ?? true) }
     }
 }

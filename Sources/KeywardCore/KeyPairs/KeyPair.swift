@@ -17,6 +17,9 @@ public struct KeyPair: Sendable, Hashable {
     /// SHA256 fingerprint as `ssh-keygen -l` prints it.
     public let fingerprintSHA256: String
     public let resourceGroupID: String
+    /// The project a key pair belongs to (0: the default project).
+    public var projectID: Int
+    public var description: String
     public let creationTime: Date
     public let tags: [Tag]
 
@@ -30,6 +33,8 @@ public struct KeyPair: Sendable, Hashable {
         fingerprintMD5: String,
         fingerprintSHA256: String,
         resourceGroupID: String,
+        projectID: Int = 0,
+        description: String = "",
         creationTime: Date,
         tags: [Tag]
     ) {
@@ -42,6 +47,8 @@ public struct KeyPair: Sendable, Hashable {
         self.fingerprintMD5 = fingerprintMD5
         self.fingerprintSHA256 = fingerprintSHA256
         self.resourceGroupID = resourceGroupID
+        self.projectID = projectID
+        self.description = description
         self.creationTime = creationTime
         self.tags = tags
     }
@@ -53,6 +60,7 @@ public struct KeyPair: Sendable, Hashable {
         accountID: String,
         regionID: String,
         resourceGroupID: String,
+        projectID: Int = 0,
         tags: [Tag],
         now: Date
     ) {
@@ -66,9 +74,18 @@ public struct KeyPair: Sendable, Hashable {
             fingerprintMD5: publicKey.md5Fingerprint,
             fingerprintSHA256: publicKey.sha256Fingerprint,
             resourceGroupID: resourceGroupID,
+            projectID: projectID,
             creationTime: now,
             tags: tags
         )
+    }
+
+    /// Eight lowercase letters and digits that name the key pair in id formats with a short body (`skey-…`): the first
+    /// eight of its id's random part.
+    public var shortID: String { KeyPair.shortID(of: id) }
+
+    public static func shortID(of id: String) -> String {
+        String(id.drop { $0 != "-" }.dropFirst().prefix(8))
     }
 
     /// Key pairs per account per region.

@@ -26,6 +26,11 @@ public struct KeyPairName: Sendable, Hashable {
         }
         self.value = value
     }
+
+    /// A name a dialect has checked against its own vendor's rule (Tencent's differ from the rule above).
+    public init(checkedByDialect value: String) {
+        self.value = value
+    }
 }
 
 extension Unicode.Scalar {

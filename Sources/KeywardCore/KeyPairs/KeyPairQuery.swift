@@ -8,6 +8,9 @@ public struct KeyPairQuery: Sendable, Hashable {
     public var resourceGroupID: String?
     public var tags: [TagFilter]
     public var names: [String]?
+    /// `KeyPair.shortID`s.
+    public var shortIDs: [String]?
+    public var projectIDs: [Int]?
 
     public init(
         accountID: String,
@@ -16,7 +19,9 @@ public struct KeyPairQuery: Sendable, Hashable {
         fingerprintMD5: String? = nil,
         resourceGroupID: String? = nil,
         tags: [TagFilter] = [],
-        names: [String]? = nil
+        names: [String]? = nil,
+        shortIDs: [String]? = nil,
+        projectIDs: [Int]? = nil
     ) {
         self.accountID = accountID
         self.regionID = regionID
@@ -25,6 +30,8 @@ public struct KeyPairQuery: Sendable, Hashable {
         self.resourceGroupID = resourceGroupID
         self.tags = tags
         self.names = names
+        self.shortIDs = shortIDs
+        self.projectIDs = projectIDs
     }
 
     /// The canonical form fingerprints are compared in: lowercase hex, no colons.

@@ -325,6 +325,10 @@ enum Migrations {
             "CREATE INDEX audit_events_by_time ON audit_events (account_id, event_time, id)",
             "CREATE INDEX access_keys_by_user ON access_keys (account_id, user_name)",
         ]),
+        (6, [
+            "ALTER TABLE key_pairs ADD COLUMN project_id INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE key_pairs ADD COLUMN description TEXT NOT NULL DEFAULT ''",
+        ]),
     ]
 
     /// Applies every migration not yet recorded.

@@ -101,12 +101,12 @@ struct SQLTransaction: StoreTransaction {
             try await db.execute(
                 """
                 INSERT INTO key_pairs (id, account_id, region_id, name, public_key, key_type, fingerprint_md5, fingerprint_sha256,
-                                       resource_group_id, created_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                       resource_group_id, created_at, project_id, description)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                 """,
                 [.text(keyPair.id), .text(keyPair.accountID), .text(keyPair.regionID), .text(keyPair.name), .text(keyPair.publicKey),
                  .text(keyPair.keyType), .text(keyPair.fingerprintMD5), .text(keyPair.fingerprintSHA256), .text(keyPair.resourceGroupID),
-                 .integer(keyPair.creationTime.epochSeconds)]
+                 .integer(keyPair.creationTime.epochSeconds), .integer(Int64(keyPair.projectID)), .text(keyPair.description)]
             )
         } catch StoreError.uniqueViolation {
             throw DomainError.keyPairAlreadyExists(keyPair.name)
@@ -136,6 +136,14 @@ struct SQLTransaction: StoreTransaction {
         if let group = query.resourceGroupID {
             conditions.append("k.resource_group_id = \(binds.add(group))")
         }
+        if let ids = query.shortIDs {
+            guard !ids.isEmpty else { return Page(items: [], totalCount: 0, request: page ?? PageRequest(number: 1, size: 0)) }
+            conditions.append("SUBSTR(k.id, 5, 8) IN (\(ids.map { binds.add($0) }.joined(separator: ", ")))")
+        }
+        if let projects = query.projectIDs {
+            guard !projects.isEmpty else { return Page(items: [], totalCount: 0, request: page ?? PageRequest(number: 1, size: 0)) }
+            conditions.append("k.project_id IN (\(projects.map { binds.add($0) }.joined(separator: ", ")))")
+        }
         if let names = query.names {
             guard !names.isEmpty else { return Page(items: [], totalCount: 0, request: page ?? PageRequest(number: 1, size: 0)) }
             conditions.append("k.name IN (\(names.map { binds.add($0) }.joined(separator: ", ")))")
@@ -143,7 +151,10 @@ struct SQLTransaction: StoreTransaction {
         for tag in query.tags {
             var clause = "EXISTS (SELECT 1 FROM tags t WHERE t.resource_type = '\(ResourceType.keyPair)' AND t.resource_id = k.id"
             clause += " AND t.tag_key = \(binds.add(tag.key))"
-            if let value = tag.value { clause += " AND t.tag_value = \(binds.add(value))" }
+            if let values = tag.values {
+                guard !values.isEmpty else { return Page(items: [], totalCount: 0, request: page ?? PageRequest(number: 1, size: 0)) }
+                clause += " AND t.tag_value IN (\(values.map { binds.add($0) }.joined(separator: ", ")))"
+            }
             conditions.append(clause + ")")
         }
         let whereClause = conditions.joined(separator: " AND ")
@@ -166,11 +177,21 @@ struct SQLTransaction: StoreTransaction {
                 fingerprintMD5: try row.text("fingerprint_md5"),
                 fingerprintSHA256: try row.text("fingerprint_sha256"),
                 resourceGroupID: try row.text("resource_group_id"),
+                projectID: Int(try row.integer("project_id")),
+                description: try row.text("description"),
                 creationTime: Date(epochSeconds: try row.integer("created_at")),
                 tags: tags[try row.text("id")] ?? []
             )
         }
         return Page(items: items, totalCount: Int(total), request: page ?? PageRequest(number: 1, size: max(items.count, 1)))
+    }
+
+    func updateKeyPair(id: String, name: String, description: String) async throws {
+        do {
+            try await db.execute("UPDATE key_pairs SET name = $1, description = $2 WHERE id = $3", [.text(name), .text(description), .text(id)])
+        } catch StoreError.uniqueViolation {
+            throw DomainError.keyPairAlreadyExists(name)
+        }
     }
 
     func deleteKeyPairs(accountID: String, regionID: String, names: [String]) async throws -> [String] {

@@ -29,7 +29,7 @@ public struct ECSKeyPairActions: Sendable {
 
     func createKeyPair(_ call: RPCCall) async throws -> [(String, JSONValue)] {
         let p = call.parameters
-        let name = try p.required("KeyPairName")
+        let requested = try p.required("KeyPairName")
         // Keyward extension: `KeyType=ed25519`; RSA-2048 otherwise, as ECS does.
         let algorithm: KeyAlgorithm
         switch p.optional("KeyType")?.lowercased() {
@@ -38,6 +38,7 @@ public struct ECSKeyPairActions: Sendable {
         default: throw RPCError.invalidParameter("KeyType", "Valid values: rsa, ed25519.")
         }
         let (group, tags) = (p.optional("ResourceGroupId") ?? "", try p.tags())
+        let name = try KeyPairName(requested, origin: .created)
         let created = try await call.perform(.createKeyPair) {
             try await self.keyPairs.create($0, regionID: call.regionID, name: name, algorithm: algorithm, resourceGroupID: group, tags: tags)
         }
@@ -51,9 +52,10 @@ public struct ECSKeyPairActions: Sendable {
 
     func importKeyPair(_ call: RPCCall) async throws -> [(String, JSONValue)] {
         let p = call.parameters
-        let name = try p.required("KeyPairName")
+        let requested = try p.required("KeyPairName")
         let body = try p.required("PublicKeyBody")
         let (group, tags) = (p.optional("ResourceGroupId") ?? "", try p.tags())
+        let name = try KeyPairName(requested, origin: .imported)
         let keyPair = try await call.perform(.importKeyPair) {
             try await self.keyPairs.importKey($0, regionID: call.regionID, name: name, publicKeyBody: body, resourceGroupID: group, tags: tags)
         }
@@ -166,7 +168,7 @@ public struct ECSKeyPairActions: Sendable {
 
     func describeRegions(_ call: RPCCall) async throws -> [(String, JSONValue)] {
         try await call.perform(.describeRegions) { _ in }
-        let items: [JSONValue] = regions.regions.map {
+        let items: [JSONValue] = regions.regions(namedAfter: "alibaba").map {
             .object([
                 ("RegionId", .string($0.id)),
                 ("LocalName", .string($0.localName)),

@@ -1,0 +1,89 @@
+import Foundation
+import KeywardCore
+import Services
+
+/// Verifies who signed a Tencent request (TC3-HMAC-SHA256, or the legacy HmacSHA1/HmacSHA256 form), that it is within
+/// five minutes, and that it was not seen before. A SecretId is any Keyward AccessKey id.
+struct TencentAuthenticator: Sendable {
+    let credentials: CredentialService
+    let nonces: NonceRegistry
+    let now: @Sendable () -> Date
+
+    /// The product in TC3 credential scopes.
+    static let service = "cvm"
+
+    /// Tencent's documented clock window.
+    static let freshnessWindow: TimeInterval = 300
+
+    func authenticate(_ request: TencentRequest, message: HTTPRequestMessage) async throws -> Principal {
+        switch request.scheme {
+        case .tc3(let authorization, let timestamp):
+            try checkFreshness(timestamp)
+            guard authorization.signedHeaders.contains("host"), authorization.signedHeaders.contains("content-type") else { throw TencentError.invalidAuthorization }
+            let credential = try await resolve(authorization.secretID, token: message.header("x-tc-token"))
+            let canonical = TencentSignature.tc3CanonicalRequest(
+                method: message.method, path: message.path, rawQuery: message.method == "GET" ? message.rawQuery : "",
+                signedHeaders: authorization.signedHeaders, headerValue: { message.header($0) },
+                payload: message.header("x-tc-content-sha256") == "UNSIGNED-PAYLOAD" ? Array("UNSIGNED-PAYLOAD".utf8) : message.body
+            )
+            let stringToSign = TencentSignature.tc3StringToSign(
+                timestamp: timestamp, date: authorization.date, service: authorization.service, canonicalRequest: canonical
+            )
+            let expected = TencentSignature.tc3Signature(secret: credential.secret, date: authorization.date, service: authorization.service, stringToSign: stringToSign)
+            // The credential scope names the product the request is for, and the day of its timestamp.
+            guard ConstantTime.equals(Array(expected.utf8), Array(authorization.signature.utf8)), Self.dateMatches(authorization.date, timestamp),
+                  authorization.service == Self.service
+            else {
+                throw TencentError.signatureFailure
+            }
+            try check(credential.tokenRefusal)
+            // TC3 carries no nonce: the signature with the SDK's per-call trace id stands for one.
+            try await claim("tc3:\(authorization.signature):\(message.header("x-tc-traceid") ?? "")", accessKeyID: authorization.secretID)
+            return credential.principal
+
+        case .legacy(let method, let secretID, let nonce, let timestamp, let signature, let pairs):
+            try checkFreshness(timestamp)
+            let credential = try await resolve(secretID, token: pairs.first { $0.name == "Token" }?.value)
+            let stringToSign = TencentSignature.legacyStringToSign(method: message.method, host: message.header("host") ?? "", path: message.path, parameters: pairs)
+            let expected = TencentSignature.legacySignature(secret: credential.secret, method: method, stringToSign: stringToSign)
+            guard ConstantTime.equals(Array(expected.utf8), Array(signature.utf8)) else { throw TencentError.signatureFailure }
+            try check(credential.tokenRefusal)
+            try await claim("v1:\(nonce)", accessKeyID: secretID)
+            return credential.principal
+        }
+    }
+
+    private func checkFreshness(_ timestamp: String) throws(TencentError) {
+        guard let seconds = TimeInterval(timestamp) else { throw TencentError("InvalidParameter", "The timestamp `\(timestamp)` is not a Unix time.") }
+        guard abs(now().timeIntervalSince1970 - seconds) <= Self.freshnessWindow else { throw .signatureExpire }
+    }
+
+    /// The credential scope's date is the UTC day of the timestamp.
+    private static func dateMatches(_ date: String, _ timestamp: String) -> Bool {
+        guard let seconds = TimeInterval(timestamp) else { return false }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: Date(timeIntervalSince1970: seconds)) == date
+    }
+
+    private func resolve(_ id: String, token: String?) async throws -> CredentialService.Credential {
+        do {
+            return try await credentials.authenticate(accessKeyID: id, securityToken: token, now: now())
+        } catch let refusal as CredentialService.Refusal {
+            switch refusal {
+            case .unknownAccessKey, .inactiveAccessKey: throw TencentError.secretIDNotFound
+            default: throw TencentError.tokenFailure
+            }
+        }
+    }
+
+    private func check(_ refusal: CredentialService.Refusal?) throws(TencentError) {
+        if refusal != nil { throw .tokenFailure }
+    }
+
+    private func claim(_ nonce: String, accessKeyID: String) async throws {
+        guard try await nonces.claim(String(nonce.prefix(200)), accessKeyID: accessKeyID, now: now()) else { throw TencentError.signatureFailure }
+    }
+}
