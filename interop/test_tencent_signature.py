@@ -307,6 +307,24 @@ def test_ram_user_policy_applies_with_ecs_action_names(srv):
     assert d is not None and (d.get("Description") or "") == ""
 
 
+def test_a_rename_needs_permission_on_the_new_name_too(srv):
+    """A user allowed on dev_* key pairs cannot move one into another team's names, nor one of theirs into its own."""
+    t = th.random_suffix(6)
+    policy = ah.policy_doc(ah.allow(["ecs:DescribeKeyPairs", "ecs:ModifyKeyPairAttribute", "ecs:DeleteKeyPairs"], "acs:ecs:*:*:keypair/dev_*"))
+    _, ak, secret = ah.new_ram_user(srv, [policy])
+    cvm = th.Cvm(srv, secret_id=ak, secret_key=secret)
+    root = th.Cvm(srv)
+    mine = root.ImportKeyPair(KeyName=f"dev_{t}", ProjectId=0, PublicKey=kw.gen_ed25519_openssh())["KeyId"]
+    theirs = root.ImportKeyPair(KeyName=f"prod_{t}", ProjectId=0, PublicKey=kw.gen_ed25519_openssh())["KeyId"]
+    expect_error(cvm.ModifyKeyPairAttribute, "AuthFailure.UnauthorizedOperation", KeyId=mine, KeyName=f"prod_x{t}")
+    expect_error(cvm.ModifyKeyPairAttribute, "AuthFailure.UnauthorizedOperation", KeyId=theirs, KeyName=f"dev_x{t}")
+    expect_error(cvm.DeleteKeyPairs, "AuthFailure.UnauthorizedOperation", KeyIds=[mine, theirs])
+    assert th.describe_key(root, mine)["KeyName"] == f"dev_{t}"
+    assert th.describe_key(root, theirs)["KeyName"] == f"prod_{t}"
+    cvm.ModifyKeyPairAttribute(KeyId=mine, KeyName=f"dev_y{t}")
+    assert th.describe_key(root, mine)["KeyName"] == f"dev_y{t}"
+
+
 def test_ram_user_full_access_and_inactive_key(srv):
     user, ak, secret = ah.new_ram_user(srv, ["AliyunECSFullAccess"])
     cvm = th.Cvm(srv, secret_id=ak, secret_key=secret)

@@ -24,8 +24,10 @@ extension Operation {
     public static let createKeyPair = Operation.write("ecs:CreateKeyPair", [.ecs("keypair/*")])
     public static let importKeyPair = Operation.write("ecs:ImportKeyPair", [.ecs("keypair/*")])
     public static let describeKeyPairs = Operation.read("ecs:DescribeKeyPairs", [.ecs("keypair/*")], filters: true)
-    public static func modifyKeyPairAttribute(_ name: String) -> Operation { .write("ecs:ModifyKeyPairAttribute", [.ecs("keypair/\(name)")]) }
+    /// The key pairs are named by the request only when they are known (a Tencent KeyId is resolved in the use case).
+    public static func modifyKeyPairAttribute(_ name: String?) -> Operation { .writeEach("ecs:ModifyKeyPairAttribute", name.map { [.ecs("keypair/\($0)")] } ?? []) }
     public static func deleteKeyPairs(_ names: [String]) -> Operation { .writeEach("ecs:DeleteKeyPairs", names.map { .ecs("keypair/\($0)") }) }
+    public static let deleteKeyPairsByID = Operation.writeEach("ecs:DeleteKeyPairs", [])
     public static func tagResources(_ ids: [String]) -> Operation { .writeEach("ecs:TagResources", ids.map { .ecs("keypair/\($0)") }) }
     public static func untagResources(_ ids: [String]) -> Operation { .writeEach("ecs:UntagResources", ids.map { .ecs("keypair/\($0)") }) }
     public static let listTagResources = Operation.read("ecs:ListTagResources", [.ecs("keypair/*")], filters: true)
@@ -101,10 +103,9 @@ public struct KeyPairService: Sendable {
 
     /// A key pair deleted while still bound keeps its name reserved until no instance carries it, as ECS documents.
     private static func insert(_ keyPair: KeyPair, in tx: any StoreTransaction) async throws {
-        let carriers = try await tx.instances(
-            matching: InstanceQuery(accountID: keyPair.accountID, regionID: keyPair.regionID, keyPairName: keyPair.name), page: PageRequest(number: 1, size: 1)
-        )
-        guard carriers.totalCount == 0 else { throw DomainError.keyPairAlreadyExists(keyPair.name) }
+        guard try await carriers(of: keyPair.name, accountID: keyPair.accountID, regionID: keyPair.regionID, in: tx).isEmpty else {
+            throw DomainError.keyPairAlreadyExists(keyPair.name)
+        }
         try await tx.insertKeyPair(keyPair, quota: KeyPair.quotaPerRegion)
     }
 
@@ -137,61 +138,97 @@ public struct KeyPairService: Sendable {
         return Page(items: Array(visible.dropFirst(page.offset).prefix(page.size)), totalCount: visible.count, request: page)
     }
 
-    /// Deletes the named key pairs of the caller; names that do not exist are ignored.
+    /// How a call names key pairs: by name (ECS), or by the short id (Tencent's `skey-…`).
+    public enum Selection: Sendable {
+        case names([String])
+        /// Every id must name a key pair of the caller (`DomainError.keyPairIDNotFound` otherwise).
+        case shortIDs([String])
+    }
+
     public static let deleteLimit = 100
 
-    /// With `refuseBound`, a key pair any instance carries is refused (`DomainError.keyPairInUse`) and nothing is deleted.
-    public func delete(_ call: AuthorizedCall, regionID: String, names: [String], refuseBound: Bool = false) async throws -> [String] {
+    /// Deletes the selected key pairs of the caller: names that do not exist are ignored, ids must all exist. With
+    /// `refuseBound`, a key pair any instance carries is refused (`DomainError.keyPairInUse`). All or nothing.
+    @discardableResult
+    public func delete(_ call: AuthorizedCall, regionID: String, _ selection: Selection, refuseBound: Bool = false) async throws -> [String] {
         try call.expect("ecs:DeleteKeyPairs")
-        let principal = call.principal
         let region = try regions.region(regionID)
-        guard !names.isEmpty, names.count <= Self.deleteLimit else {
+        let count = switch selection {
+        case .names(let names): names.count
+        case .shortIDs(let ids): ids.count
+        }
+        guard (1...Self.deleteLimit).contains(count) else {
             throw DomainError.invalidKeyPairNames(reason: "between 1 and \(Self.deleteLimit) names are required")
         }
         call.note("change", "key pairs deleted")
+        let accountID = call.accountID
         let deleted = try await call.write { tx in
-            let existing = try await tx.keyPairs(matching: KeyPairQuery(accountID: principal.accountID, regionID: region.id, names: names), page: nil).items
+            let (selected, names) = try await Self.select(selection, accountID: accountID, regionID: region.id, in: tx)
             for name in names {
-                try call.require([.ecs("keypair/\(name)")], conditions: Operation.tagConditions(existing.first { $0.name == name }?.tags ?? []))
-                if refuseBound {
-                    let carriers = try await tx.instances(matching: InstanceQuery(accountID: principal.accountID, regionID: region.id, keyPairName: name), page: nil)
-                    if let first = carriers.items.first { throw DomainError.keyPairInUse(name: name, instanceID: first.id) }
+                call.noteResource(.ecs("keypair/\(name)"))
+                try call.require([.ecs("keypair/\(name)")], conditions: Operation.tagConditions(selected.first { $0.name == name }?.tags ?? []))
+                if refuseBound, let carrier = try await Self.carriers(of: name, accountID: accountID, regionID: region.id, in: tx).first {
+                    throw DomainError.keyPairInUse(name: name, instanceID: carrier.id)
                 }
             }
-            return try await tx.deleteKeyPairs(accountID: principal.accountID, regionID: region.id, names: names)
+            return try await tx.deleteKeyPairs(accountID: accountID, regionID: region.id, names: names)
         }
         logger.info("key pairs deleted", metadata: ["count": "\(deleted.count)", "region": "\(region.id)"])
         return deleted
     }
 
-    /// The caller's key pairs in a region with these short ids (those that exist), for dialects that name key pairs by id.
-    public func keyPairs(_ call: AuthorizedCall, regionID: String, shortIDs: [String]) async throws -> [KeyPair] {
-        let region = try regions.region(regionID)
-        return try await store.read { tx in
-            try await tx.keyPairs(matching: KeyPairQuery(accountID: call.accountID, regionID: region.id, shortIDs: shortIDs), page: nil).items
-        }
-    }
-
-    /// Renames a key pair and sets its description; instances bound to it follow the new name.
-    public func modify(_ call: AuthorizedCall, regionID: String, name: String, newName: KeyPairName?, description: String?) async throws -> KeyPair {
+    /// Renames a key pair and sets its description. A key pair an instance carries keeps its name
+    /// (`DomainError.keyPairInUse`), and a name an instance still carries is taken.
+    @discardableResult
+    public func modify(_ call: AuthorizedCall, regionID: String, _ selection: Selection, newName: KeyPairName?, description: String?) async throws -> KeyPair {
         try call.expect("ecs:ModifyKeyPairAttribute")
         let region = try regions.region(regionID)
         let accountID = call.accountID
         call.note("change", newName.map { "key pair renamed to \($0.value)" } ?? "key pair description changed")
         return try await call.write { tx in
-            guard var keyPair = try await tx.keyPairs(matching: KeyPairQuery(accountID: accountID, regionID: region.id, names: [name]), page: nil).items.first else {
-                throw DomainError.keyPairNotFound(name)
-            }
+            let (selected, names) = try await Self.select(selection, accountID: accountID, regionID: region.id, in: tx)
+            guard names.count == 1, var keyPair = selected.first else { throw DomainError.invalidKeyPairNames(reason: "one key pair at a time") }
+            let name = keyPair.name
+            call.noteResource(.ecs("keypair/\(name)"))
             try call.require([.ecs("keypair/\(name)")], conditions: Operation.tagConditions(keyPair.tags))
-            let renamed = newName?.value ?? keyPair.name
-            if let description { keyPair.description = description }
+            let renamed = newName?.value ?? name
             if renamed != name {
-                let carriers = try await tx.instances(matching: InstanceQuery(accountID: accountID, regionID: region.id, keyPairName: name), page: nil).items
-                guard carriers.isEmpty else { throw DomainError.keyPairInUse(name: name, instanceID: carriers[0].id) }
+                // The new name is a resource the caller must be allowed on too, and must be free everywhere.
+                try call.require([.ecs("keypair/\(renamed)")], conditions: Operation.tagConditions(keyPair.tags))
+                if let carrier = try await Self.carriers(of: name, accountID: accountID, regionID: region.id, in: tx).first {
+                    throw DomainError.keyPairInUse(name: name, instanceID: carrier.id)
+                }
+                guard try await Self.carriers(of: renamed, accountID: accountID, regionID: region.id, in: tx).isEmpty else {
+                    throw DomainError.keyPairAlreadyExists(renamed)
+                }
             }
+            if let description { keyPair.description = description }
             try await tx.updateKeyPair(id: keyPair.id, name: renamed, description: keyPair.description)
             return try await tx.keyPairs(matching: KeyPairQuery(accountID: accountID, regionID: region.id, names: [renamed]), page: nil).items.first ?? keyPair
         }
+    }
+
+    /// The selected key pairs that exist, and the names the call is about.
+    private static func select(_ selection: Selection, accountID: String, regionID: String, in tx: any StoreTransaction) async throws
+        -> (keyPairs: [KeyPair], names: [String])
+    {
+        switch selection {
+        case .names(let names):
+            let found = try await tx.keyPairs(matching: KeyPairQuery(accountID: accountID, regionID: regionID, names: names), page: nil).items
+            return (found, names)
+        case .shortIDs(let ids):
+            let found = try await tx.keyPairs(matching: KeyPairQuery(accountID: accountID, regionID: regionID, shortIDs: ids), page: nil).items
+            let names = try ids.map { id throws(DomainError) in
+                guard let keyPair = found.first(where: { $0.shortID == id }) else { throw .keyPairIDNotFound(id) }
+                return keyPair.name
+            }
+            return (found, names)
+        }
+    }
+
+    /// The instances that carry a key pair by this name (also one deleted while bound, whose name stays reserved).
+    private static func carriers(of name: String, accountID: String, regionID: String, in tx: any StoreTransaction) async throws -> [Instance] {
+        try await tx.instances(matching: InstanceQuery(accountID: accountID, regionID: regionID, keyPairName: name), page: nil).items
     }
 
     // MARK: Tags

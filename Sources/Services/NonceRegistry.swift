@@ -16,12 +16,16 @@ public actor NonceRegistry {
 
     /// Records the nonce; false when it was already used.
     public func claim(_ nonce: String, accessKeyID: String, now: Date = Date()) async throws -> Bool {
+        try await purgeIfDue(now)
+        return try await store.write { tx in try await tx.claimNonce(nonce, accessKeyID: accessKeyID, at: now) }
+    }
+
+    private func purgeIfDue(_ now: Date) async throws {
         if now.timeIntervalSince(lastPurge) > 60 {
             lastPurge = now
             // Older records cannot matter: their requests would fail the timestamp check anyway.
             let horizon = now.addingTimeInterval(-2 * Self.freshnessWindow - 60)
             try await store.write { tx in try await tx.purgeNonces(before: horizon) }
         }
-        return try await store.write { tx in try await tx.claimNonce(nonce, accessKeyID: accessKeyID, at: now) }
     }
 }

@@ -61,11 +61,17 @@ import Testing
         // A name that is both a value and a list, or an index given twice, is not a tree.
         #expect(TencentParameters.flattened([("KeyIds", "x"), ("KeyIds.0", "y")]) == nil)
         #expect(TencentParameters.flattened([("KeyIds.0", "x"), ("KeyIds.0", "y")]) == nil)
+        // More pairs than any action takes are refused before any tree is built.
+        #expect(TencentParameters.flattened((0...TencentParameters.pairLimit).map { (name: "a\($0)", value: "") }) == nil)
     }
 
     @Test func jsonBodiesKeepTypesAndRefuseWhatIsNotAnObject() throws {
         let parameters = try #require(TencentParameters.json(Array(#"{"ProjectId": 0, "DryRun": true, "KeyName": "k"}"#.utf8)))
         #expect(try parameters.optionalInt("ProjectId") == 0)
+        let big = try #require(TencentParameters.json(Array(#"{"ProjectId": 9007199254740993, "One": 1, "Yes": true}"#.utf8)))
+        #expect(try big.optionalInt("ProjectId") == 9_007_199_254_740_993)
+        #expect(try big.optionalInt("One") == 1)
+        #expect(throws: TencentError.self) { try big.optionalString("Yes") }
         #expect(try parameters.optionalBool("DryRun") == true)
         #expect(try parameters.string("KeyName") == "k")
         #expect(throws: TencentError.self) { try parameters.optionalInt("KeyName") }

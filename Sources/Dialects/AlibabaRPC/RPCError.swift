@@ -72,6 +72,7 @@ enum AlibabaErrorTable {
         case .keyPairAlreadyExists: RPCError(status: 400, code: "KeyPair.AlreadyExist", message: "The key pair already exist.")
         case .keyPairQuotaExceeded: RPCError(status: 403, code: "QuotaExceed.KeyPair", message: "The key pair quota exceeds.")
         case .keyPairNotFound: RPCError(status: 400, code: "InvalidKeyPairName.NotFound", message: "The specified KeyPairName does not exist in our records.")
+        case .keyPairIDNotFound: RPCError(status: 400, code: "InvalidKeyPairId.NotFound", message: "The specified KeyPairId does not exist in our records.")
         case .keyPairInUse(let name, _):
             RPCError(status: 403, code: "KeyPair.InUse", message: "The key pair \(name) is bound to an instance.")
         case .invalidPublicKeyBody(let reason):

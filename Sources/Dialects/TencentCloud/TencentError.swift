@@ -64,8 +64,13 @@ enum TencentErrorTable {
         case .keyPairAlreadyExists(let name): TencentError("InvalidKeyPairName.Duplicate", "The key name `\(name)` already exists.")
         case .keyPairQuotaExceeded(let limit): TencentError("InvalidKeyPair.LimitExceeded", "The number of key pairs exceeds the quota of \(limit).")
         case .keyPairNotFound(let name): TencentError("InvalidKeyPairId.NotFound", "The specified key `\(name)` does not exist.")
+        case .keyPairIDNotFound(let id):
+            TencentError("InvalidKeyPairId.NotFound", "The specified KeyId `\(TencentProfile.keyIDPrefix)\(id)` does not exist.")
         case .keyPairInUse(let name, let instance):
-            TencentError("InvalidParameterValue.KeyPairNotSupported", "The key `\(name)` is associated with instance `\(instance)` and does not support the operation.")
+            TencentError(
+                "InvalidParameterValue.KeyPairNotSupported",
+                "The key `\(name)` is associated with instance `\(TencentProfile.instanceID(instance))` and does not support the operation."
+            )
         case .invalidPublicKeyBody(let reason): TencentError("InvalidPublicKey.Malformed", "Invalid public key: \(reason)")
         case .invalidTagKey, .invalidTagValue, .duplicateTagKey, .tooManyTags: TencentError("InvalidParameterValue.TagKeyInvalid", "The tags are not valid.")
         case .resourceNotFound(_, let id): TencentError("ResourceNotFound", "The resource `\(id)` does not exist.")

@@ -21,8 +21,12 @@ public struct TencentParameters: Sendable {
         return TencentParameters(root: root)
     }
 
+    /// More flattened pairs than any action takes; a request beyond it is refused before the tree is built.
+    static let pairLimit = 1000
+
     /// Rebuilds flattened pairs (0-based list indices) into the tree; nil when two pairs disagree about a shape.
     static func flattened(_ pairs: [(name: String, value: String)]) -> TencentParameters? {
+        guard pairs.count <= pairLimit else { return nil }
         var root = Node.object([:])
         for (name, value) in pairs {
             let path = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
@@ -46,7 +50,6 @@ public struct TencentParameters: Sendable {
         case nil, .null?: return nil
         case .string(let text)?: return text
         case .int(let number)?: return String(number)
-        case .bool(let flag)?: return flag ? "true" : "false"
         default: throw .invalidParameter(name, "must be a string")
         }
     }
@@ -128,10 +131,12 @@ public struct TencentParameters: Sendable {
         switch value {
         case let text as String: return .string(text)
         case let number as NSNumber:
-            // Foundation's JSON reader makes booleans NSNumbers of type `c`, unlike any number it reads.
-            if String(cString: number.objCType) == "c" { return .bool(number.boolValue) }
-            if let exact = Int(exactly: number.doubleValue) { return .int(exact) }
-            return .string(number.stringValue)
+            // Foundation's JSON reader makes booleans NSNumbers of type `c`, integers `q`/`i`/`l`, other numbers `d`.
+            switch String(cString: number.objCType) {
+            case "c": return .bool(number.boolValue)
+            case "q", "i", "l", "s", "Q", "I", "L", "S": return .int(Int(number.int64Value))
+            default: return .string(number.stringValue)
+            }
         case let list as [Any]:
             var items: [JSONValue] = []
             for item in list {

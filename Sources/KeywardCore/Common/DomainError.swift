@@ -9,6 +9,8 @@ public enum DomainError: Error, Sendable, Equatable {
     case keyPairAlreadyExists(String)
     case keyPairQuotaExceeded(limit: Int)
     case keyPairNotFound(String)
+    /// No key pair of the caller has this short id.
+    case keyPairIDNotFound(String)
     /// The key pair is bound to an instance, and the operation needs it free.
     case keyPairInUse(name: String, instanceID: String)
     case invalidPublicKeyBody(reason: String)

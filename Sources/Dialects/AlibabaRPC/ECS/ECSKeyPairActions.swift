@@ -38,9 +38,11 @@ public struct ECSKeyPairActions: Sendable {
         default: throw RPCError.invalidParameter("KeyType", "Valid values: rsa, ed25519.")
         }
         let (group, tags) = (p.optional("ResourceGroupId") ?? "", try p.tags())
-        let name = try KeyPairName(requested, origin: .created)
         let created = try await call.perform(.createKeyPair) {
-            try await self.keyPairs.create($0, regionID: call.regionID, name: name, algorithm: algorithm, resourceGroupID: group, tags: tags)
+            // The name rule is checked after the door, so that a caller without permission learns nothing else.
+            try await self.keyPairs.create(
+                $0, regionID: call.regionID, name: try KeyPairName(requested, origin: .created), algorithm: algorithm, resourceGroupID: group, tags: tags
+            )
         }
         return [
             ("KeyPairId", .string(created.keyPair.id)),
@@ -55,9 +57,10 @@ public struct ECSKeyPairActions: Sendable {
         let requested = try p.required("KeyPairName")
         let body = try p.required("PublicKeyBody")
         let (group, tags) = (p.optional("ResourceGroupId") ?? "", try p.tags())
-        let name = try KeyPairName(requested, origin: .imported)
         let keyPair = try await call.perform(.importKeyPair) {
-            try await self.keyPairs.importKey($0, regionID: call.regionID, name: name, publicKeyBody: body, resourceGroupID: group, tags: tags)
+            try await self.keyPairs.importKey(
+                $0, regionID: call.regionID, name: try KeyPairName(requested, origin: .imported), publicKeyBody: body, resourceGroupID: group, tags: tags
+            )
         }
         return [
             ("KeyPairId", .string(keyPair.id)),
@@ -109,7 +112,7 @@ public struct ECSKeyPairActions: Sendable {
         guard let names = try call.parameters.jsonStringArray("KeyPairNames", malformed: invalid) else {
             throw RPCError.missingParameter("KeyPairNames")
         }
-        _ = try await call.perform(.deleteKeyPairs(names)) { try await self.keyPairs.delete($0, regionID: call.regionID, names: names) }
+        _ = try await call.perform(.deleteKeyPairs(names)) { try await self.keyPairs.delete($0, regionID: call.regionID, .names(names)) }
         return []
     }
 

@@ -53,6 +53,10 @@ public struct CVMKeyPairActions: Sendable {
         let region = try call.requiredRegion()
         let ids = try p.optionalStrings("KeyIds")
         let filters = try p.filters()
+        if let ids, ids.count > 100 { throw TencentError("InvalidParameterValue.LimitExceeded", "At most 100 KeyIds.") }
+        guard filters.count <= 10, filters.allSatisfy({ $0.values.count <= 5 }) else {
+            throw TencentError("InvalidFilterValue.LimitExceeded", "At most 10 filters of at most 5 values each.")
+        }
         if ids != nil, !filters.isEmpty { throw TencentError("InvalidParameter", "`KeyIds` and `Filters` cannot be given together.") }
         let offset = try p.optionalInt("Offset") ?? 0
         guard offset >= 0 else { throw TencentError("InvalidParameterValueOffset", "The `Offset` must not be negative.") }
@@ -65,10 +69,11 @@ public struct CVMKeyPairActions: Sendable {
             case "key-name":
                 query.names = (query.names ?? values).filter(values.contains)
             case "project-id":
-                query.projectIDs = try values.map { value throws(TencentError) in
-                    guard let number = Int(value) else { throw TencentError("InvalidFilterValue", "The project id `\(value)` is not a number.") }
+                let projects = try values.map { value throws(TencentError) in
+                    guard let number = Int(value) else { throw TencentError.invalidParameterValue("Filters.project-id", "`\(value)` is not a project id") }
                     return number
                 }
+                query.projectIDs = (query.projectIDs ?? projects).filter(projects.contains)
             case "tag-key":
                 guard values.count == 1 else { throw TencentError("InvalidFilterValue.LimitExceeded", "Filter `tag-key` takes one value here.") }
                 query.tags.append(TagFilter(key: values[0], value: nil))
@@ -101,9 +106,8 @@ public struct CVMKeyPairActions: Sendable {
         if let description, description.count > 60 {
             throw TencentError.invalidParameterValue("Description", "cannot exceed 60 characters")
         }
-        _ = try await call.perform(.writeEach("ecs:ModifyKeyPairAttribute", [])) { authorized in
-            let keyPair = try await self.resolve(authorized, region: region, ids: [id])[0]
-            return try await self.keyPairs.modify(authorized, regionID: region, name: keyPair.name, newName: newName, description: description)
+        _ = try await call.perform(.modifyKeyPairAttribute(nil)) {
+            try await self.keyPairs.modify($0, regionID: region, .shortIDs([id]), newName: newName, description: description)
         }
         return []
     }
@@ -114,22 +118,10 @@ public struct CVMKeyPairActions: Sendable {
         guard let given = try p.optionalStrings("KeyIds"), !given.isEmpty else { throw TencentError.missingParameter("KeyIds") }
         guard given.count <= KeyPairService.deleteLimit else { throw TencentError("InvalidParameterValue.LimitExceeded", "At most 100 KeyIds.") }
         let ids = try Self.shortIDs(given)
-        _ = try await call.perform(.writeEach("ecs:DeleteKeyPairs", [])) { authorized in
-            let found = try await self.resolve(authorized, region: region, ids: ids)
-            return try await self.keyPairs.delete(authorized, regionID: region, names: found.map(\.name), refuseBound: true)
+        _ = try await call.perform(.deleteKeyPairsByID) {
+            try await self.keyPairs.delete($0, regionID: region, .shortIDs(ids), refuseBound: true)
         }
         return []
-    }
-
-    /// The key pairs with these short ids, all of them or `InvalidKeyPairId.NotFound` naming the first missing one.
-    private func resolve(_ call: AuthorizedCall, region: String, ids: [String]) async throws -> [KeyPair] {
-        let found = try await keyPairs.keyPairs(call, regionID: region, shortIDs: ids)
-        return try ids.map { id throws(TencentError) in
-            guard let keyPair = found.first(where: { $0.shortID == id }) else {
-                throw TencentError("InvalidKeyPairId.NotFound", "The specified KeyId `\(TencentProfile.keyIDPrefix)\(id)` does not exist.")
-            }
-            return keyPair
-        }
     }
 
     static func shortIDs(_ ids: [String]) throws(TencentError) -> [String] {
