@@ -43,6 +43,8 @@ KW_DESCRIBE_REGION = "cn-hangzhou"
 KW_IMPORT_REGIONS = ["cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-qingdao", "cn-zhangjiakou",
                      "cn-hongkong", "ap-southeast-1", "us-west-1"]
 KW_CREATE_REGION = "eu-central-1"
+TC3_DESCRIBE_REGION = "ap-guangzhou"
+TC3_IMPORT_REGIONS = ["ap-shanghai", "ap-beijing", "ap-singapore"]
 KW_QUOTA = 500
 # moto regions (no quota; the same layout so that every server holds the same number of key pairs per region)
 MOTO_DESCRIBE_REGION = "us-east-1"
@@ -154,6 +156,30 @@ class V1Signer:
         sts = f"{method}&%2F&{pe(cq)}"
         sig = base64.b64encode(hmac.new(self.key, sts.encode(), hashlib.sha1).digest()).decode()
         return f"{cq}&Signature={pe(sig)}"
+
+
+class TC3Signer:
+    """Tencent Cloud TC3-HMAC-SHA256 for CVM, as tencentcloud-sdk-python signs a POST JSON request."""
+
+    def __init__(self, secret_id: str, secret_key: str, host: str):
+        self.secret_id, self.secret_key, self.host = secret_id, secret_key, host
+
+    def line(self, action: str, params: dict, timestamp: int, region: str) -> str:
+        body = json.dumps(params, separators=(",", ":"))
+        date = time.strftime("%Y-%m-%d", time.gmtime(timestamp))
+        canonical = "\n".join(["POST", "/", "", f"content-type:application/json\nhost:{self.host}\n", "content-type;host",
+                               hashlib.sha256(body.encode()).hexdigest()])
+        sts = "\n".join(["TC3-HMAC-SHA256", str(timestamp), f"{date}/cvm/tc3_request", hashlib.sha256(canonical.encode()).hexdigest()])
+        k = hmac.new(("TC3" + self.secret_key).encode(), date.encode(), hashlib.sha256).digest()
+        k = hmac.new(k, b"cvm", hashlib.sha256).digest()
+        k = hmac.new(k, b"tc3_request", hashlib.sha256).digest()
+        sig = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
+        headers = [
+            "Content-Type: application/json", f"X-TC-Action: {action}", "X-TC-Version: 2017-03-12", f"X-TC-Timestamp: {timestamp}",
+            f"X-TC-Region: {region}", f"X-TC-TraceId: {uuid.uuid4()}",
+            f"Authorization: TC3-HMAC-SHA256 Credential={self.secret_id}/{date}/cvm/tc3_request, SignedHeaders=content-type;host, Signature={sig}",
+        ]
+        return pool_line("POST", "/", body, headers)
 
 
 def ali_timestamp() -> str:
@@ -464,7 +490,10 @@ def seed(kw: KeywardServer, moto: MotoServer, n: int) -> None:
     mk = ec2.describe_key_pairs()["KeyPairs"]
     if len(mk) != n:
         raise BenchError(f"moto describe_key_pairs after seeding returned {len(mk)} pairs")
-    log(f"seeded {n} key pairs in Keyward {KW_DESCRIBE_REGION} and moto {MOTO_DESCRIBE_REGION}")
+    # The same number in Tencent's region, through the Alibaba SDK (one record for both dialects), for the TC3 rows.
+    for i in range(n):
+        sdk.import_key(TC3_DESCRIBE_REGION, f"bench-describe-{i:02d}", ed25519_openssh_public(f"tc-{i}"))
+    log(f"seeded {n} key pairs in Keyward {KW_DESCRIBE_REGION} and {TC3_DESCRIBE_REGION} and moto {MOTO_DESCRIBE_REGION}")
 
 
 # Harmless, state-free requests for wrk_pool.lua's sentinel (see there). Keyward's is unsigned, so it is refused
@@ -482,6 +511,12 @@ def kw_describe_lines(kw: KeywardServer, count: int) -> list[str]:
     ts = ali_timestamp()
     params = {"RegionId": KW_DESCRIBE_REGION, "PageSize": "50"}
     return [pool_line("GET", "/?" + signer.query("GET", "DescribeKeyPairs", params, ts)) for _ in range(count)]
+
+
+def kw_tc3_describe_lines(kw: KeywardServer, count: int) -> list[str]:
+    signer = TC3Signer(kw.ak, kw.secret, kw.url.split("//", 1)[1])
+    ts = int(time.time())
+    return [signer.line("DescribeKeyPairs", {"Limit": 50}, ts, TC3_DESCRIBE_REGION) for _ in range(count)]
 
 
 def moto_describe_lines(count: int) -> list[str]:
@@ -523,6 +558,39 @@ def phase_describe_wrk(kw, moto, wrk: Wrk, work: Path) -> dict:
         out["keyward"] = require_clean(r)
         out["keyward"]["pool"] = pool
         break
+    return out
+
+
+def phase_tc3_describe_wrk(kw, wrk: Wrk, work: Path) -> dict:
+    """DescribeKeyPairs through Tencent's TC3 on the same key pairs (seeded in ap-guangzhou): the CVM dialect's cost."""
+    T = CONF["wrk_connections"]
+    dur, warm = CONF["describe_seconds"], CONF["warmup_seconds"]
+    prefix = work / "pool-kw-tc3-describe"
+    warm_pool = max(T * 200, int(os.environ.get("BENCH_KW_WARMUP_POOL", 60000)))
+    write_pool(prefix, kw_tc3_describe_lines(kw, warm_pool), T, KW_SENTINEL)
+    w = require_clean(wrk.run("keyward-tc3-describe-warmup", kw.url, prefix, "once", T, duration=warm))
+    pool = int(w["rps"] * dur * 1.6) + 20000
+    write_pool(prefix, kw_tc3_describe_lines(kw, pool), T, KW_SENTINEL)
+    r = wrk.run("keyward-tc3-describe", kw.url, prefix, "once", T, duration=dur)
+    if r["exhausted_threads"]:
+        raise BenchError(f"{r['exhausted_threads']} wrk thread(s) ran out of the {pool} TC3 DescribeKeyPairs requests")
+    return require_clean(r)
+
+
+def phase_tc3_import_wrk(kw, wrk: Wrk, work: Path) -> dict:
+    """ImportKeyPair through TC3, spread over Tencent's regions (≤ the quota in each)."""
+    T = CONF["wrk_connections"]
+    n = min(CONF["imports"], KW_QUOTA * len(TC3_IMPORT_REGIONS))
+    signer = TC3Signer(kw.ak, kw.secret, kw.url.split("//", 1)[1])
+    ts = int(time.time())
+    run_id = secrets.token_hex(3)
+    lines = [signer.line("ImportKeyPair", {"KeyName": f"t{run_id}_{i:05d}", "ProjectId": 0,
+                                           "PublicKey": ed25519_openssh_public(f"t{i}")}, ts, TC3_IMPORT_REGIONS[i % len(TC3_IMPORT_REGIONS)])
+             for i in range(n)]
+    prefix = work / "pool-kw-tc3-import"
+    write_pool(prefix, lines, T, KW_SENTINEL)
+    out = require_clean(wrk.run("keyward-tc3-import", kw.url, prefix, "once", T, expected=n, cap=CONF["bounded_cap_seconds"]))
+    out["imports"] = n
     return out
 
 
@@ -727,6 +795,9 @@ def build_rows(r: dict) -> list[dict]:
     thr(f"ImportKeyPair, wrk {CONF['wrk_connections']} conns ({CONF['imports']} imports)",
         b["keyward"]["rps"], b["moto"]["rps"])
     thr("DescribeKeyPairs via SDK, sequential", c["keyward"]["rps"], c["moto"]["rps"])
+    # The CVM dialect on the same records, against the same moto figures (EC2 has the same operations).
+    thr(f"CVM DescribeKeyPairs (TC3), wrk {CONF['wrk_connections']} conns", r["tc3_describe_wrk"]["rps"], a["moto"]["rps"])
+    thr(f"CVM ImportKeyPair (TC3), wrk ({r['tc3_import_wrk']['imports']} imports)", r["tc3_import_wrk"]["rps"], b["moto"]["rps"])
     for kind, label in (("rsa", "RSA-2048"), ("ed25519", "Ed25519")):
         k, m = d[kind]["keyward"], d[kind]["moto"]
         lat(f"CreateKeyPair {label} p50 (n={k['count']}/{m['count']})", k["p50_ms"], m["p50_ms"])
@@ -788,6 +859,8 @@ def main() -> int:
         results["describe_wrk"] = phase_describe_wrk(kw, moto, wrk, work)
         results["sdk_describe"] = phase_sdk_describe(kw, moto)
         results["import_wrk"] = phase_import_wrk(kw, moto, wrk, work)
+        results["tc3_describe_wrk"] = phase_tc3_describe_wrk(kw, wrk, work)
+        results["tc3_import_wrk"] = phase_tc3_import_wrk(kw, wrk, work)
         results["create_latency"] = phase_create_latency(kw, moto)
         results["rss_kib_at_end"] = {"keyward": kw.rss_kib(), "moto": moto.rss_kib()}
     finally:
