@@ -103,16 +103,16 @@ public struct MetadataService: Sendable {
     // MARK: Content
 
     private func tree(for instance: Instance) async throws -> MetadataTree.Node {
-        let keyPairIDs = try await store.read { tx in
+        let registered = try await store.read { tx in
             try await tx.keyPairs(
-                matching: KeyPairQuery(accountID: instance.accountID, regionID: instance.regionID, names: instance.bound.keyPairName.map { [$0] } ?? []),
-                page: nil
-            ).items.map(\.id)
+                matching: KeyPairQuery(accountID: instance.accountID, regionID: instance.regionID, names: instance.bound.keyPairNames), page: nil
+            ).items
         }
         var keys: [(String, MetadataTree.Node)] = []
-        for (index, key) in instance.bound.publicKeys.enumerated() {
-            let id = index < keyPairIDs.count ? keyPairIDs[index] : "key-\(index)"
-            keys.append((id, .directory([("openssh-key", .leaf(key))])))
+        for (index, bound) in instance.bound.keyPairs.enumerated() {
+            // A key pair deleted while bound still has its key here, under a stand-in id.
+            let id = registered.first { $0.name == bound.name }?.id ?? "key-\(index)"
+            keys.append((id, .directory([("openssh-key", .leaf(bound.publicKey))])))
         }
         let address = instance.endpoint?.address ?? ""
         let identity = MetadataTree.json(.directory([

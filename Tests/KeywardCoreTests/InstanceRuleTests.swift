@@ -1,3 +1,4 @@
+import Foundation
 import KeywardCore
 import Testing
 
@@ -41,5 +42,37 @@ import Testing
         credentials.unbindKeyPair()
         #expect(credentials.passwordAuthentication)
         #expect(InstanceCredentials(passwordInherited: true).passwordAuthentication)
+    }
+}
+
+@Suite struct BoundKeyPairsTests {
+    @Test func ecsBindingReplacesWhileCVMBindingAdds() {
+        var credentials = InstanceCredentials(passwordHash: "$6$x")
+        credentials.add(keyPairName: "a", publicKey: "ssh-ed25519 A")
+        credentials.add(keyPairName: "b", publicKey: "ssh-ed25519 B")
+        credentials.add(keyPairName: "a", publicKey: "ssh-ed25519 A")
+        #expect(credentials.keyPairNames == ["a", "b"])
+        #expect(credentials.publicKeys == ["ssh-ed25519 A", "ssh-ed25519 B"])
+        #expect(credentials.keyPairName == "a")
+        #expect(!credentials.passwordAuthentication)
+        credentials.remove(keyPairName: "a")
+        #expect(credentials.keyPairNames == ["b"])
+        credentials.bind(keyPairName: "c", publicKey: "ssh-ed25519 C")
+        #expect(credentials.keyPairNames == ["c"])
+        credentials.remove(keyPairName: "c")
+        #expect(credentials.keyPairs.isEmpty)
+        #expect(credentials.passwordAuthentication, "with every key unbound the password logs in again")
+    }
+
+    @Test func recordsFromBeforeSeveralKeysDecodeToTheirOneKey() throws {
+        let legacy = #"{"keyPairName":"web","passwordInherited":false,"publicKeys":["ssh-ed25519 AAAA web"]}"#
+        let decoded = try JSONDecoder().decode(InstanceCredentials.self, from: Data(legacy.utf8))
+        #expect(decoded.keyPairs == [BoundKeyPair(name: "web", publicKey: "ssh-ed25519 AAAA web")])
+        let none = try JSONDecoder().decode(InstanceCredentials.self, from: Data(#"{"passwordHash":"$6$y","passwordInherited":true,"publicKeys":[]}"#.utf8))
+        #expect(none.keyPairs.isEmpty)
+        #expect(none.passwordHash == "$6$y")
+        #expect(none.passwordInherited)
+        let roundTrip = try JSONDecoder().decode(InstanceCredentials.self, from: JSONEncoder().encode(decoded))
+        #expect(roundTrip == decoded)
     }
 }

@@ -10,7 +10,7 @@ import Testing
         let store = try await SQLStore.sqlite(path: nil, logger: Logger(label: "test"))
         let instance = Instance(
             id: "i-test0001", accountID: "acct", regionID: "cn-hangzhou", name: "web", hostName: "web-1", imageID: "img", instanceType: "ecs.g7.large",
-            osType: .linux, status: .running, bound: InstanceCredentials(keyPairName: "kp", publicKeys: ["ssh-ed25519 AAAAC3Nza test"]),
+            osType: .linux, status: .running, bound: InstanceCredentials(keyPairs: [BoundKeyPair(name: "kp", publicKey: "ssh-ed25519 AAAAC3Nza test")]),
             effective: nil, firstBootPending: false, passwordInherit: false, endpoint: InstanceEndpoint(address: "10.213.0.11", port: 22),
             userData: "#cloud-config\n", metadataTokensRequired: tokensRequired, metadataEnabled: true, creationTime: Date(), startTime: nil,
             firstBootReport: []

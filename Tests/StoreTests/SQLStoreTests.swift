@@ -112,6 +112,36 @@ import Testing
         #expect(page.items.count == 1)
     }
 
+    @Test func anInstanceCarryingSeveralKeyPairsIsFoundUnderEachUntilItDropsOne() async throws {
+        let store = try await Self.store()
+        var credentials = InstanceCredentials()
+        credentials.add(keyPairName: "a", publicKey: "ssh-ed25519 A")
+        credentials.add(keyPairName: "b", publicKey: "ssh-ed25519 B")
+        var instance = Instance(
+            id: ResourceID.make(prefix: "i"), accountID: Self.account, regionID: "cn-hangzhou", name: "web", hostName: "web", imageID: "img",
+            instanceType: "ecs.g7.large", osType: .linux, status: .stopped, bound: credentials, effective: nil, firstBootPending: true,
+            passwordInherit: false, endpoint: nil, userData: "", metadataTokensRequired: false, metadataEnabled: true, creationTime: Date(),
+            startTime: nil, firstBootReport: []
+        )
+        try await store.write { [instance] tx in try await tx.insertInstance(instance, quota: Instance.quotaPerRegion) }
+        func carriers(_ name: String) async throws -> [String] {
+            try await store.read { tx in
+                try await tx.instances(matching: InstanceQuery(accountID: Self.account, regionID: "cn-hangzhou", keyPairName: name), page: nil).items.map(\.id)
+            }
+        }
+        #expect(try await carriers("a") == [instance.id])
+        #expect(try await carriers("b") == [instance.id])
+        #expect(try await carriers("c").isEmpty)
+        instance.bound.remove(keyPairName: "a")
+        try await store.write { [instance] tx in try await tx.updateInstance(instance) }
+        #expect(try await carriers("a").isEmpty)
+        #expect(try await carriers("b") == [instance.id])
+        let reread = try await store.read { [instance] tx in try await tx.instance(id: instance.id, accountID: nil) }
+        #expect(reread?.bound.keyPairNames == ["b"])
+        try await store.write { [instance] tx in try await tx.deleteInstance(id: instance.id) }
+        #expect(try await carriers("b").isEmpty)
+    }
+
     @Test func deletingAKeyPairRemovesItsTags() async throws {
         let store = try await Self.store()
         let keyPair = Self.keyPair("tagged", tags: [try KeywardCore.Tag(key: "a", value: "1")])

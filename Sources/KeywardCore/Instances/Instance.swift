@@ -15,35 +15,83 @@ public enum OSType: String, Sendable, Codable {
     case windows
 }
 
-/// The logon credentials of an instance as the control plane sees them: a bound key pair (by name and the
-/// public key captured at binding) and a password (crypt hash only). Dialect-neutral: several keys are
-/// possible here; ECS binds at most one.
+/// A key pair bound to an instance: its name, and the public key captured at binding.
+public struct BoundKeyPair: Sendable, Codable, Hashable {
+    public let name: String
+    public let publicKey: String
+
+    public init(name: String, publicKey: String) {
+        self.name = name
+        self.publicKey = publicKey
+    }
+}
+
+/// The logon credentials of an instance as the control plane sees them: bound key pairs and a password (crypt hash
+/// only). Dialect-neutral: ECS binds at most one key pair, CVM several.
 public struct InstanceCredentials: Sendable, Codable, Hashable {
-    public var keyPairName: String?
-    public var publicKeys: [String]
+    public private(set) var keyPairs: [BoundKeyPair]
     public var passwordHash: String?
     /// The image's preset password is kept (PasswordInherit) instead of a password of our own.
     public var passwordInherited: Bool
 
-    public init(keyPairName: String? = nil, publicKeys: [String] = [], passwordHash: String? = nil, passwordInherited: Bool = false) {
-        self.keyPairName = keyPairName
-        self.publicKeys = publicKeys
+    public init(keyPairs: [BoundKeyPair] = [], passwordHash: String? = nil, passwordInherited: Bool = false) {
+        self.keyPairs = keyPairs
         self.passwordHash = passwordHash
         self.passwordInherited = passwordInherited
     }
 
-    /// A bound key pair turns password login off, as ECS documents; otherwise it is on when there is a password.
-    public var passwordAuthentication: Bool { publicKeys.isEmpty && (passwordHash != nil || passwordInherited) }
+    /// The first bound key pair's name: the one ECS shows.
+    public var keyPairName: String? { keyPairs.first?.name }
+    public var keyPairNames: [String] { keyPairs.map(\.name) }
+    public var publicKeys: [String] { keyPairs.map(\.publicKey) }
 
-    /// Binds a key pair, replacing any other: ECS allows one per Linux instance.
+    /// A bound key pair turns password login off, as ECS documents; otherwise it is on when there is a password.
+    public var passwordAuthentication: Bool { keyPairs.isEmpty && (passwordHash != nil || passwordInherited) }
+
+    /// Binds a key pair, replacing any other (ECS: one per Linux instance).
     public mutating func bind(keyPairName: String, publicKey: String) {
-        self.keyPairName = keyPairName
-        self.publicKeys = [publicKey]
+        keyPairs = [BoundKeyPair(name: keyPairName, publicKey: publicKey)]
+    }
+
+    /// Binds a key pair beside the others (CVM); binding one already bound changes nothing.
+    public mutating func add(keyPairName: String, publicKey: String) {
+        guard !keyPairs.contains(where: { $0.name == keyPairName }) else { return }
+        keyPairs.append(BoundKeyPair(name: keyPairName, publicKey: publicKey))
+    }
+
+    /// Unbinds one key pair, keeping the others.
+    public mutating func remove(keyPairName: String) {
+        keyPairs.removeAll { $0.name == keyPairName }
     }
 
     public mutating func unbindKeyPair() {
-        keyPairName = nil
-        publicKeys = []
+        keyPairs = []
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case keyPairs, passwordHash, passwordInherited
+        // Records written before several key pairs could be bound.
+        case keyPairName, publicKeys
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let pairs = try container.decodeIfPresent([BoundKeyPair].self, forKey: .keyPairs) {
+            keyPairs = pairs
+        } else {
+            let keys = try container.decodeIfPresent([String].self, forKey: .publicKeys) ?? []
+            let name = try container.decodeIfPresent(String.self, forKey: .keyPairName)
+            keyPairs = keys.first.map { [BoundKeyPair(name: name ?? "", publicKey: $0)] } ?? []
+        }
+        passwordHash = try container.decodeIfPresent(String.self, forKey: .passwordHash)
+        passwordInherited = try container.decodeIfPresent(Bool.self, forKey: .passwordInherited) ?? false
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(keyPairs, forKey: .keyPairs)
+        try container.encodeIfPresent(passwordHash, forKey: .passwordHash)
+        try container.encode(passwordInherited, forKey: .passwordInherited)
     }
 
     /// Sets a password of our own, ending any inheritance.

@@ -329,6 +329,23 @@ enum Migrations {
             "ALTER TABLE key_pairs ADD COLUMN project_id INTEGER NOT NULL DEFAULT 0",
             "ALTER TABLE key_pairs ADD COLUMN description TEXT NOT NULL DEFAULT ''",
         ]),
+        (7, [
+            // An instance may carry several key pairs (CVM); instances.key_pair_name keeps the first, as ECS shows it.
+            """
+            CREATE TABLE instance_key_pairs (
+                instance_id TEXT NOT NULL REFERENCES instances(id),
+                account_id TEXT NOT NULL,
+                region_id TEXT NOT NULL,
+                key_pair_name TEXT NOT NULL,
+                PRIMARY KEY (instance_id, key_pair_name)
+            )
+            """,
+            "CREATE INDEX instance_key_pairs_by_name ON instance_key_pairs (account_id, region_id, key_pair_name)",
+            """
+            INSERT INTO instance_key_pairs (instance_id, account_id, region_id, key_pair_name)
+            SELECT id, account_id, region_id, key_pair_name FROM instances WHERE key_pair_name IS NOT NULL
+            """,
+        ]),
     ]
 
     /// Applies every migration not yet recorded.

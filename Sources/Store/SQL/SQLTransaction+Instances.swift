@@ -50,6 +50,13 @@ extension SQLTransaction {
     private func insertInstanceRow(_ instance: Instance) async throws {
         let placeholders = (1...24).map { "$\($0)" }.joined(separator: ", ")
         try await db.execute("INSERT INTO instances (\(Self.instanceColumns)) VALUES (\(placeholders))", try instanceValues(instance))
+        // Which instances carry a key pair, whichever of its bound key pairs it is.
+        for name in Set(instance.bound.keyPairNames) {
+            try await db.execute(
+                "INSERT INTO instance_key_pairs (instance_id, account_id, region_id, key_pair_name) VALUES ($1, $2, $3, $4)",
+                [.text(instance.id), .text(instance.accountID), .text(instance.regionID), .text(name)]
+            )
+        }
     }
 
     func instanceCountsByStatus() async throws -> [InstanceStatus: Int] {
@@ -67,6 +74,7 @@ extension SQLTransaction {
     }
 
     func updateInstance(_ instance: Instance) async throws {
+        try await db.execute("DELETE FROM instance_key_pairs WHERE instance_id = $1", [.text(instance.id)])
         try await db.execute("DELETE FROM instances WHERE id = $1", [.text(instance.id)])
         try await insertInstanceRow(instance)
     }
@@ -90,7 +98,10 @@ extension SQLTransaction {
             guard !ids.isEmpty else { return Page(items: [], totalCount: 0, request: page ?? PageRequest(number: 1, size: 0)) }
             conditions.append("id IN (\(ids.map { binds.add($0) }.joined(separator: ", ")))")
         }
-        if let keyPair = query.keyPairName { conditions.append("key_pair_name = \(binds.add(keyPair))") }
+        if let keyPair = query.keyPairName {
+            let account = binds.add(query.accountID)
+            conditions.append("id IN (SELECT instance_id FROM instance_key_pairs WHERE account_id = \(account) AND key_pair_name = \(binds.add(keyPair)))")
+        }
         if let status = query.status { conditions.append("status = \(binds.add(status.rawValue))") }
         if let image = query.imageID { conditions.append("image_id = \(binds.add(image))") }
         if let pattern = query.namePattern {
@@ -116,6 +127,7 @@ extension SQLTransaction {
     func deleteInstance(id: String) async throws {
         guard let instance = try await instance(id: id, accountID: nil) else { return }
         try await removeTags(keys: nil, resourceType: "instance", resourceID: id)
+        try await db.execute("DELETE FROM instance_key_pairs WHERE instance_id = $1", [.text(id)])
         try await db.execute("DELETE FROM instances WHERE id = $1", [.text(id)])
         try await adjustQuota(accountID: instance.accountID, regionID: instance.regionID, resource: "instance", by: -1, quota: nil)
     }
