@@ -32,6 +32,7 @@ extension Operation {
     public static func untagResources(_ ids: [String]) -> Operation { .writeEach("ecs:UntagResources", ids.map { .ecs("keypair/\($0)") }) }
     public static let listTagResources = Operation.read("ecs:ListTagResources", [.ecs("keypair/*")], filters: true)
     public static let describeRegions = Operation.read("ecs:DescribeRegions")
+    public static let describeZones = Operation.read("ecs:DescribeZones")
 }
 
 /// The key pair use cases: create, import, describe, delete, tag.

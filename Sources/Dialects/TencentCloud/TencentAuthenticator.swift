@@ -67,11 +67,7 @@ struct TencentAuthenticator: Sendable {
     /// The credential scope's date is the UTC day of the timestamp.
     private static func dateMatches(_ date: String, _ timestamp: String) -> Bool {
         guard let seconds = TimeInterval(timestamp) else { return false }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: Date(timeIntervalSince1970: seconds)) == date
+        return ECSTime.format(Date(timeIntervalSince1970: seconds), seconds: true).prefix(10) == date
     }
 
     private func resolve(_ id: String, token: String?) async throws -> CredentialService.Credential {

@@ -31,8 +31,6 @@ enum TencentProfile {
 
     /// ISO 8601 UTC to the second, as CreatedTime is written.
     static func time(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        ECSTime.format(date, seconds: true)
     }
 }

@@ -45,8 +45,6 @@ public struct SystemPolicies: Sendable {
     }
 
     /// The control policy that allows everything, attached to every node once control policies are enabled.
-    static let fullAccessControlPolicy = try! PolicyDocument.parse(
-        #"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#, kind: .control
-    )
     static let fullAccessControlPolicyText = #"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+    static let fullAccessControlPolicy = try! PolicyDocument.parse(fullAccessControlPolicyText, kind: .control)
 }

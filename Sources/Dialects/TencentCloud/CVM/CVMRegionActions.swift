@@ -12,7 +12,7 @@ public struct CVMRegionActions: Sendable {
     public func register(into handlers: inout [String: TencentHandler]) {
         let tencent = regions.regions(namedAfter: "tencent")
         handlers["DescribeRegions"] = { call in
-            try await call.perform(.read("ecs:DescribeRegions")) { _ in }
+            try await call.perform(.describeRegions) { _ in }
             let items: [JSONValue] = tencent.map {
                 .object([("Region", .string($0.id)), ("RegionName", .string($0.localName)), ("RegionState", .string("AVAILABLE"))])
             }
@@ -20,10 +20,7 @@ public struct CVMRegionActions: Sendable {
         }
         handlers["DescribeZones"] = { call in
             let id = try call.requiredRegion()
-            guard let region = self.regions.regions.first(where: { $0.id == id }) else {
-                throw TencentError("UnsupportedRegion", "The region `\(id)` is not supported.")
-            }
-            try await call.perform(.read("ecs:DescribeZones")) { _ in }
+            let region = try await call.perform(.describeZones) { _ in try self.regions.region(id) }
             let items: [JSONValue] = region.zones.map {
                 .object([("Zone", .string($0.id)), ("ZoneName", .string($0.localName)), ("ZoneId", .string(String($0.number))), ("ZoneState", .string("AVAILABLE"))])
             }
