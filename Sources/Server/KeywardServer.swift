@@ -133,7 +133,7 @@ public enum KeywardServer {
             routes: routes, credentials: credentials, nonces: nonces, gateway: gateway, defaultRegionID: regions.defaultRegionID, logger: logger
         )
         let tencent = TencentCloudDialect(
-            handlers: TencentCloudDialect.cvm(keyPairs: keyPairs, regions: regions), credentials: credentials, nonces: nonces, gateway: gateway,
+            handlers: TencentCloudDialect.cvm(keyPairs: keyPairs, instances: instances, images: images, regions: regions), credentials: credentials, nonces: nonces, gateway: gateway,
             logger: logger
         )
 

@@ -53,6 +53,10 @@ public struct ImageService: Sendable {
               instance.regionID == region.id
         else { throw DomainError.instanceNotFound(instanceID) }
         try InstanceRules.check(.createImage, status: instance.status)
+        // Checked before the disk is copied, and again where the image is recorded.
+        if let name, try await store.read({ tx in try await Self.isTaken(name, accountID: principal.accountID, regionID: region.id, in: tx) }) {
+            throw DomainError.imageNameAlreadyExists(name)
+        }
         guard instance.agent == nil else { throw DomainError.invalidParameter(name: "InstanceId", reason: "agent hosts cannot be captured as images") }
         let id = ResourceID.make(prefix: "m")
         let capture = instance.osType == .linux
@@ -65,10 +69,24 @@ public struct ImageService: Sendable {
             presetPasswordUsers: capture.presetPasswordUsers, presetKeyCount: capture.presetKeyCount
         )
         call.noteResource(.ecs("image/\(id)"))
-        try await call.write { tx in try await tx.insertImage(image) }
+        do {
+            try await call.write { tx in
+                if try await Self.isTaken(image.name, accountID: principal.accountID, regionID: region.id, in: tx) {
+                    throw DomainError.imageNameAlreadyExists(image.name)
+                }
+                try await tx.insertImage(image)
+            }
+        } catch {
+            if instance.osType == .linux { try? await driver.deleteImage(imageID: id) }
+            throw error
+        }
         logger.info("custom image created", metadata: ["image": "\(id)", "instance": "\(instanceID)", "presetPasswords": "\(capture.presetPasswordUsers.count)",
                                                        "presetKeys": "\(capture.presetKeyCount)"])
         return id
+    }
+
+    private static func isTaken(_ name: String, accountID: String, regionID: String, in tx: any StoreTransaction) async throws -> Bool {
+        try await tx.images(visibleTo: accountID, ids: nil).contains { !$0.isPublic && $0.regionID == regionID && $0.name == name }
     }
 
     /// Public images and the caller's own, optionally only the given ids; `ownerAlias` is `system` or `self`.

@@ -7,14 +7,28 @@ extension InstanceService {
     // MARK: Power
 
     public func start(_ call: AuthorizedCall, instanceID: String) async throws {
-        let instance = try await owned(instanceID, call)
-        try InstanceRules.check(.start, status: instance.status)
-        try await boot(instanceID, from: [.stopped])
+        try await check(call, instanceID: instanceID, .start)
+        try await tracked(.start, instanceID, call) { try await self.boot(instanceID, from: [.stopped]) }
     }
 
     public func stop(_ call: AuthorizedCall, instanceID: String) async throws {
+        try await check(call, instanceID: instanceID, .stop)
+        try await tracked(.stop, instanceID, call) { try await self.halt(instanceID, call) }
+    }
+
+    public func reboot(_ call: AuthorizedCall, instanceID: String) async throws {
+        try await check(call, instanceID: instanceID, .reboot)
+        try await tracked(.reboot, instanceID, call) { try await self.boot(instanceID, from: [.running]) }
+    }
+
+    /// Fails unless the caller's instance exists, may be acted on by this call, and its status allows `operation` now.
+    public func check(_ call: AuthorizedCall, instanceID: String, _ operation: InstanceRules.Operation) async throws {
         let instance = try await owned(instanceID, call)
-        try InstanceRules.check(.stop, status: instance.status)
+        try InstanceRules.check(operation, status: instance.status)
+    }
+
+    /// Powers the instance's system off and records it Stopped.
+    func halt(_ instanceID: String, _ call: AuthorizedCall) async throws {
         try await locks.with(instanceID) {
             guard var current = try await self.store.read({ tx in try await tx.instance(id: instanceID, accountID: nil) }) else { return }
             guard current.status != .stopped else { return }
@@ -26,16 +40,9 @@ extension InstanceService {
         }
     }
 
-    public func reboot(_ call: AuthorizedCall, instanceID: String) async throws {
-        let instance = try await owned(instanceID, call)
-        try InstanceRules.check(.reboot, status: instance.status)
-        try await boot(instanceID, from: [.running])
-    }
-
     /// Whether `delete` would be allowed now.
     public func checkDeletable(_ call: AuthorizedCall, instanceID: String, force: Bool) async throws {
-        let instance = try await owned(instanceID, call)
-        try InstanceRules.check(force ? .forceDelete : .delete, status: instance.status)
+        try await check(call, instanceID: instanceID, force ? .forceDelete : .delete)
     }
 
     public func delete(_ call: AuthorizedCall, instanceID: String, force: Bool) async throws {

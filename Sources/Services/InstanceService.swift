@@ -29,10 +29,19 @@ public struct InstanceService: Sendable {
         public var amount: Int = 1
         public var instanceName: String?
         public var hostName: String?
+        /// Whose rule the instance name follows.
+        public var nameRule: InstanceRules.NameRule = .ecs
         /// Appends `001`, `002`, … to the names of a batch, as ECS's UniqueSuffix does; otherwise a batch shares them.
         public var uniqueSuffix: Bool = false
-        public var keyPairName: String?
+        /// The zone, when the request names one; it must be a zone of the region.
+        public var zoneID: String?
+        /// Bound at launch (ECS names one, CVM several by id).
+        public var keyPairs: KeyPairService.Selection?
         public var password: String?
+        /// The rule `password` must follow: the calling vendor's.
+        public var passwordPolicy: PasswordPolicy = .ecs
+        /// With neither key pair, password nor PasswordInherit: a random password nobody is told (CVM), instead of none (ECS).
+        public var unknownPasswordWhenNoLogin: Bool = false
         public var passwordInherit: Bool = false
         public var userData: String = ""
         public var metadataTokensRequired: Bool = false
@@ -57,25 +66,32 @@ public struct InstanceService: Sendable {
         guard (1...Self.amountLimit).contains(request.amount) else {
             throw DomainError.invalidParameter(name: "Amount", reason: "must be 1 to \(Self.amountLimit)")
         }
-        if let name = request.instanceName { try InstanceRules.validateInstanceName(name) }
+        if let name = request.instanceName { try InstanceRules.validateInstanceName(name, rule: request.nameRule) }
         if let host = request.hostName { try InstanceRules.validateHostName(host) }
+        if let zone = request.zoneID, !region.zones.contains(where: { $0.id == zone }) { throw DomainError.zoneNotInRegion(zone: zone, region: region.id) }
         if request.passwordInherit, request.password != nil { throw DomainError.passwordInheritWithPassword }
-        if let password = request.password { try PasswordPolicy.validate(password) }
+        if let password = request.password { try request.passwordPolicy.validate(password) }
         let image = try await usableImage(request.imageID, principal: principal, regionID: region.id)
         try call.require([.all], conditions: Self.imageConditions(image, accountID: principal.accountID))
         if request.passwordInherit, !image.presetPasswordUsers.contains("root") { throw DomainError.imageHasNoPresetPassword }
 
         var credentials = InstanceCredentials(passwordInherited: request.passwordInherit)
         if let password = request.password { credentials.setPassword(hash: PasswordHash.sha512Crypt(password)) }
-        if let keyPairName = request.keyPairName {
+        if let selection = request.keyPairs {
             try InstanceRules.checkKeyPairAllowedAtLaunch(osType: image.osType, instanceType: request.instanceType)
-            let keyPair = try await findKeyPair(keyPairName, principal: principal, regionID: region.id)
-            credentials.bind(keyPairName: keyPair.name, publicKey: keyPair.publicKey)
+            credentials.bind(try await findKeyPairs(selection, principal: principal, regionID: region.id).map(BoundKeyPair.init))
+        } else if request.password == nil, !request.passwordInherit, request.unknownPasswordWhenNoLogin {
+            credentials.setPassword(hash: PasswordHash.sha512Crypt(RandomText.alphanumeric(count: 24)))
         }
 
         var instances: [Instance] = []
         do {
-            try await createInstances(&instances, request: request, image: image, credentials: credentials, principal: principal, regionID: region.id)
+            let operation = InstanceOperation(
+                kind: .launch, state: request.start ? .operating : .success, requestID: call.context.requestID, startTime: Date()
+            )
+            try await createInstances(
+                &instances, request: request, image: image, credentials: credentials, operation: operation, principal: principal, regionID: region.id
+            )
             let batch = instances
             for instance in batch { call.noteResource(.ecs("instance/\(instance.id)")) }
             try await call.write { tx in
@@ -94,7 +110,9 @@ public struct InstanceService: Sendable {
                 var failed = 0
                 for (offset, instance) in created.enumerated() {
                     if offset >= 8, let ok = await group.next(), !ok { failed += 1 }
-                    group.addTask { (try? await self.boot(instance.id, from: [.pending])) != nil }
+                    group.addTask {
+                        (try? await self.tracked(.launch, instance.id, call, started: true) { try await self.boot(instance.id, from: [.pending]) }) != nil
+                    }
                 }
                 for await ok in group where !ok { failed += 1 }
                 return failed
@@ -115,7 +133,8 @@ public struct InstanceService: Sendable {
 
     /// Creates the disks and records of a batch, appending each to `instances` as soon as its disk exists.
     private func createInstances(
-        _ instances: inout [Instance], request: LaunchRequest, image: Image, credentials: InstanceCredentials, principal: Principal, regionID: String
+        _ instances: inout [Instance], request: LaunchRequest, image: Image, credentials: InstanceCredentials, operation: InstanceOperation,
+        principal: Principal, regionID: String
     ) async throws {
         for index in 0..<request.amount {
             let id = ResourceID.make(prefix: "i")
@@ -123,13 +142,16 @@ public struct InstanceService: Sendable {
             let name = request.instanceName.map { $0 + suffix } ?? id
             let host = request.hostName.map { $0 + suffix } ?? ("iZ" + id.dropFirst(2) + "Z")
             let endpoint = image.osType == .linux ? try await driver.createDisk(instanceID: id, imageID: image.id) : nil
-            instances.append(Instance(
+            var instance = Instance(
                 id: id, accountID: principal.accountID, regionID: regionID, name: name, hostName: host, imageID: image.id,
                 instanceType: request.instanceType, osType: image.osType, status: request.start ? .pending : .stopped, bound: credentials,
                 effective: nil, firstBootPending: true, passwordInherit: request.passwordInherit, endpoint: endpoint, userData: request.userData,
                 metadataTokensRequired: request.metadataTokensRequired, metadataEnabled: request.metadataEnabled, creationTime: Date(),
                 startTime: nil, firstBootReport: []
-            ))
+            )
+            instance.zoneID = request.zoneID ?? (try? regions.region(regionID))?.zones.first?.id
+            instance.latestOperation = operation
+            instances.append(instance)
         }
     }
 
@@ -141,7 +163,7 @@ public struct InstanceService: Sendable {
         let principal = call.principal
         if let name { try InstanceRules.validateInstanceName(name) }
         if let hostName { try InstanceRules.validateHostName(hostName) }
-        if let password { try PasswordPolicy.validate(password) }
+        if let password { try PasswordPolicy.ecs.validate(password) }
         let hash = password.map { PasswordHash.sha512Crypt($0) }
         if hash != nil { call.note("change", "password reset; effective at the next start") }
         try await locks.with(instanceID) {
@@ -173,11 +195,11 @@ public struct InstanceService: Sendable {
         let principal = call.principal
         let region = try regions.region(regionID)
         try Self.checkBatch(instanceIDs)
-        let keyPair = try await findKeyPair(keyPairName, principal: principal, regionID: region.id)
-        call.note("change", "key pair \(keyPair.name) attached; effective at the next start")
+        let keyPairs = try await findKeyPairs(.names([keyPairName]), principal: principal, regionID: region.id)
+        call.note("change", "key pair \(keyPairName) attached; effective at the next start")
         return try await perInstance(instanceIDs, call: call, regionID: region.id) { instance in
             try InstanceRules.checkKeyPairAllowed(osType: instance.osType, instanceType: instance.instanceType)
-            instance.bound.bind(keyPairName: keyPair.name, publicKey: keyPair.publicKey)
+            instance.bound.bind(keyPairs.map(BoundKeyPair.init))
         }
     }
 
@@ -239,7 +261,7 @@ public struct InstanceService: Sendable {
         try call.expect("ecs:ReplaceSystemDisk")
         let principal = call.principal
         if passwordInherit, password != nil { throw DomainError.passwordInheritWithPassword }
-        if let password { try PasswordPolicy.validate(password) }
+        if let password { try PasswordPolicy.ecs.validate(password) }
         let instance = try await owned(instanceID, call)
         guard instance.agent == nil else { throw DomainError.invalidParameter(name: "InstanceId", reason: "the system disk of an agent host is its own") }
         try InstanceRules.check(.replaceSystemDisk, status: instance.status)
@@ -250,8 +272,7 @@ public struct InstanceService: Sendable {
         if let password { credentials.setPassword(hash: PasswordHash.sha512Crypt(password)) }
         if let keyPairName {
             try InstanceRules.checkKeyPairAllowedAtLaunch(osType: image.osType, instanceType: instance.instanceType)
-            let keyPair = try await findKeyPair(keyPairName, principal: principal, regionID: instance.regionID)
-            credentials.bind(keyPairName: keyPair.name, publicKey: keyPair.publicKey)
+            credentials.bind(try await findKeyPairs(.names([keyPairName]), principal: principal, regionID: instance.regionID).map(BoundKeyPair.init))
         }
         guard image.osType == instance.osType else {
             throw DomainError.invalidParameter(name: "ImageId", reason: "the image's operating system differs from the instance's")
@@ -312,11 +333,25 @@ public struct InstanceService: Sendable {
         return image
     }
 
-    private func findKeyPair(_ name: String, principal: Principal, regionID: String) async throws -> KeyPair {
-        let found = try await store.read { tx in
-            try await tx.keyPairs(matching: KeyPairQuery(accountID: principal.accountID, regionID: regionID, names: [name]), page: nil).items.first
+    /// The selected key pairs of the caller in the region, in the order named; any unknown one fails the call.
+    func findKeyPairs(_ selection: KeyPairService.Selection, principal: Principal, regionID: String) async throws -> [KeyPair] {
+        var query = KeyPairQuery(accountID: principal.accountID, regionID: regionID)
+        switch selection {
+        case .names(let names): query.names = names
+        case .shortIDs(let ids): query.shortIDs = ids
         }
-        guard let found else { throw DomainError.keyPairNotFound(name) }
-        return found
+        let found = try await store.read { [query] tx in try await tx.keyPairs(matching: query, page: nil).items }
+        switch selection {
+        case .names(let names):
+            return try names.map { name throws(DomainError) in
+                guard let keyPair = found.first(where: { $0.name == name }) else { throw .keyPairNotFound(name) }
+                return keyPair
+            }
+        case .shortIDs(let ids):
+            return try ids.map { id throws(DomainError) in
+                guard let keyPair = found.first(where: { $0.shortID == id }) else { throw .keyPairIDNotFound(id) }
+                return keyPair
+            }
+        }
     }
 }

@@ -51,7 +51,11 @@ import Testing
             routes: routes, credentials: credentials, nonces: NonceRegistry(store: store), gateway: gateway,
             defaultRegionID: regions.defaultRegionID, logger: logger
         )
-        let handlers = TencentCloudDialect.cvm(keyPairs: KeyPairService(store: store, regions: regions, logger: logger), regions: regions)
+        let handlers = TencentCloudDialect.cvm(
+            keyPairs: KeyPairService(store: store, regions: regions, logger: logger),
+            instances: InstanceService(store: store, driver: driver, regions: regions, logger: logger),
+            images: ImageService(store: store, driver: driver, regions: regions, logger: logger), regions: regions
+        )
         let tencent = TencentCloudDialect(handlers: handlers, credentials: credentials, nonces: NonceRegistry(store: store), gateway: gateway, logger: logger)
         return Harness(dialect: dialect, routes: routes, tencent: tencent, tencentActions: handlers.keys.sorted(), store: store)
     }
@@ -141,8 +145,14 @@ import Testing
 
     @Test func aRAMUserWithoutPoliciesIsRefusedEveryTencentAction() async throws {
         let harness = try await Self.harness()
-        #expect(harness.tencentActions.count >= 7)
-        let body = #"{"KeyName":"k1","ProjectId":0,"PublicKey":"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOnJ9a0q1d0n1G8m6xSxM1tqvVXo1MGBfVu7LNgPwU8Y","KeyId":"skey-aaaaaaaa","KeyIds":["skey-aaaaaaaa"]}"#
+        #expect(harness.tencentActions.count >= 20)
+        // Well-formed values of every action's required parameters, so that each call reaches the door.
+        let body = #"""
+            {"KeyName":"k1","ProjectId":0,"PublicKey":"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOnJ9a0q1d0n1G8m6xSxM1tqvVXo1MGBfVu7LNgPwU8Y",
+             "KeyId":"skey-aaaaaaaa","KeyIds":["skey-aaaaaaaa"],"InstanceIds":["ins-aaaaaaaa"],"InstanceId":"ins-aaaaaaaa",
+             "Placement":{"Zone":"ap-guangzhou-3"},"ImageId":"img-aaaaaaaa","InstanceType":"S5.MEDIUM2","Password":"Passw0rd!Passw0rd",
+             "ImageName":"img1","ImageIds":["img-aaaaaaaa"]}
+            """#
         for action in harness.tencentActions {
             let response = await harness.tencent.handle(Self.tc3Request(action: action, body: body, key: Self.userKey))
             #expect(response.status == 200)

@@ -115,8 +115,8 @@ import Testing
     @Test func anInstanceCarryingSeveralKeyPairsIsFoundUnderEachUntilItDropsOne() async throws {
         let store = try await Self.store()
         var credentials = InstanceCredentials()
-        credentials.add(keyPairName: "a", publicKey: "ssh-ed25519 A")
-        credentials.add(keyPairName: "b", publicKey: "ssh-ed25519 B")
+        credentials.add(BoundKeyPair(name: "a", publicKey: "ssh-ed25519 A"))
+        credentials.add(BoundKeyPair(name: "b", publicKey: "ssh-ed25519 B"))
         var instance = Instance(
             id: ResourceID.make(prefix: "i"), accountID: Self.account, regionID: "cn-hangzhou", name: "web", hostName: "web", imageID: "img",
             instanceType: "ecs.g7.large", osType: .linux, status: .stopped, bound: credentials, effective: nil, firstBootPending: true,

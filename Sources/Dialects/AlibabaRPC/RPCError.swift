@@ -88,6 +88,10 @@ enum AlibabaErrorTable {
         case .invalidResourceGroup: RPCError(status: 404, code: "InvalidResourceGroup.NotFound", message: "The specified resource group is not found.")
         case .instanceNotFound: RPCError(status: 404, code: "InvalidInstanceId.NotFound", message: "The specified InstanceId does not exist.")
         case .imageNotFound: RPCError(status: 404, code: "InvalidImageId.NotFound", message: "The specified ImageId does not exist.")
+        case .zoneNotInRegion: RPCError(status: 403, code: "InvalidZoneId.NotFound", message: "The specified ZoneId does not exist in this region.")
+        case .imageNameAlreadyExists: RPCError(status: 400, code: "InvalidImageName.Duplicated", message: "The specified Image name has already been used.")
+        case .keyPairNotBound(let keyPair, let instance):
+            RPCError(status: 400, code: "InvalidParameter.KeyPairName", message: "The key pair \(keyPair) is not bound to instance \(instance).")
         case .incorrectInstanceStatus:
             RPCError(status: 403, code: "IncorrectInstanceStatus", message: "The current status of the resource does not support this operation.")
         case .windowsInstanceKeyPair:

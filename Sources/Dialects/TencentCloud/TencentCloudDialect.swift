@@ -99,9 +99,11 @@ public struct TencentCloudDialect: Dialect {
 
 extension TencentCloudDialect {
     /// Every CVM action Keyward serves.
-    public static func cvm(keyPairs: KeyPairService, regions: RegionCatalog) -> [String: TencentHandler] {
+    public static func cvm(keyPairs: KeyPairService, instances: InstanceService, images: ImageService, regions: RegionCatalog) -> [String: TencentHandler] {
         var handlers: [String: TencentHandler] = [:]
         CVMKeyPairActions(keyPairs: keyPairs).register(into: &handlers)
+        CVMInstanceActions(instances: instances, images: images).register(into: &handlers)
+        CVMImageActions(images: images, instances: instances, regions: regions).register(into: &handlers)
         CVMRegionActions(regions: regions).register(into: &handlers)
         return handlers
     }

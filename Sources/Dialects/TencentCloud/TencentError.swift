@@ -74,8 +74,15 @@ enum TencentErrorTable {
         case .invalidPublicKeyBody(let reason): TencentError("InvalidPublicKey.Malformed", "Invalid public key: \(reason)")
         case .invalidTagKey, .invalidTagValue, .duplicateTagKey, .tooManyTags: TencentError("InvalidParameterValue.TagKeyInvalid", "The tags are not valid.")
         case .resourceNotFound(_, let id): TencentError("ResourceNotFound", "The resource `\(id)` does not exist.")
-        case .instanceNotFound(let id): TencentError("InvalidInstanceId.NotFound", "The instance `\(id)` does not exist.")
-        case .imageNotFound(let id): TencentError("InvalidImageId.NotFound", "The image `\(id)` does not exist.")
+        case .instanceNotFound(let id):
+            TencentError("InvalidInstanceId.NotFound", "The instance `\(id.hasPrefix("i-") ? TencentProfile.instanceID(id) : id)` does not exist.")
+        case .zoneNotInRegion(let zone, let region): TencentError("InvalidZone.MismatchRegion", "The zone `\(zone)` is not in region `\(region)`.")
+        case .imageNameAlreadyExists(let name): TencentError("InvalidImageName.Duplicate", "An image named `\(name)` already exists.")
+        case .keyPairNotBound(let keyPair, let instance):
+            TencentError("InvalidParameterValue.KeyPairNotBound", "The key `\(keyPair)` is not associated with instance `\(TencentProfile.instanceID(instance))`.")
+        case .windowsInstanceKeyPair: TencentError("UnsupportedOperation.InstanceOsWindows", "Windows instances do not support key pairs.")
+        case .imageInUse(let id): TencentError("InvalidImageId.IncorrectState", "The image `\(TencentProfile.imageID(id))` is in use.")
+        case .imageNotFound(let id): TencentError("InvalidImageId.NotFound", "The image `\(TencentProfile.imageID(id))` does not exist.")
         case .incorrectInstanceStatus(let status): TencentError("UnsupportedOperation.InstanceState\(status.capitalized)", "The instance state does not support this operation.")
         case .invalidPassword: TencentError("InvalidParameterValue.InvalidPassword", "The password does not meet the requirements.")
         case .instanceQuotaExceeded: TencentError("LimitExceeded.InstanceQuota", "The number of instances exceeds the quota.")

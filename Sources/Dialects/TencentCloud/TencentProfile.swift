@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import KeywardCore
 
@@ -10,6 +11,56 @@ enum TencentProfile {
     /// `skey-` + the key pair's short id.
     static func keyID(_ keyPair: KeyPair) -> String { keyIDPrefix + keyPair.shortID }
     static func instanceID(_ id: String) -> String { instanceIDPrefix + KeyPair.shortID(of: id) }
+
+    /// `img-` + eight characters: a custom image's short id, or for a public image (whose id is a file name) eight
+    /// characters derived from its id, the same on every server.
+    static func imageID(_ id: String) -> String {
+        if id.hasPrefix("m-"), id.count == 22 { return imageIDPrefix + KeyPair.shortID(of: id) }
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        let digest = SHA256.hash(data: Data(id.utf8))
+        return imageIDPrefix + String(digest.prefix(8).map { alphabet[Int($0) % alphabet.count] })
+    }
+
+    /// The password rules Tencent documents: RunInstances takes 8–30 characters of at least two classes for Linux;
+    /// ResetInstancesPassword three classes and no leading `/`.
+    static let specials = "()`~!@#$%^&*-+=_|{}[]:;'<>,.?/"
+    static let launchPassword = PasswordPolicy(lengthRange: 8...30, specialCharacters: specials, minimumClasses: 2)
+    static let resetPassword = PasswordPolicy(lengthRange: 8...30, specialCharacters: specials, minimumClasses: 3, forbiddenFirstCharacters: "/")
+
+    /// `InstanceState`: Keyward's status in Tencent's words (a reboot in progress is REBOOTING).
+    static func state(_ instance: Instance) -> String {
+        if instance.status == .starting, let operation = instance.latestOperation, operation.kind == .reboot, operation.state == .operating {
+            return "REBOOTING"
+        }
+        return instance.status.rawValue.uppercased()
+    }
+
+    /// The statuses a Tencent `instance-state` value names; nil when it is no state Tencent has.
+    static func statuses(named state: String) -> Set<InstanceStatus>? {
+        switch state {
+        case "PENDING": [.pending]
+        case "RUNNING": [.running]
+        case "STOPPED": [.stopped]
+        case "STARTING", "REBOOTING": [.starting]
+        case "STOPPING": [.stopping]
+        case "LAUNCH_FAILED", "SHUTDOWN", "TERMINATING": []
+        default: nil
+        }
+    }
+
+    /// `LatestOperation`: the CVM action that does what the operation did.
+    static func operationName(_ kind: InstanceOperation.Kind) -> String {
+        switch kind {
+        case .launch: "RunInstances"
+        case .start: "StartInstances"
+        case .stop: "StopInstances"
+        case .reboot: "RebootInstances"
+        case .resetPassword: "ResetInstancesPassword"
+        case .bindKeyPairs: "AssociateInstancesKeyPairs"
+        case .unbindKeyPairs: "DisassociateInstancesKeyPairs"
+        case .createImage: "CreateImage"
+        }
+    }
 
     /// The short id inside `prefix` + 8 lowercase letters or digits; nil when malformed.
     static func shortID(_ id: String, prefix: String) -> String? {

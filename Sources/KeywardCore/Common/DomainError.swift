@@ -23,6 +23,11 @@ public enum DomainError: Error, Sendable, Equatable {
     case resourceNotFound(type: String, id: String)
     case invalidResourceGroup(String)
     case instanceNotFound(String)
+    case zoneNotInRegion(zone: String, region: String)
+    /// A custom image of that name already exists in the account's region.
+    case imageNameAlreadyExists(String)
+    /// The key pair named is not bound to the instance.
+    case keyPairNotBound(keyPair: String, instanceID: String)
     case imageNotFound(String)
     case incorrectInstanceStatus(String)
     case windowsInstanceKeyPair

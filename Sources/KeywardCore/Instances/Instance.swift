@@ -15,14 +15,21 @@ public enum OSType: String, Sendable, Codable {
     case windows
 }
 
-/// A key pair bound to an instance: its name, and the public key captured at binding.
+/// A key pair bound to an instance: its name, and its id and public key captured at binding.
 public struct BoundKeyPair: Sendable, Codable, Hashable {
     public let name: String
     public let publicKey: String
+    /// nil in records bound before ids were captured.
+    public let keyPairID: String?
 
-    public init(name: String, publicKey: String) {
+    public init(name: String, publicKey: String, keyPairID: String? = nil) {
         self.name = name
         self.publicKey = publicKey
+        self.keyPairID = keyPairID
+    }
+
+    public init(_ keyPair: KeyPair) {
+        self.init(name: keyPair.name, publicKey: keyPair.publicKey, keyPairID: keyPair.id)
     }
 }
 
@@ -48,15 +55,16 @@ public struct InstanceCredentials: Sendable, Codable, Hashable {
     /// A bound key pair turns password login off, as ECS documents; otherwise it is on when there is a password.
     public var passwordAuthentication: Bool { keyPairs.isEmpty && (passwordHash != nil || passwordInherited) }
 
-    /// Binds a key pair, replacing any other (ECS: one per Linux instance).
-    public mutating func bind(keyPairName: String, publicKey: String) {
-        keyPairs = [BoundKeyPair(name: keyPairName, publicKey: publicKey)]
+    /// Binds key pairs, replacing any others (ECS binds one per Linux instance).
+    public mutating func bind(_ pairs: [BoundKeyPair]) {
+        keyPairs = []
+        for pair in pairs { add(pair) }
     }
 
     /// Binds a key pair beside the others (CVM); binding one already bound changes nothing.
-    public mutating func add(keyPairName: String, publicKey: String) {
-        guard !keyPairs.contains(where: { $0.name == keyPairName }) else { return }
-        keyPairs.append(BoundKeyPair(name: keyPairName, publicKey: publicKey))
+    public mutating func add(_ pair: BoundKeyPair) {
+        guard !keyPairs.contains(where: { $0.name == pair.name }) else { return }
+        keyPairs.append(pair)
     }
 
     /// Unbinds one key pair, keeping the others.
@@ -143,6 +151,9 @@ public struct Instance: Sendable, Hashable {
     public var agent: AgentBinding?
     /// Why the last start failed (cleared by a successful one), for the operator to read in DescribeInstances.
     public var startFailure: String?
+    /// The zone it was placed in, when the launch named one.
+    public var zoneID: String?
+    public var latestOperation: InstanceOperation?
 
     public init(
         id: String, accountID: String, regionID: String, name: String, hostName: String, imageID: String, instanceType: String,

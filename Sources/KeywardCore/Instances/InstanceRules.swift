@@ -34,8 +34,20 @@ public enum InstanceRules {
             && type.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "-" }
     }
 
+    /// How instance names are checked: ECS's rule, or any characters up to a length (CVM: 1–128).
+    public enum NameRule: Sendable {
+        case ecs
+        case anyCharacters(maxLength: Int)
+    }
+
     /// Instance names: 2–128 characters, starting with a letter or Chinese character; letters, digits, `.`, `_`, `-`, `:`.
-    public static func validateInstanceName(_ name: String) throws(DomainError) {
+    public static func validateInstanceName(_ name: String, rule: NameRule = .ecs) throws(DomainError) {
+        if case .anyCharacters(let maxLength) = rule {
+            guard (1...maxLength).contains(name.count), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw .invalidParameter(name: "InstanceName", reason: "1 to \(maxLength) characters, no control characters")
+            }
+            return
+        }
         guard (2...128).contains(name.count), let first = name.unicodeScalars.first, first.properties.isAlphabetic,
               !name.lowercased().hasPrefix("http://"), !name.lowercased().hasPrefix("https://"),
               name.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || $0.properties.numericType == .decimal || ".:_-".unicodeScalars.contains($0) })

@@ -346,6 +346,10 @@ enum Migrations {
             SELECT id, account_id, region_id, key_pair_name FROM instances WHERE key_pair_name IS NOT NULL
             """,
         ]),
+        (8, [
+            "ALTER TABLE instances ADD COLUMN zone_id TEXT",
+            "ALTER TABLE instances ADD COLUMN latest_operation TEXT",
+        ]),
     ]
 
     /// Applies every migration not yet recorded.

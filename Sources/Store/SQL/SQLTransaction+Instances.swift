@@ -29,13 +29,15 @@ extension SQLTransaction {
             instance.startTime.map { .integer($0.epochSeconds) } ?? .null,
             try instance.agent.map { .text(try Self.json($0)) } ?? .null,
             instance.startFailure.map(SQLValue.text) ?? .null,
+            instance.zoneID.map(SQLValue.text) ?? .null,
+            try instance.latestOperation.map { .text(try Self.json($0)) } ?? .null,
         ]
     }
 
     private static let instanceColumns = """
         id, account_id, region_id, name, host_name, image_id, instance_type, os_type, status, key_pair_name, bound_credentials,
         effective_credentials, first_boot_pending, password_inherit, address, port, user_data, metadata_tokens_required,
-        metadata_enabled, first_boot_report, created_at, started_at, agent_binding, start_failure
+        metadata_enabled, first_boot_report, created_at, started_at, agent_binding, start_failure, zone_id, latest_operation
         """
 
     func insertInstance(_ instance: Instance, quota: Int) async throws {
@@ -48,7 +50,7 @@ extension SQLTransaction {
     }
 
     private func insertInstanceRow(_ instance: Instance) async throws {
-        let placeholders = (1...24).map { "$\($0)" }.joined(separator: ", ")
+        let placeholders = (1...26).map { "$\($0)" }.joined(separator: ", ")
         try await db.execute("INSERT INTO instances (\(Self.instanceColumns)) VALUES (\(placeholders))", try instanceValues(instance))
         // Which instances carry a key pair, whichever of its bound key pairs it is.
         for name in Set(instance.bound.keyPairNames) {
@@ -102,8 +104,21 @@ extension SQLTransaction {
             let account = binds.add(query.accountID)
             conditions.append("id IN (SELECT instance_id FROM instance_key_pairs WHERE account_id = \(account) AND key_pair_name = \(binds.add(keyPair)))")
         }
-        if let status = query.status { conditions.append("status = \(binds.add(status.rawValue))") }
+        if let shortIDs = query.shortIDs {
+            guard !shortIDs.isEmpty else { return Page(items: [], totalCount: 0, request: page ?? PageRequest(number: 1, size: 0)) }
+            // Instance ids are `i-` and 20 characters: the short id is the eight after the dash.
+            conditions.append("SUBSTR(id, 3, 8) IN (\(shortIDs.map { binds.add($0) }.joined(separator: ", ")))")
+        }
+        if let statuses = query.statuses {
+            guard !statuses.isEmpty else { return Page(items: [], totalCount: 0, request: page ?? PageRequest(number: 1, size: 0)) }
+            conditions.append("status IN (\(statuses.map(\.rawValue).sorted().map { binds.add($0) }.joined(separator: ", ")))")
+        }
         if let image = query.imageID { conditions.append("image_id = \(binds.add(image))") }
+        for (column, values) in [("name", query.names), ("address", query.privateAddresses), ("zone_id", query.zoneIDs)] {
+            guard let values else { continue }
+            guard !values.isEmpty else { return Page(items: [], totalCount: 0, request: page ?? PageRequest(number: 1, size: 0)) }
+            conditions.append("\(column) IN (\(values.map { binds.add($0) }.joined(separator: ", ")))")
+        }
         if let pattern = query.namePattern {
             conditions.append(pattern.hasWildcard
                 ? "name LIKE \(binds.add(Self.likePattern(pattern.pattern))) ESCAPE '\\'"
@@ -160,6 +175,8 @@ extension SQLTransaction {
         )
         instance.agent = try row.optionalText("agent_binding").map { try decode(AgentBinding.self, $0) }
         instance.startFailure = try row.optionalText("start_failure")
+        instance.zoneID = try row.optionalText("zone_id")
+        instance.latestOperation = try row.optionalText("latest_operation").map { try decode(InstanceOperation.self, $0) }
         return instance
     }
 

@@ -96,7 +96,7 @@ public struct ECSInstanceActions: Sendable {
         request.instanceName = p.optional("InstanceName")
         request.hostName = p.optional("HostName")
         request.uniqueSuffix = try p.bool("UniqueSuffix", default: false)
-        request.keyPairName = p.optional("KeyPairName")
+        request.keyPairs = p.optional("KeyPairName").map { .names([$0]) }
         request.password = p.optional("Password")
         let passwordInherit = try p.optionalBool("PasswordInherit")
         request.passwordInherit = passwordInherit ?? false
@@ -149,7 +149,7 @@ public struct ECSInstanceActions: Sendable {
             return page
         } ?? p.int("PageNumber", default: 1, range: 1...1_000_000)
         let query = InstanceQuery(
-            accountID: call.context.principal.accountID, regionID: call.regionID, ids: ids, keyPairName: p.optional("KeyPairName"), status: status,
+            accountID: call.context.principal.accountID, regionID: call.regionID, ids: ids, keyPairName: p.optional("KeyPairName"), statuses: status.map { [$0] },
             namePattern: p.optional("InstanceName").map(NamePattern.init), imageID: p.optional("ImageId")
         )
         let page = try await call.perform(.describeInstances) { try await self.instances.describe($0, query: query, page: PageRequest(number: number, size: size)) }
@@ -177,7 +177,7 @@ public struct ECSInstanceActions: Sendable {
             ("OSType", .string(instance.osType.rawValue)),
             ("KeyPairName", .string(instance.bound.keyPairName ?? "")),
             ("RegionId", .string(instance.regionID)),
-            ("ZoneId", .string(instance.regionID + "-a")),
+            ("ZoneId", .string(instance.zoneID ?? instance.regionID + "-a")),
             ("InstanceNetworkType", .string("vpc")),
             ("CreationTime", .string(ECSTime.format(instance.creationTime))),
             ("StartTime", .string(instance.startTime.map(ECSTime.format) ?? "")),
