@@ -48,6 +48,9 @@ public struct InstanceService: Sendable {
         public var metadataEnabled: Bool = true
         /// RunInstances starts the instances; CreateInstance leaves them Stopped.
         public var start: Bool = true
+        /// Whether a boot that fails fails the call (ECS), or only that instance's launch, recorded as its failed latest
+        /// operation while the call returns every id (CVM's LAUNCH_FAILED).
+        public var failOnBootFailure: Bool = true
 
         public init(regionID: String, imageID: String, instanceType: String) {
             self.regionID = regionID
@@ -117,7 +120,9 @@ public struct InstanceService: Sendable {
                 for await ok in group where !ok { failed += 1 }
                 return failed
             }
-            if failures > 0 { throw DomainError.internalFailure("\(failures) of \(created.count) instances failed to start") }
+            if failures > 0, request.failOnBootFailure {
+                throw DomainError.internalFailure("\(failures) of \(created.count) instances failed to start")
+            }
         }
         return created.map(\.id)
     }
@@ -219,10 +224,10 @@ public struct InstanceService: Sendable {
         call.note("change", "key pair \(keyPairName) detached; effective at the next start")
         return try await perInstance(instanceIDs, call: call, regionID: region.id) { instance in
             guard instance.osType == .linux else { throw DomainError.windowsInstanceKeyPair }
-            guard instance.bound.keyPairName == keyPairName else {
+            guard instance.bound.keyPairNames.contains(keyPairName) else {
                 throw DomainError.invalidParameter(name: "KeyPairName", reason: "the key pair is not bound to this instance")
             }
-            instance.bound.unbindKeyPair()
+            instance.bound.remove(keyPairName: keyPairName)
         }
     }
 

@@ -167,3 +167,54 @@ import Testing
         await reopened.close()
     }
 }
+
+@Suite struct SQLStoreInstanceQueryTests {
+    static func instance(_ name: String, status: InstanceStatus, address: String, zone: String?) -> Instance {
+        var instance = Instance(
+            id: ResourceID.make(prefix: "i"), accountID: SQLStoreTests.account, regionID: "ap-guangzhou", name: name, hostName: name, imageID: "img",
+            instanceType: "S5.MEDIUM2", osType: .linux, status: status, bound: InstanceCredentials(), effective: nil, firstBootPending: true,
+            passwordInherit: false, endpoint: InstanceEndpoint(address: address, port: 22), userData: "", metadataTokensRequired: false,
+            metadataEnabled: true, creationTime: Date(), startTime: nil, firstBootReport: []
+        )
+        instance.zoneID = zone
+        return instance
+    }
+
+    @Test func instancesAreFoundByShortIDStatusesNamesAddressesAndZones() async throws {
+        let store = try await SQLStoreTests.store()
+        let web = Self.instance("web", status: .running, address: "10.0.0.1", zone: "ap-guangzhou-3")
+        let db = Self.instance("db", status: .stopped, address: "10.0.0.2", zone: "ap-guangzhou-4")
+        let old = Self.instance("old", status: .stopped, address: "10.0.0.3", zone: nil)
+        try await store.write { tx in
+            for instance in [web, db, old] { try await tx.insertInstance(instance, quota: Instance.quotaPerRegion) }
+        }
+        func names(_ change: (inout InstanceQuery) -> Void) async throws -> [String] {
+            var query = InstanceQuery(accountID: SQLStoreTests.account, regionID: "ap-guangzhou")
+            change(&query)
+            let final = query
+            return try await store.read { tx in try await tx.instances(matching: final, page: nil).items.map(\.name) }.sorted()
+        }
+        #expect(try await names { $0.shortIDs = [KeyPair.shortID(of: db.id)] } == ["db"])
+        #expect(try await names { $0.shortIDs = [String(db.id.dropFirst(2).prefix(7))] }.isEmpty, "a short id matches whole")
+        #expect(try await names { $0.statuses = [.stopped] } == ["db", "old"])
+        #expect(try await names { $0.statuses = [.running, .stopped] } == ["db", "old", "web"])
+        #expect(try await names { $0.statuses = [] }.isEmpty)
+        #expect(try await names { $0.names = ["web", "db"] } == ["db", "web"])
+        #expect(try await names { $0.privateAddresses = ["10.0.0.3"] } == ["old"])
+        #expect(try await names { $0.zoneIDs = ["ap-guangzhou-3", "ap-guangzhou-4"] } == ["db", "web"])
+        #expect(try await names { $0.zoneIDs = ["ap-guangzhou-4"]; $0.statuses = [.running] }.isEmpty, "every field must match")
+    }
+
+    @Test func theZoneAndTheLatestOperationAreKept() async throws {
+        let store = try await SQLStoreTests.store()
+        var instance = Self.instance("web", status: .running, address: "10.0.0.1", zone: "ap-guangzhou-3")
+        let started = Date(timeIntervalSince1970: 1_700_000_000)
+        instance.latestOperation = InstanceOperation(kind: .bindKeyPairs, state: .failed, errorMessage: "it broke", requestID: "r-1", startTime: started)
+        try await store.write { [instance] tx in try await tx.insertInstance(instance, quota: Instance.quotaPerRegion) }
+        let id = instance.id
+        let stored = try await store.read { tx in try await tx.instance(id: id, accountID: nil) }
+        let reread = try #require(stored)
+        #expect(reread.zoneID == "ap-guangzhou-3")
+        #expect(reread.latestOperation == instance.latestOperation)
+    }
+}

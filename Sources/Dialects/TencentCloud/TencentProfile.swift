@@ -27,12 +27,14 @@ enum TencentProfile {
     static let launchPassword = PasswordPolicy(lengthRange: 8...30, specialCharacters: specials, minimumClasses: 2)
     static let resetPassword = PasswordPolicy(lengthRange: 8...30, specialCharacters: specials, minimumClasses: 3, forbiddenFirstCharacters: "/")
 
-    /// `InstanceState`: Keyward's status in Tencent's words (a reboot in progress is REBOOTING).
+    /// `InstanceState`: Keyward's status in Tencent's words (a reboot in progress is REBOOTING; an instance whose launch
+    /// failed to boot is LAUNCH_FAILED until it is started).
     static func state(_ instance: Instance) -> String {
-        if instance.status == .starting, let operation = instance.latestOperation, operation.kind == .reboot, operation.state == .operating {
-            return "REBOOTING"
+        switch (instance.status, instance.latestOperation.map { ($0.kind, $0.state) }) {
+        case (.starting, (.reboot, .operating)?): "REBOOTING"
+        case (.stopped, (.launch, .failed)?): "LAUNCH_FAILED"
+        default: instance.status.rawValue.uppercased()
         }
-        return instance.status.rawValue.uppercased()
     }
 
     /// The statuses a Tencent `instance-state` value names; nil when it is no state Tencent has.
@@ -43,6 +45,7 @@ enum TencentProfile {
         case "STOPPED": [.stopped]
         case "STARTING", "REBOOTING": [.starting]
         case "STOPPING": [.stopping]
+        // A failed launch shows as LAUNCH_FAILED but is stored Stopped: the filter does not find it (it matches STOPPED).
         case "LAUNCH_FAILED", "SHUTDOWN", "TERMINATING": []
         default: nil
         }

@@ -86,6 +86,7 @@ public struct CVMInstanceActions: Sendable {
         request.passwordPolicy = TencentProfile.launchPassword
         request.passwordInherit = keepImageLogin ?? false
         request.unknownPasswordWhenNoLogin = true
+        request.failOnBootFailure = false
         let dryRun = try p.optionalBool("DryRun") ?? false
         let operation = Operation.launch(start: true, instanceType: typeName, passwordInherit: keepImageLogin, passwordCustomized: password != nil)
         let prepared = request
