@@ -46,15 +46,15 @@ import Testing
         ("Abc\"efg1", false, false), ("Aa1!" + String(repeating: "x", count: 26), true, true), ("Aa1!" + String(repeating: "x", count: 27), false, false),
     ])
     func launchTakesTwoClassesAndResetThreeWithoutALeadingSlash(password: String, launch: Bool, reset: Bool) {
-        let launchAccepts = (try? TencentProfile.launchPassword.validate(password)) != nil
-        let resetAccepts = (try? TencentProfile.resetPassword.validate(password)) != nil
+        let launchAccepts = (try? TencentProfile.launchPasswordPolicy.validate(password)) != nil
+        let resetAccepts = (try? TencentProfile.resetPasswordPolicy.validate(password)) != nil
         #expect(launchAccepts == launch, "RunInstances: \(password)")
         #expect(resetAccepts == reset, "ResetInstancesPassword: \(password)")
     }
 
     @Test func aLeadingSlashIsNamedAsTheBrokenRule() {
         #expect(throws: DomainError.invalidPassword(reason: "the password must not start with /")) {
-            try TencentProfile.resetPassword.validate("/Abcdefg1")
+            try TencentProfile.resetPasswordPolicy.validate("/Abcdefg1")
         }
     }
 

@@ -2,8 +2,12 @@ import Crypto
 import Foundation
 import KeywardCore
 
-/// What is Tencent's own about ids, names and times, in one place.
-enum TencentProfile {
+/// Tencent Cloud CVM: `skey-`/`ins-`/`img-` ids, its name and password rules, its times, in one place.
+enum TencentProfile: VendorProfile {
+    static let regionNaming = "tencent"
+
+    static func failure(for error: DomainError) -> TencentError { TencentErrorTable.tencentError(for: error) }
+
     static let keyIDPrefix = "skey-"
     static let instanceIDPrefix = "ins-"
     static let imageIDPrefix = "img-"
@@ -24,8 +28,8 @@ enum TencentProfile {
     /// The password rules Tencent documents: RunInstances takes 8–30 characters of at least two classes for Linux;
     /// ResetInstancesPassword three classes and no leading `/`.
     static let specials = "()`~!@#$%^&*-+=_|{}[]:;'<>,.?/"
-    static let launchPassword = PasswordPolicy(lengthRange: 8...30, specialCharacters: specials, minimumClasses: 2)
-    static let resetPassword = PasswordPolicy(lengthRange: 8...30, specialCharacters: specials, minimumClasses: 3, forbiddenFirstCharacters: "/")
+    static let launchPasswordPolicy = PasswordPolicy(lengthRange: 8...30, specialCharacters: specials, minimumClasses: 2)
+    static let resetPasswordPolicy = PasswordPolicy(lengthRange: 8...30, specialCharacters: specials, minimumClasses: 3, forbiddenFirstCharacters: "/")
 
     /// `InstanceState`: Keyward's status in Tencent's words (a reboot in progress is REBOOTING; an instance whose launch
     /// failed to boot is LAUNCH_FAILED until it is started).
@@ -73,8 +77,8 @@ enum TencentProfile {
         return String(body)
     }
 
-    /// Tencent's key name rule: 1–25 of letters, digits and `_`.
-    static func keyName(_ name: String) throws(TencentError) -> KeyPairName {
+    /// Tencent's key name rule, the same for created and imported keys: 1–25 of letters, digits and `_`.
+    static func keyPairName(_ name: String, origin: KeyPairName.Origin = .created) throws(TencentError) -> KeyPairName {
         guard !name.isEmpty else { throw TencentError("InvalidKeyPairNameEmpty", "The key name cannot be empty.") }
         guard name.count <= 25 else { throw TencentError("InvalidKeyPairNameTooLong", "The key name cannot exceed 25 characters.") }
         guard name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_") }) else {

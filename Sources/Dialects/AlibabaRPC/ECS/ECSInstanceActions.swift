@@ -98,6 +98,7 @@ public struct ECSInstanceActions: Sendable {
         request.uniqueSuffix = try p.bool("UniqueSuffix", default: false)
         request.keyPairs = p.optional("KeyPairName").map { .names([$0]) }
         request.password = p.optional("Password")
+        request.passwordPolicy = AlibabaProfile.launchPasswordPolicy
         let passwordInherit = try p.optionalBool("PasswordInherit")
         request.passwordInherit = passwordInherit ?? false
         request.start = start

@@ -41,7 +41,7 @@ public struct ECSKeyPairActions: Sendable {
         let created = try await call.perform(.createKeyPair) {
             // The name rule is checked after the door, so that a caller without permission learns nothing else.
             try await self.keyPairs.create(
-                $0, regionID: call.regionID, name: try KeyPairName(requested, origin: .created), algorithm: algorithm, resourceGroupID: group, tags: tags
+                $0, regionID: call.regionID, name: try AlibabaProfile.keyPairName(requested, origin: .created), algorithm: algorithm, resourceGroupID: group, tags: tags
             )
         }
         return [
@@ -59,7 +59,7 @@ public struct ECSKeyPairActions: Sendable {
         let (group, tags) = (p.optional("ResourceGroupId") ?? "", try p.tags())
         let keyPair = try await call.perform(.importKeyPair) {
             try await self.keyPairs.importKey(
-                $0, regionID: call.regionID, name: try KeyPairName(requested, origin: .imported), publicKeyBody: body, resourceGroupID: group, tags: tags
+                $0, regionID: call.regionID, name: try AlibabaProfile.keyPairName(requested, origin: .imported), publicKeyBody: body, resourceGroupID: group, tags: tags
             )
         }
         return [
@@ -171,7 +171,7 @@ public struct ECSKeyPairActions: Sendable {
 
     func describeRegions(_ call: RPCCall) async throws -> [(String, JSONValue)] {
         try await call.perform(.describeRegions) { _ in }
-        let items: [JSONValue] = regions.regions(namedAfter: "alibaba").map {
+        let items: [JSONValue] = regions.regions(namedAfter: AlibabaProfile.regionNaming).map {
             .object([
                 ("RegionId", .string($0.id)),
                 ("LocalName", .string($0.localName)),

@@ -83,7 +83,7 @@ public struct CVMInstanceActions: Sendable {
             request.keyPairs = .shortIDs(try CVMKeyPairActions.shortIDs(keyIDs))
         }
         request.password = password
-        request.passwordPolicy = TencentProfile.launchPassword
+        request.passwordPolicy = TencentProfile.launchPasswordPolicy
         request.passwordInherit = keepImageLogin ?? false
         request.unknownPasswordWhenNoLogin = true
         request.failOnBootFailure = false
@@ -263,7 +263,7 @@ public struct CVMInstanceActions: Sendable {
         try await call.perform(operation) { authorized in
             let ids = try await self.resolve(given, authorized, region: region)
             try await self.instances.resetPassword(
-                authorized, regionID: region, instanceIDs: ids, password: password, policy: TencentProfile.resetPassword, whenRunning: whenRunning
+                authorized, regionID: region, instanceIDs: ids, password: password, policy: TencentProfile.resetPasswordPolicy, whenRunning: whenRunning
             )
         }
         return []

@@ -23,7 +23,7 @@ public struct CVMKeyPairActions: Sendable {
 
     func create(_ call: TencentCall) async throws -> [(String, JSONValue)] {
         let p = call.parameters
-        let name = try TencentProfile.keyName(try p.string("KeyName"))
+        let name = try TencentProfile.keyPairName(try p.string("KeyName"))
         guard let project = try p.optionalInt("ProjectId") else { throw TencentError.missingParameter("ProjectId") }
         let tags = try Self.tags(p)
         let region = try call.requiredRegion()
@@ -37,7 +37,7 @@ public struct CVMKeyPairActions: Sendable {
 
     func importKey(_ call: TencentCall) async throws -> [(String, JSONValue)] {
         let p = call.parameters
-        let name = try TencentProfile.keyName(try p.string("KeyName"))
+        let name = try TencentProfile.keyPairName(try p.string("KeyName"))
         guard let project = try p.optionalInt("ProjectId") else { throw TencentError.missingParameter("ProjectId") }
         let body = try p.string("PublicKey")
         let tags = try Self.tags(p)
@@ -98,7 +98,7 @@ public struct CVMKeyPairActions: Sendable {
         let p = call.parameters
         let region = try call.requiredRegion()
         let id = try Self.shortID(try p.string("KeyId"))
-        let newName = try p.optionalString("KeyName").map { name throws(TencentError) in try TencentProfile.keyName(name) }
+        let newName = try p.optionalString("KeyName").map { name throws(TencentError) in try TencentProfile.keyPairName(name) }
         let description = try p.optionalString("Description")
         guard newName != nil || description != nil else {
             throw TencentError("MissingParameter", "At least one of `KeyName` and `Description` is required.")

@@ -10,7 +10,7 @@ public struct CVMRegionActions: Sendable {
     }
 
     public func register(into handlers: inout [String: TencentHandler]) {
-        let tencent = regions.regions(namedAfter: "tencent")
+        let tencent = regions.regions(namedAfter: TencentProfile.regionNaming)
         handlers["DescribeRegions"] = { call in
             try await call.perform(.describeRegions) { _ in }
             let items: [JSONValue] = tencent.map {
