@@ -124,3 +124,18 @@ def tea_client(ak, secret, port, ca=None, https=False):
     if ca:
         config.ca = ca
     return Client(config)
+
+
+def banner_snippet(banner: str, heading: str) -> dict:
+    """Runs the Python block of the banner that starts with the comment `# <heading>` (up to the next blank line)
+    exactly as printed; returns the names it defined."""
+    lines = banner.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("# " + heading))
+    block = []
+    for line in lines[start + 1:]:
+        if not line.strip():
+            break
+        block.append(line)
+    names: dict = {}
+    exec("\n".join(block), names)  # noqa: S102 - the banner's own snippet, the point of the test
+    return names

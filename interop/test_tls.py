@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 import kwhelpers as kw
-from operator_helpers import SIMULATED, Serve, banner_credentials, describe_regions_legacy, tea_client
+from operator_helpers import SIMULATED, Serve, banner_credentials, banner_snippet, describe_regions_legacy, tea_client
 
 
 def test_non_loopback_listener_speaks_https_with_a_self_signed_certificate_both_sdks_trust(tmp_path):
@@ -34,6 +34,11 @@ def test_non_loopback_listener_speaks_https_with_a_self_signed_certificate_both_
         created = tea_client(ak, secret, port, ca=str(cert), https=True).create_key_pair(
             ecs.CreateKeyPairRequest(region_id="cn-hangzhou", key_pair_name="over-tls"))
         assert created.body.private_key_body.startswith("-----BEGIN")
+        # The banner's Tencent snippet, as printed, trusts the same certificate.
+        from tencentcloud.cvm.v20170312 import models as cvm_models
+        cvm = banner_snippet(banner, "Tencent Cloud Python SDK")["cvm"]
+        zones = cvm.DescribeZones(cvm_models.DescribeZonesRequest()).ZoneSet
+        assert "ap-guangzhou-3" in [z.Zone for z in zones]
 
         # Without trusting the certificate, the SDK refuses the connection.
         with pytest.raises(Exception) as refused:
@@ -78,6 +83,9 @@ def test_plain_http_on_a_public_address_needs_the_flag_and_says_what_it_exposes(
     try:
         assert f"listening on http://0.0.0.0:{port}" in banner
         assert "WARNING: plain HTTP on a non-loopback address" in banner and "private keys" in banner
+        from tencentcloud.cvm.v20170312 import models as cvm_models
+        cvm = banner_snippet(banner, "Tencent Cloud Python SDK")["cvm"]
+        assert cvm.DescribeRegions(cvm_models.DescribeRegionsRequest()).TotalCount >= 4
         ak, secret = banner_credentials(banner)
         assert describe_regions_legacy(ak, secret, port)["Regions"]["Region"]
     finally:

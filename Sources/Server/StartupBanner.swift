@@ -53,6 +53,14 @@ public enum StartupBanner {
             client = AcsClient("\(id)", "\(secretValue)", "cn-hangzhou", port=\(info.port)\(secure ? ", verify=\"\(ca)\"" : ""))
             # then, on each request: request.set_endpoint("\(reachable)")\(secure ? "; request.set_protocol_type(\"https\")" : "")
 
+            # Tencent Cloud Python SDK (tencentcloud-sdk-python), CVM in ap-guangzhou, ap-shanghai, ap-beijing, ap-singapore
+            from tencentcloud.common import credential
+            from tencentcloud.common.profile.client_profile import ClientProfile
+            from tencentcloud.common.profile.http_profile import HttpProfile
+            from tencentcloud.cvm.v20170312 import cvm_client
+            cvm = cvm_client.CvmClient(credential.Credential("\(id)", "\(secretValue)"), "ap-guangzhou", ClientProfile(httpProfile=HttpProfile(
+                endpoint="\(hostPort)", protocol="\(secure ? "https" : "http")"\(secure ? ", certification=\"\(ca)\"" : ""))))
+
             """
         return text
     }

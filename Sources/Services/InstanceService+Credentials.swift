@@ -96,12 +96,18 @@ extension InstanceService {
             try await tracked(kind, id, call) {
                 let wasRunning = try await self.owned(id, call).status == .running
                 if wasRunning { try await self.halt(id, call) }
-                try await self.locks.with(id) {
-                    try await call.write { tx in
-                        guard var instance = try await tx.instance(id: id, accountID: call.accountID) else { throw DomainError.instanceNotFound(id) }
-                        try change(&instance.bound, instance)
-                        try await tx.updateInstance(instance)
+                do {
+                    try await self.locks.with(id) {
+                        try await call.write { tx in
+                            guard var instance = try await tx.instance(id: id, accountID: call.accountID) else { throw DomainError.instanceNotFound(id) }
+                            try change(&instance.bound, instance)
+                            try await tx.updateInstance(instance)
+                        }
                     }
+                } catch {
+                    // Nothing was changed: a restarted instance comes back with the credentials it had.
+                    if wasRunning { try? await self.boot(id, from: [.stopped]) }
+                    throw error
                 }
                 if wasRunning { try await self.boot(id, from: [.stopped]) }
             }

@@ -64,6 +64,7 @@ import Testing
         #expect(text.contains("access_key_secret=\"topsecret\""))
         #expect(text.contains("endpoint=\"127.0.0.1:8080\""))
         #expect(text.contains("AcsClient(\"LTAIabc\", \"topsecret\", \"cn-hangzhou\", port=8080)"))
+        #expect(text.contains("credential.Credential(\"LTAIabc\", \"topsecret\")"))
         let later = StartupBanner.text(.init(endpoint: "http://127.0.0.1:8080", port: 8080, rootKey: .existing(id: "LTAIabc")))
         #expect(!later.contains("topsecret"))
     }
