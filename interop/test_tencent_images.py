@@ -116,6 +116,20 @@ def test_create_and_delete_image(tc3, live_server):
     th.wait_gone(tc3, clone)
 
 
+def test_tencent_image_names_follow_tencents_rule(tc3):
+    iid = _running_instance(tc3)
+    try:
+        # ECS would refuse a name starting with a digit; Tencent takes 1 to 60 characters.
+        name = "1 " + kw.token(6)
+        image_id = tc3.CreateImage(ImageName=name, InstanceId=iid)["ImageId"]
+        assert th.wait_image(tc3, image_id)["ImageName"] == name
+        tc3.DeleteImages(ImageIds=[image_id])
+        expect_error(tc3.CreateImage, "InvalidParameterValue", ImageName="x" * 61, InstanceId=iid)
+    finally:
+        tc3.TerminateInstances(InstanceIds=[iid])
+        th.wait_gone(tc3, iid)
+
+
 def test_image_errors(tc3):
     expect_error(tc3.CreateImage, "InvalidInstanceId.NotFound", ImageName="kwimg" + kw.token(6),
                  InstanceId=th.missing_instance_id())

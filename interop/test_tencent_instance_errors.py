@@ -152,3 +152,51 @@ def test_terminate_instances(tc3):
         th.wait_gone(tc3, i)
     assert th.instance_total(tc3) == count - 2
     expect_error(tc3.TerminateInstances, "InvalidInstanceId.NotFound", InstanceIds=[ids[0]])
+
+
+def test_dry_run_checks_everything_and_creates_nothing(tc3, world):
+    before = snapshot(tc3, world)
+    base = dict(Placement={"Zone": ZONE}, ImageId=th.debian_image(tc3), InstanceType=th.INSTANCE_TYPE, DryRun=True)
+    expect_error(tc3.RunInstances, "DryRunOperation", LoginSettings={"KeyIds": [world["key"]]}, **base)
+    # A dry run still refuses what the launch would refuse.
+    expect_error(tc3.RunInstances, "InvalidParameterValue.InvalidPassword", LoginSettings={"Password": "abc"}, **base)
+    expect_one_of(tc3.RunInstances, ("InvalidParameterValue.KeyPairNotFound", "ResourceNotFound.KeyPairNotFound"),
+                  LoginSettings={"KeyIds": [th.missing_key_id()]}, **base)
+    assert snapshot(tc3, world) == before
+
+
+def _windows_image(cvm):
+    images = th.images_of(cvm.DescribeImages(Filters=[{"Name": "platform", "Values": ["Windows"]}], Limit=100))
+    assert images, "no public Windows image"
+    return images[0]["ImageId"]
+
+
+def test_windows_takes_no_keys_and_its_own_password_rule(tc3, world):
+    before = snapshot(tc3, world)
+    base = dict(Placement={"Zone": ZONE}, ImageId=_windows_image(tc3), InstanceType=th.INSTANCE_TYPE)
+    expect_error(tc3.RunInstances, "UnsupportedOperation.KeyPairUnsupportedWindows", LoginSettings={"KeyIds": [world["key"]]}, **base)
+    # 8 characters of four classes pass Linux's rule, not Windows' (12 to 30).
+    expect_error(tc3.RunInstances, "InvalidParameterValue.InvalidPassword", LoginSettings={"Password": "Abcd123!"}, **base)
+    assert snapshot(tc3, world) == before
+    (iid,) = th.run_instances(tc3, image_id=base["ImageId"], login={"Password": "Abcdefgh123!"})
+    try:
+        th.wait_instance(tc3, iid, "RUNNING")
+        tc3.StopInstances(InstanceIds=[iid])
+        th.wait_instance(tc3, iid, "STOPPED")
+        expect_error(tc3.ResetInstancesPassword, "InvalidParameterValue.InvalidPassword", InstanceIds=[iid], Password="Abcd123!x")
+        # A batch mixing Linux and Windows follows the Windows rule.
+        expect_error(tc3.ResetInstancesPassword, "InvalidParameterValue.InvalidPassword", InstanceIds=[world["stopped"], iid],
+                     Password="Abcd123!x")
+        tc3.ResetInstancesPassword(InstanceIds=[world["stopped"], iid], Password="Abcdefgh123!")
+    finally:
+        tc3.TerminateInstances(InstanceIds=[iid])
+        th.wait_gone(tc3, iid)
+
+
+def test_disassociating_a_key_that_is_not_bound_changes_nothing(tc3, world):
+    before = snapshot(tc3, world)
+    expect_error(tc3.DisassociateInstancesKeyPairs, "InvalidParameterValue", InstanceIds=[world["stopped"]], KeyIds=[world["other"]])
+    # One instance of the batch lacks the key: neither changes.
+    expect_error(tc3.DisassociateInstancesKeyPairs, "InvalidParameterValue", InstanceIds=[world["running"], world["stopped"]],
+                 KeyIds=[world["key"]], ForceStop=True)
+    assert snapshot(tc3, world) == before

@@ -45,10 +45,12 @@ public struct ImageService: Sendable {
     }
 
     /// Captures the instance's root state, preset credentials included, as a custom image.
-    public func createImage(_ call: AuthorizedCall, regionID: String, instanceID: String, name: String?) async throws -> String {
+    public func createImage(
+        _ call: AuthorizedCall, regionID: String, instanceID: String, name: String?, nameRule: InstanceRules.NameRule = .ecs
+    ) async throws -> String {
         let principal = call.principal
         let region = try regions.region(regionID)
-        if let name { try Image.validateName(name) }
+        if let name { try Image.validateName(name, rule: nameRule) }
         guard let instance = try await store.read({ tx in try await tx.instance(id: instanceID, accountID: principal.accountID) }),
               instance.regionID == region.id
         else { throw DomainError.instanceNotFound(instanceID) }

@@ -155,6 +155,29 @@ extension InstanceService {
                 }
             }
         }
+        await settleInterruptedOperations()
+    }
+
+    /// Operations a stop of the control plane cut short end here: an instance stopped to apply a change is started
+    /// again (with whichever credentials were committed), and the record says what happened.
+    private func settleInterruptedOperations() async {
+        guard let all = try? await store.read({ tx in try await tx.instances(inStatuses: InstanceStatus.allCases) }) else { return }
+        for instance in all {
+            guard var operation = instance.latestOperation, operation.state == .operating else { continue }
+            var status = instance.status
+            if operation.restartsInstance, status == .stopped, instance.agent == nil {
+                if (try? await boot(instance.id, from: [.stopped])) != nil { status = .running }
+            }
+            if operation.kind == .launch, status == .running {
+                operation.state = .success
+            } else {
+                operation.state = .failed
+                operation.errorMessage = "Interrupted by a restart of the control plane" + (status == .running ? "; the instance was started again." : ".")
+            }
+            let settled = operation
+            try? await store.write { tx in try await tx.setLatestOperation(settled, instanceID: instance.id) }
+            logger.info("interrupted operation settled", metadata: ["instance": "\(instance.id)", "operation": "\(operation.kind.rawValue)"])
+        }
     }
 
     /// What the instance's owner is told about a failed start: the kind of failure, never host paths or console

@@ -38,8 +38,10 @@ public struct InstanceService: Sendable {
         /// Bound at launch (ECS names one, CVM several by id).
         public var keyPairs: KeyPairService.Selection?
         public var password: String?
-        /// The rule `password` must follow: the calling vendor's.
-        public var passwordPolicy: PasswordPolicy = .ecs
+        /// The rule `password` must follow for the image's system: the calling vendor's.
+        public var passwordPolicy: @Sendable (OSType) -> PasswordPolicy = { _ in .ecs }
+        /// Checks everything a launch would, then creates nothing and returns no ids.
+        public var dryRun: Bool = false
         /// With neither key pair, password nor PasswordInherit: a random password nobody is told (CVM), instead of none (ECS).
         public var unknownPasswordWhenNoLogin: Bool = false
         public var passwordInherit: Bool = false
@@ -73,8 +75,8 @@ public struct InstanceService: Sendable {
         if let host = request.hostName { try InstanceRules.validateHostName(host) }
         if let zone = request.zoneID, !region.zones.contains(where: { $0.id == zone }) { throw DomainError.zoneNotInRegion(zone: zone, region: region.id) }
         if request.passwordInherit, request.password != nil { throw DomainError.passwordInheritWithPassword }
-        if let password = request.password { try request.passwordPolicy.validate(password) }
         let image = try await usableImage(request.imageID, principal: principal, regionID: region.id)
+        if let password = request.password { try request.passwordPolicy(image.osType).validate(password) }
         try call.require([.all], conditions: Self.imageConditions(image, accountID: principal.accountID))
         if request.passwordInherit, !image.presetPasswordUsers.contains("root") { throw DomainError.imageHasNoPresetPassword }
 
@@ -86,6 +88,7 @@ public struct InstanceService: Sendable {
         } else if request.password == nil, !request.passwordInherit, request.unknownPasswordWhenNoLogin {
             credentials.setPassword(hash: PasswordHash.sha512Crypt(RandomText.alphanumeric(count: 24)))
         }
+        if request.dryRun { return [] }
 
         var instances: [Instance] = []
         do {
@@ -231,8 +234,8 @@ public struct InstanceService: Sendable {
         }
     }
 
-    private static func checkBatch(_ ids: [String]) throws(DomainError) {
-        guard !ids.isEmpty, ids.count <= batchLimit else { throw .invalidInstanceIDs(reason: "1 to \(batchLimit) instance ids") }
+    static func checkBatch(_ ids: [String], limit: Int = batchLimit) throws(DomainError) {
+        guard !ids.isEmpty, ids.count <= limit else { throw .invalidInstanceIDs(reason: "1 to \(limit) instance ids") }
         guard Set(ids).count == ids.count else { throw .invalidInstanceIDs(reason: "an instance id is repeated") }
     }
 
@@ -308,12 +311,44 @@ public struct InstanceService: Sendable {
         var scoped = query
         scoped.accountID = call.accountID
         let final = scoped
-        if call.isUnrestricted { return try await store.read { tx in try await tx.instances(matching: final, page: page) } }
-        let all = try await store.read { tx in try await tx.instances(matching: final, page: nil) }.items
-        let visible = all.filter { instance in
-            call.isAllowed([.ecsIn(region: instance.regionID, "instance/\(instance.id)")])
+        let found: Page<Instance>
+        if call.isUnrestricted {
+            found = try await store.read { tx in try await tx.instances(matching: final, page: page) }
+        } else {
+            let all = try await store.read { tx in try await tx.instances(matching: final, page: nil) }.items
+            let visible = all.filter { instance in
+                call.isAllowed([.ecsIn(region: instance.regionID, "instance/\(instance.id)")])
+            }
+            found = Page(items: Array(visible.dropFirst(page.offset).prefix(page.size)), totalCount: visible.count, request: page)
         }
-        return Page(items: Array(visible.dropFirst(page.offset).prefix(page.size)), totalCount: visible.count, request: page)
+        return Page(items: try await withKeyPairIDs(found.items), totalCount: found.totalCount, request: page)
+    }
+
+    /// Records bound before key pair ids were captured get them from the key pairs of the same name (shown, not stored).
+    private func withKeyPairIDs(_ instances: [Instance]) async throws -> [Instance] {
+        let lacking = instances.filter { $0.bound.keyPairs.contains { $0.keyPairID == nil } }
+        guard !lacking.isEmpty else { return instances }
+        return try await store.read { tx in
+            var completed = instances
+            for index in completed.indices where completed[index].bound.keyPairs.contains(where: { $0.keyPairID == nil }) {
+                let instance = completed[index]
+                let names = instance.bound.keyPairs.filter { $0.keyPairID == nil }.map(\.name)
+                let query = KeyPairQuery(accountID: instance.accountID, regionID: instance.regionID, names: names)
+                let registered = try await tx.keyPairs(matching: query, page: nil).items
+                func completing(_ credentials: InstanceCredentials) -> InstanceCredentials {
+                    var completed = credentials
+                    completed.bind(credentials.keyPairs.map { bound in
+                        guard bound.keyPairID == nil, let keyPair = registered.first(where: { $0.name == bound.name }) else { return bound }
+                        return BoundKeyPair(name: bound.name, publicKey: bound.publicKey, keyPairID: keyPair.id)
+                    })
+                    return completed
+                }
+                // Both states alike, so that the completion is no pending change.
+                completed[index].bound = completing(instance.bound)
+                completed[index].effective = instance.effective.map(completing)
+            }
+            return completed
+        }
     }
 
     /// The caller's instance, authorised again by the ARN of its own region (the request's `RegionId` names no instance).

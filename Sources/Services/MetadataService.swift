@@ -116,7 +116,7 @@ public struct MetadataService: Sendable {
         }
         let address = instance.endpoint?.address ?? ""
         let identity = MetadataTree.json(.directory([
-            ("instance-id", .leaf(instance.id)), ("region-id", .leaf(instance.regionID)), ("zone-id", .leaf(instance.regionID + "-a")),
+            ("instance-id", .leaf(instance.id)), ("region-id", .leaf(instance.regionID)), ("zone-id", .leaf(instance.placementZoneID)),
             ("image-id", .leaf(instance.imageID)), ("owner-account-id", .leaf(instance.accountID)), ("instance-type", .leaf(instance.instanceType)),
             ("private-ipv4", .leaf(address)), ("serial-number", .leaf(instance.id)),
         ]))
@@ -131,7 +131,7 @@ public struct MetadataService: Sendable {
             ("public-keys", .directory(keys)),
             ("region-id", .leaf(instance.regionID)),
             ("serial-number", .leaf(instance.id)),
-            ("zone-id", .leaf(instance.regionID + "-a")),
+            ("zone-id", .leaf(instance.placementZoneID)),
         ])
         var root: [(String, MetadataTree.Node)] = [
             ("meta-data", metaData),

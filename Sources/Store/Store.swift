@@ -43,8 +43,10 @@ public protocol StoreTransaction: AccessStoreTransaction {
     /// Inserts the instance, counting it against the account's instance quota in its region
     /// (`DomainError.instanceQuotaExceeded`).
     func insertInstance(_ instance: Instance, quota: Int) async throws
-    /// Replaces the stored instance with the same id.
+    /// Replaces the stored instance with the same id, except its latest operation, which only `setLatestOperation`
+    /// changes (a copy read before a long step cannot put back an older one).
     func updateInstance(_ instance: Instance) async throws
+    func setLatestOperation(_ operation: InstanceOperation?, instanceID: String) async throws
     func instance(id: String, accountID: String?) async throws -> Instance?
     /// The instance whose sshd listens at `address` (namespace sandboxes have one address each).
     func instance(atAddress address: String) async throws -> Instance?

@@ -46,15 +46,21 @@ import Testing
         ("Abc\"efg1", false, false), ("Aa1!" + String(repeating: "x", count: 26), true, true), ("Aa1!" + String(repeating: "x", count: 27), false, false),
     ])
     func launchTakesTwoClassesAndResetThreeWithoutALeadingSlash(password: String, launch: Bool, reset: Bool) {
-        let launchAccepts = (try? TencentProfile.launchPasswordPolicy.validate(password)) != nil
-        let resetAccepts = (try? TencentProfile.resetPasswordPolicy.validate(password)) != nil
+        let launchAccepts = (try? TencentProfile.launchPasswordPolicy(for: .linux).validate(password)) != nil
+        let resetAccepts = (try? TencentProfile.resetPasswordPolicy(for: .linux).validate(password)) != nil
         #expect(launchAccepts == launch, "RunInstances: \(password)")
         #expect(resetAccepts == reset, "ResetInstancesPassword: \(password)")
     }
 
+    @Test func windowsNeedsTwelveCharactersOfThreeClasses() throws {
+        #expect(throws: DomainError.self) { try TencentProfile.launchPasswordPolicy(for: .windows).validate("Abcdefg1!") }
+        #expect(throws: DomainError.self) { try TencentProfile.resetPasswordPolicy(for: .windows).validate("abcdefghijk1") }
+        try TencentProfile.launchPasswordPolicy(for: .windows).validate("Abcdefghijk1")
+    }
+
     @Test func aLeadingSlashIsNamedAsTheBrokenRule() {
         #expect(throws: DomainError.invalidPassword(reason: "the password must not start with /")) {
-            try TencentProfile.resetPasswordPolicy.validate("/Abcdefg1")
+            try TencentProfile.resetPasswordPolicy(for: .linux).validate("/Abcdefg1")
         }
     }
 

@@ -194,7 +194,7 @@ import Testing
             let final = query
             return try await store.read { tx in try await tx.instances(matching: final, page: nil).items.map(\.name) }.sorted()
         }
-        #expect(try await names { $0.shortIDs = [KeyPair.shortID(of: db.id)] } == ["db"])
+        #expect(try await names { $0.shortIDs = [ResourceID.shortID(of: db.id)] } == ["db"])
         #expect(try await names { $0.shortIDs = [String(db.id.dropFirst(2).prefix(7))] }.isEmpty, "a short id matches whole")
         #expect(try await names { $0.statuses = [.stopped] } == ["db", "old"])
         #expect(try await names { $0.statuses = [.running, .stopped] } == ["db", "old", "web"])

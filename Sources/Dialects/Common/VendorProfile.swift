@@ -11,9 +11,9 @@ public protocol VendorProfile {
     /// How the vendor shows an instance id and an image id.
     static func instanceID(_ id: String) -> String
     static func imageID(_ id: String) -> String
-    /// The password rules at launch and at a reset.
-    static var launchPasswordPolicy: PasswordPolicy { get }
-    static var resetPasswordPolicy: PasswordPolicy { get }
+    /// The password rules for an instance's system, at launch and at a reset.
+    static func launchPasswordPolicy(for system: OSType) -> PasswordPolicy
+    static func resetPasswordPolicy(for system: OSType) -> PasswordPolicy
     /// A domain error in the vendor's code and words.
     static func failure(for error: DomainError) -> Failure
 }
@@ -24,7 +24,7 @@ enum AlibabaProfile: VendorProfile {
     static func keyPairName(_ name: String, origin: KeyPairName.Origin) throws(DomainError) -> KeyPairName { try KeyPairName(name, origin: origin) }
     static func instanceID(_ id: String) -> String { id }
     static func imageID(_ id: String) -> String { id }
-    static let launchPasswordPolicy = PasswordPolicy.ecs
-    static let resetPasswordPolicy = PasswordPolicy.ecs
+    static func launchPasswordPolicy(for system: OSType) -> PasswordPolicy { .ecs }
+    static func resetPasswordPolicy(for system: OSType) -> PasswordPolicy { .ecs }
     static func failure(for error: DomainError) -> RPCError { AlibabaErrorTable.rpcError(for: error) }
 }

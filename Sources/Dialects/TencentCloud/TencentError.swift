@@ -30,6 +30,7 @@ public struct TencentError: Error, Sendable, Equatable {
     static let tokenFailure = TencentError("AuthFailure.TokenFailure", "The token is invalid or expired.")
     static let invalidAction = TencentError("InvalidAction", "The requested action does not exist.")
     static let noSuchVersion = TencentError("NoSuchVersion", "The requested API version does not exist.")
+    static let dryRun = TencentError("DryRunOperation", "The request would have succeeded; DryRun is set.")
     static let internalError = TencentError("InternalError", "An internal error occurred.")
 
     /// The codes that mean the signature check refused a request, with the reason metrics count them under.
@@ -79,7 +80,7 @@ enum TencentErrorTable {
         case .zoneNotInRegion(let zone, let region): TencentError("InvalidZone.MismatchRegion", "The zone `\(zone)` is not in region `\(region)`.")
         case .imageNameAlreadyExists(let name): TencentError("InvalidImageName.Duplicate", "An image named `\(name)` already exists.")
         case .keyPairNotBound(let keyPair, let instance):
-            TencentError("InvalidParameterValue.KeyPairNotBound", "The key `\(keyPair)` is not associated with instance `\(TencentProfile.instanceID(instance))`.")
+            TencentError("InvalidParameterValue", "The key `\(keyPair)` is not associated with instance `\(TencentProfile.instanceID(instance))`.")
         case .windowsInstanceKeyPair: TencentError("UnsupportedOperation.InstanceOsWindows", "Windows instances do not support key pairs.")
         case .imageInUse(let id): TencentError("InvalidImageId.IncorrectState", "The image `\(TencentProfile.imageID(id))` is in use.")
         case .imageNotFound(let id): TencentError("InvalidImageId.NotFound", "The image `\(TencentProfile.imageID(id))` does not exist.")

@@ -124,6 +124,24 @@ public struct TencentParameters: Sendable {
         }
     }
 
+    /// `Filters` within Tencent's caps: at most 10 filters of at most 5 values each.
+    public func limitedFilters() throws(TencentError) -> [(name: String, values: [String])] {
+        let filters = try filters()
+        guard filters.count <= 10, filters.allSatisfy({ $0.values.count <= 5 }) else {
+            throw TencentError("InvalidFilterValue.LimitExceeded", "At most 10 filters of at most 5 values each.")
+        }
+        return filters
+    }
+
+    /// `Offset` (≥ 0) and `Limit` (1–100, 20 by default).
+    public func page() throws(TencentError) -> (offset: Int, limit: Int) {
+        let offset = try optionalInt("Offset") ?? 0
+        guard offset >= 0 else { throw TencentError("InvalidParameterValueOffset", "The `Offset` must not be negative.") }
+        let limit = try optionalInt("Limit") ?? 20
+        guard (1...100).contains(limit) else { throw TencentError("InvalidParameterValueLimit", "The `Limit` must be 1 to 100.") }
+        return (offset, limit)
+    }
+
     // MARK: Building
 
     private static func convert(_ value: Any, depth: Int) -> JSONValue? {

@@ -14,22 +14,26 @@ enum TencentProfile: VendorProfile {
 
     /// `skey-` + the key pair's short id.
     static func keyID(_ keyPair: KeyPair) -> String { keyIDPrefix + keyPair.shortID }
-    static func instanceID(_ id: String) -> String { instanceIDPrefix + KeyPair.shortID(of: id) }
+    static func instanceID(_ id: String) -> String { instanceIDPrefix + ResourceID.shortID(of: id) }
 
     /// `img-` + eight characters: a custom image's short id, or for a public image (whose id is a file name) eight
     /// characters derived from its id, the same on every server.
     static func imageID(_ id: String) -> String {
-        if id.hasPrefix("m-"), id.count == 22 { return imageIDPrefix + KeyPair.shortID(of: id) }
+        if id.hasPrefix("m-"), id.count == 22 { return imageIDPrefix + ResourceID.shortID(of: id) }
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
         let digest = SHA256.hash(data: Data(id.utf8))
         return imageIDPrefix + String(digest.prefix(8).map { alphabet[Int($0) % alphabet.count] })
     }
 
-    /// The password rules Tencent documents: RunInstances takes 8–30 characters of at least two classes for Linux;
-    /// ResetInstancesPassword three classes and no leading `/`.
+    /// The password rules Tencent documents: for Linux, RunInstances takes 8–30 characters of at least two classes and
+    /// ResetInstancesPassword three classes and no leading `/`; Windows needs 12–30 characters of three classes.
     static let specials = "()`~!@#$%^&*-+=_|{}[]:;'<>,.?/"
-    static let launchPasswordPolicy = PasswordPolicy(lengthRange: 8...30, specialCharacters: specials, minimumClasses: 2)
-    static let resetPasswordPolicy = PasswordPolicy(lengthRange: 8...30, specialCharacters: specials, minimumClasses: 3, forbiddenFirstCharacters: "/")
+    static let linuxLaunchPassword = PasswordPolicy(lengthRange: 8...30, specialCharacters: specials, minimumClasses: 2)
+    static let linuxResetPassword = PasswordPolicy(lengthRange: 8...30, specialCharacters: specials, minimumClasses: 3, forbiddenFirstCharacters: "/")
+    static let windowsPassword = PasswordPolicy(lengthRange: 12...30, specialCharacters: specials, minimumClasses: 3, forbiddenFirstCharacters: "/")
+
+    static func launchPasswordPolicy(for system: OSType) -> PasswordPolicy { system == .windows ? windowsPassword : linuxLaunchPassword }
+    static func resetPasswordPolicy(for system: OSType) -> PasswordPolicy { system == .windows ? windowsPassword : linuxResetPassword }
 
     /// `InstanceState`: Keyward's status in Tencent's words (a reboot in progress is REBOOTING; an instance whose launch
     /// failed to boot is LAUNCH_FAILED until it is started).
@@ -66,6 +70,36 @@ enum TencentProfile: VendorProfile {
         case .bindKeyPairs: "AssociateInstancesKeyPairs"
         case .unbindKeyPairs: "DisassociateInstancesKeyPairs"
         case .createImage: "CreateImage"
+        }
+    }
+
+    /// Tencent's id formats: a prefix and eight lowercase letters or digits; a malformed one is refused with its own code.
+    enum IDFormat {
+        case keyPair, instance, image
+
+        var prefix: String {
+            switch self {
+            case .keyPair: keyIDPrefix
+            case .instance: instanceIDPrefix
+            case .image: imageIDPrefix
+            }
+        }
+
+        /// The short id inside a well-formed id, or the format's `*.Malformed` error.
+        func shortID(_ id: String) throws(TencentError) -> String {
+            guard let short = TencentProfile.shortID(id, prefix: prefix) else {
+                let code = switch self {
+                case .keyPair: "InvalidKeyPairId.Malformed"
+                case .instance: "InvalidInstanceId.Malformed"
+                case .image: "InvalidImageId.Malformed"
+                }
+                throw TencentError(code, "The id `\(id)` is malformed; it looks like \(prefix)xxxxxxxx (x a lowercase letter or digit).")
+            }
+            return short
+        }
+
+        func shortIDs(_ ids: [String]) throws(TencentError) -> [String] {
+            try ids.map { id throws(TencentError) in try shortID(id) }
         }
     }
 

@@ -2,6 +2,12 @@
 public enum ResourceID {
     private static let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
 
+    /// Eight lowercase letters and digits that name a resource in id formats with a short body (`skey-…`, `ins-…`):
+    /// the first eight of its id's random part.
+    public static func shortID(of id: String) -> String {
+        String(id.drop { $0 != "-" }.dropFirst().prefix(8))
+    }
+
     /// A fresh random id such as `skp-bp1brtqj5sw1vq8k2m3n`.
     public static func make(prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()

@@ -36,8 +36,15 @@ public struct Image: Sendable, Hashable {
     public var isPublic: Bool { ownerAccountID == nil }
     public var ownerAlias: String { isPublic ? "system" : "self" }
 
-    /// Image names: 2–128 characters, starting with a letter or Chinese character, not http(s)://.
-    public static func validateName(_ name: String) throws(DomainError) {
+    /// Image names: 2–128 characters, starting with a letter or Chinese character, not http(s)://; or under a vendor's
+    /// looser rule, any characters up to a length.
+    public static func validateName(_ name: String, rule: InstanceRules.NameRule = .ecs) throws(DomainError) {
+        if case .anyCharacters(let maxLength) = rule {
+            guard (1...maxLength).contains(name.count), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw .invalidParameter(name: "ImageName", reason: "1 to \(maxLength) characters, no control characters")
+            }
+            return
+        }
         guard (2...128).contains(name.count), let first = name.unicodeScalars.first, first.properties.isAlphabetic,
               !name.lowercased().hasPrefix("http://"), !name.lowercased().hasPrefix("https://")
         else { throw .invalidParameter(name: "ImageName", reason: "2 to 128 characters, starting with a letter") }

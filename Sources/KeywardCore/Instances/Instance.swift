@@ -153,6 +153,7 @@ public struct Instance: Sendable, Hashable {
     public var startFailure: String?
     /// The zone it was placed in, when the launch named one.
     public var zoneID: String?
+    /// Stored with the instance when it is inserted; afterwards changed only through the store's `setLatestOperation`.
     public var latestOperation: InstanceOperation?
 
     public init(
@@ -186,6 +187,9 @@ public struct Instance: Sendable, Hashable {
 
     /// Instances per account per region, agent hosts included.
     public static let quotaPerRegion = 200
+
+    /// The zone it runs in: the one it was placed in, or for a region without zones the region's single one.
+    public var placementZoneID: String { zoneID ?? regionID + "-a" }
 
     /// Credentials changed since the last start: they take effect at the next start or reboot.
     public var hasPendingCredentials: Bool { effective != bound }

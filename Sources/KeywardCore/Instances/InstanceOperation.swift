@@ -19,12 +19,16 @@ public struct InstanceOperation: Sendable, Hashable, Codable {
     public var errorMessage: String?
     public let requestID: String
     public let startTime: Date
+    /// The operation stops a running instance to apply a change and starts it again: an interrupted one is finished by
+    /// starting the instance, with whichever credentials were committed.
+    public var restartsInstance: Bool
 
-    public init(kind: Kind, state: State, errorMessage: String? = nil, requestID: String, startTime: Date) {
+    public init(kind: Kind, state: State, errorMessage: String? = nil, requestID: String, startTime: Date, restartsInstance: Bool = false) {
         self.kind = kind
         self.state = state
         self.errorMessage = errorMessage
         self.requestID = requestID
         self.startTime = startTime
+        self.restartsInstance = restartsInstance
     }
 }

@@ -80,13 +80,8 @@ public struct KeyPair: Sendable, Hashable {
         )
     }
 
-    /// Eight lowercase letters and digits that name the key pair in id formats with a short body (`skey-…`): the first
-    /// eight of its id's random part.
-    public var shortID: String { KeyPair.shortID(of: id) }
-
-    public static func shortID(of id: String) -> String {
-        String(id.drop { $0 != "-" }.dropFirst().prefix(8))
-    }
+    /// The key pair's `ResourceID.shortID(of:)` (`skey-…`).
+    public var shortID: String { ResourceID.shortID(of: id) }
 
     /// Key pairs per account per region.
     public static let quotaPerRegion = 500

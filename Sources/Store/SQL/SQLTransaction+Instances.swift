@@ -76,9 +76,17 @@ extension SQLTransaction {
     }
 
     func updateInstance(_ instance: Instance) async throws {
+        var updated = instance
+        updated.latestOperation = try await self.instance(id: instance.id, accountID: nil)?.latestOperation
         try await db.execute("DELETE FROM instance_key_pairs WHERE instance_id = $1", [.text(instance.id)])
         try await db.execute("DELETE FROM instances WHERE id = $1", [.text(instance.id)])
-        try await insertInstanceRow(instance)
+        try await insertInstanceRow(updated)
+    }
+
+    func setLatestOperation(_ operation: InstanceOperation?, instanceID: String) async throws {
+        try await db.execute(
+            "UPDATE instances SET latest_operation = $1 WHERE id = $2", [try operation.map { .text(try Self.json($0)) } ?? .null, .text(instanceID)]
+        )
     }
 
     func instance(id: String, accountID: String?) async throws -> Instance? {

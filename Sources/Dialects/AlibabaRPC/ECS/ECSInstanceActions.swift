@@ -98,7 +98,7 @@ public struct ECSInstanceActions: Sendable {
         request.uniqueSuffix = try p.bool("UniqueSuffix", default: false)
         request.keyPairs = p.optional("KeyPairName").map { .names([$0]) }
         request.password = p.optional("Password")
-        request.passwordPolicy = AlibabaProfile.launchPasswordPolicy
+        request.passwordPolicy = AlibabaProfile.launchPasswordPolicy(for:)
         let passwordInherit = try p.optionalBool("PasswordInherit")
         request.passwordInherit = passwordInherit ?? false
         request.start = start
@@ -116,15 +116,16 @@ public struct ECSInstanceActions: Sendable {
         case "disabled": request.metadataEnabled = false
         default: throw RPCError.invalidParameter("HttpEndpoint")
         }
-        let dryRun = try p.bool("DryRun", default: false)
+        request.dryRun = try p.bool("DryRun", default: false)
         let launch = request
         let operation = Operation.launch(
             start: start, instanceType: request.instanceType, passwordInherit: passwordInherit, passwordCustomized: request.password != nil
         )
         let ids = try await call.perform(operation) { authorized in
-            // A dry run answers only after the door: a caller who may not launch learns nothing else.
-            if dryRun { throw RPCError(status: 400, code: "DryRunOperation", message: "Request validation has been passed with DryRun flag set.") }
-            return try await self.instances.launch(authorized, launch)
+            // A dry run answers only after the door and every check a launch makes; it creates nothing.
+            let ids = try await self.instances.launch(authorized, launch)
+            if launch.dryRun { throw RPCError(status: 400, code: "DryRunOperation", message: "Request validation has been passed with DryRun flag set.") }
+            return ids
         }
         if start {
             return [("InstanceIdSets", .object([("InstanceIdSet", .array(ids.map(JSONValue.string)))])), ("OrderId", .string("")), ("TradePrice", .int(0))]
@@ -178,7 +179,7 @@ public struct ECSInstanceActions: Sendable {
             ("OSType", .string(instance.osType.rawValue)),
             ("KeyPairName", .string(instance.bound.keyPairName ?? "")),
             ("RegionId", .string(instance.regionID)),
-            ("ZoneId", .string(instance.zoneID ?? instance.regionID + "-a")),
+            ("ZoneId", .string(instance.placementZoneID)),
             ("InstanceNetworkType", .string("vpc")),
             ("CreationTime", .string(ECSTime.format(instance.creationTime))),
             ("StartTime", .string(instance.startTime.map(ECSTime.format) ?? "")),

@@ -28,24 +28,21 @@ public struct CVMImageActions: Sendable {
         let p = call.parameters
         let region = try call.requiredRegion()
         let ids = try p.optionalStrings("ImageIds")
-        let filters = try p.filters()
+        let filters = try p.limitedFilters()
         if ids != nil, !filters.isEmpty {
             throw TencentError("InvalidParameter.InvalidParameterCoexistImageIdsFilters", "`ImageIds` and `Filters` cannot be given together.")
         }
         if let ids, ids.count > CVMInstanceActions.batchLimit { throw TencentError("InvalidParameterValue.LimitExceeded", "At most 100 ImageIds.") }
-        guard filters.count <= 10, filters.allSatisfy({ $0.values.count <= 5 }) else {
-            throw TencentError("InvalidFilterValue.LimitExceeded", "At most 10 filters of at most 5 values each.")
-        }
-        let (offset, limit) = try CVMInstanceActions.page(p)
+        let (offset, limit) = try p.page()
         var predicates: [@Sendable (Image) -> Bool] = []
         if let ids {
-            let wanted = Set(try ids.map { id throws(TencentError) in TencentProfile.imageIDPrefix + (try Self.shortID(id)) })
+            let wanted = Set(try ids.map { id throws(TencentError) in TencentProfile.imageIDPrefix + (try TencentProfile.IDFormat.image.shortID(id)) })
             predicates.append { wanted.contains(TencentProfile.imageID($0.id)) }
         }
         for (name, values) in filters {
             switch name {
             case "image-id":
-                let wanted = Set(try values.map { id throws(TencentError) in TencentProfile.imageIDPrefix + (try Self.shortID(id)) })
+                let wanted = Set(try values.map { id throws(TencentError) in TencentProfile.imageIDPrefix + (try TencentProfile.IDFormat.image.shortID(id)) })
                 predicates.append { wanted.contains(TencentProfile.imageID($0.id)) }
             case "image-type":
                 for value in values where !["PUBLIC_IMAGE", "PRIVATE_IMAGE", "SHARED_IMAGE"].contains(value) {
@@ -101,7 +98,6 @@ public struct CVMImageActions: Sendable {
         let p = call.parameters
         let region = try call.requiredRegion()
         let name = try p.string("ImageName")
-        guard (1...60).contains(name.count) else { throw TencentError.invalidParameterValue("ImageName", "must be 1 to 60 characters") }
         if let description = try p.optionalString("ImageDescription"), description.count > 256 {
             throw TencentError.invalidParameterValue("ImageDescription", "cannot exceed 256 characters")
         }
@@ -111,13 +107,13 @@ public struct CVMImageActions: Sendable {
         _ = try p.optionalString("ForcePoweroff")
         _ = try p.optionalString("Sysprep")
         let given = try p.string("InstanceId")
-        _ = try CVMInstanceActions.shortIDs([given])
+        _ = try TencentProfile.IDFormat.instance.shortID(given)
         let dryRun = try p.optionalBool("DryRun") ?? false
         let id = try await call.perform(.writeEach("ecs:CreateImage", [])) { authorized in
             let instanceID = try await CVMInstanceActions.resolve([given], instances: self.instances, authorized, region: region)[0]
             try authorized.require([.ecs("image/*"), .ecsIn(region: region, "instance/\(instanceID)")])
-            if dryRun { throw TencentError("DryRunOperation", "The request would have succeeded; DryRun is set.") }
-            return try await self.images.createImage(authorized, regionID: region, instanceID: instanceID, name: name)
+            if dryRun { throw TencentError.dryRun }
+            return try await self.images.createImage(authorized, regionID: region, instanceID: instanceID, name: name, nameRule: .anyCharacters(maxLength: 60))
         }
         return [("ImageId", .string(TencentProfile.imageID(id)))]
     }
@@ -127,7 +123,7 @@ public struct CVMImageActions: Sendable {
         let region = try call.requiredRegion()
         guard let given = try p.optionalStrings("ImageIds"), !given.isEmpty else { throw TencentError.missingParameter("ImageIds") }
         guard given.count <= 10 else { throw TencentError("InvalidParameterValue.LimitExceeded", "At most 10 ImageIds.") }
-        let shorts = try given.map { id throws(TencentError) in try Self.shortID(id) }
+        let shorts = try given.map { id throws(TencentError) in try TencentProfile.IDFormat.image.shortID(id) }
         _ = try p.optionalBool("DeleteBindedSnap")
         let dryRun = try p.optionalBool("DryRun") ?? false
         try await call.perform(.writeEach("ecs:DeleteImage", [])) { authorized in
@@ -142,7 +138,7 @@ public struct CVMImageActions: Sendable {
                 try authorized.require([.ecsIn(region: region, "image/\(id)")])
                 ids.append(id)
             }
-            if dryRun { throw TencentError("DryRunOperation", "The request would have succeeded; DryRun is set.") }
+            if dryRun { throw TencentError.dryRun }
             // Instances made from an image keep their own disks: Tencent deletes images in use.
             for id in ids { try await self.images.delete(authorized, imageID: id, force: true) }
         }
@@ -178,13 +174,6 @@ public struct CVMImageActions: Sendable {
     }
 
     // MARK: Ids
-
-    static func shortID(_ id: String) throws(TencentError) -> String {
-        guard let short = TencentProfile.shortID(id, prefix: TencentProfile.imageIDPrefix) else {
-            throw TencentError("InvalidImageId.Malformed", "The image id `\(id)` is malformed; it looks like img-xxxxxxxx.")
-        }
-        return short
-    }
 
     /// The image an `img-` short id names among those the caller sees in the region.
     static func resolve(_ short: String, images: ImageService, _ call: AuthorizedCall, region: String) async throws -> String {

@@ -45,7 +45,7 @@ public struct CVMInstanceActions: Sendable {
         let region = try call.requiredRegion()
         guard let placement = try p.optionalObject("Placement") else { throw TencentError.missingParameter("Placement.Zone") }
         let zone = try placement.string("Zone")
-        let imageShortID = try CVMImageActions.shortID(try p.string("ImageId"))
+        let imageShortID = try TencentProfile.IDFormat.image.shortID(try p.string("ImageId"))
         let typeName = try p.string("InstanceType")
         guard CVMInstanceType.named(typeName) != nil else {
             throw TencentError("InvalidParameterValue.InstanceTypeNotFound", "The instance type `\(typeName)` does not exist; DescribeInstanceTypeConfigs lists them.")
@@ -80,22 +80,25 @@ public struct CVMInstanceActions: Sendable {
         }
         if let keyIDs {
             guard !keyIDs.isEmpty, keyIDs.count <= Self.batchLimit else { throw TencentError.invalidParameterValue("LoginSettings.KeyIds", "takes 1 to 100 key ids") }
-            request.keyPairs = .shortIDs(try CVMKeyPairActions.shortIDs(keyIDs))
+            request.keyPairs = .shortIDs(try TencentProfile.IDFormat.keyPair.shortIDs(keyIDs))
         }
         request.password = password
-        request.passwordPolicy = TencentProfile.launchPasswordPolicy
+        request.passwordPolicy = TencentProfile.launchPasswordPolicy(for:)
         request.passwordInherit = keepImageLogin ?? false
         request.unknownPasswordWhenNoLogin = true
         request.failOnBootFailure = false
-        let dryRun = try p.optionalBool("DryRun") ?? false
+        request.dryRun = try p.optionalBool("DryRun") ?? false
         let operation = Operation.launch(start: true, instanceType: typeName, passwordInherit: keepImageLogin, passwordCustomized: password != nil)
         let prepared = request
         let ids = try await call.perform(operation) { authorized in
             var launch = prepared
             launch.imageID = try await CVMImageActions.resolve(imageShortID, images: self.images, authorized, region: region)
-            if dryRun { throw TencentError("DryRunOperation", "The request would have succeeded; DryRun is set.") }
             do {
-                return try await self.instances.launch(authorized, launch)
+                let ids = try await self.instances.launch(authorized, launch)
+                if launch.dryRun { throw TencentError.dryRun }
+                return ids
+            } catch DomainError.windowsInstanceKeyPair {
+                throw TencentError("UnsupportedOperation.KeyPairUnsupportedWindows", "Windows instances do not support key pairs.")
             } catch DomainError.keyPairIDNotFound(let id) {
                 throw TencentError("InvalidParameterValue.KeyPairNotFound", "The key `\(TencentProfile.keyIDPrefix)\(id)` does not exist.")
             } catch DomainError.imageHasNoPresetPassword {
@@ -113,18 +116,15 @@ public struct CVMInstanceActions: Sendable {
         let p = call.parameters
         let region = try call.requiredRegion()
         let ids = try p.optionalStrings("InstanceIds")
-        let filters = try p.filters()
         if let ids, ids.count > Self.batchLimit { throw TencentError("InvalidParameterValue.LimitExceeded", "At most 100 InstanceIds.") }
-        guard filters.count <= 10, filters.allSatisfy({ $0.values.count <= 5 }) else {
-            throw TencentError("InvalidFilterValue.LimitExceeded", "At most 10 filters of at most 5 values each.")
-        }
+        let filters = try p.limitedFilters()
         if ids != nil, !filters.isEmpty { throw TencentError("InvalidParameter", "`InstanceIds` and `Filters` cannot be given together.") }
-        let (offset, limit) = try Self.page(p)
+        let (offset, limit) = try p.page()
         var query = InstanceQuery(accountID: call.context.principal.accountID, regionID: region)
-        if let ids { query.shortIDs = try Self.shortIDs(ids) }
+        if let ids { query.shortIDs = try TencentProfile.IDFormat.instance.shortIDs(ids) }
         for (name, values) in filters {
             switch name {
-            case "instance-id": query.shortIDs = Self.intersect(query.shortIDs, try Self.shortIDs(values))
+            case "instance-id": query.shortIDs = Self.intersect(query.shortIDs, try TencentProfile.IDFormat.instance.shortIDs(values))
             case "instance-name": query.names = Self.intersect(query.names, values)
             case "private-ip-address": query.privateAddresses = Self.intersect(query.privateAddresses, values)
             case "zone": query.zoneIDs = Self.intersect(query.zoneIDs, values)
@@ -174,7 +174,7 @@ public struct CVMInstanceActions: Sendable {
             ("PrivateIpAddresses", .array(instance.endpoint.map { [.string($0.address)] } ?? [])),
             ("PublicIpAddresses", .array([])),
             // Only the bound keys: a password is never shown.
-            ("LoginSettings", .object([("KeyIds", .array(instance.bound.keyPairs.compactMap(\.keyPairID).map { .string(TencentProfile.keyIDPrefix + KeyPair.shortID(of: $0)) }))])),
+            ("LoginSettings", .object([("KeyIds", .array(instance.bound.keyPairs.compactMap(\.keyPairID).map { .string(TencentProfile.keyIDPrefix + ResourceID.shortID(of: $0)) }))])),
             ("DefaultLoginUser", .string("root")),
             ("DefaultLoginPort", .int(instance.endpoint?.port ?? 22)),
             ("CreatedTime", .string(TencentProfile.time(instance.creationTime))),
@@ -210,7 +210,10 @@ public struct CVMInstanceActions: Sendable {
         let given = try Self.instanceIDs(call.parameters)
         try await call.perform(.writeEach(action, [])) { authorized in
             let ids = try await self.resolve(given, authorized, region: region)
-            for id in ids { try await self.instances.check(authorized, instanceID: id, operation) }
+            for id in ids {
+                try await self.instances.check(authorized, instanceID: id, operation)
+                authorized.noteResource(.ecsIn(region: region, "instance/\(id)"))
+            }
             for id in ids { try await act(authorized, id) }
         }
         return []
@@ -236,14 +239,14 @@ public struct CVMInstanceActions: Sendable {
         let given = try Self.instanceIDs(p)
         guard let keys = try p.optionalStrings("KeyIds"), !keys.isEmpty else { throw TencentError.missingParameter("KeyIds") }
         guard keys.count <= Self.batchLimit else { throw TencentError("InvalidParameterValue.LimitExceeded", "At most 100 KeyIds.") }
-        let keyIDs = try CVMKeyPairActions.shortIDs(keys)
+        let keyIDs = try TencentProfile.IDFormat.keyPair.shortIDs(keys)
         let whenRunning: RunningInstanceChange = try p.optionalBool("ForceStop") == true ? .restart : .refuse
         try await call.perform(.writeEach(bind ? "ecs:AttachKeyPair" : "ecs:DetachKeyPair", [])) { authorized in
             let ids = try await self.resolve(given, authorized, region: region)
             if bind {
                 try await self.instances.bindKeyPairs(authorized, regionID: region, instanceIDs: ids, keyPairs: .shortIDs(keyIDs), whenRunning: whenRunning)
             } else {
-                try await self.instances.unbindKeyPairs(authorized, regionID: region, instanceIDs: ids, keyPairs: .shortIDs(keyIDs), whenRunning: whenRunning)
+                try await self.instances.unbindKeyPairs(authorized, regionID: region, instanceIDs: ids, keyPairShortIDs: keyIDs, whenRunning: whenRunning)
             }
         }
         return []
@@ -263,7 +266,7 @@ public struct CVMInstanceActions: Sendable {
         try await call.perform(operation) { authorized in
             let ids = try await self.resolve(given, authorized, region: region)
             try await self.instances.resetPassword(
-                authorized, regionID: region, instanceIDs: ids, password: password, policy: TencentProfile.resetPasswordPolicy, whenRunning: whenRunning
+                authorized, regionID: region, instanceIDs: ids, password: password, policy: TencentProfile.resetPasswordPolicy(for:), whenRunning: whenRunning
             )
         }
         return []
@@ -276,17 +279,8 @@ public struct CVMInstanceActions: Sendable {
         guard let ids = try p.optionalStrings("InstanceIds"), !ids.isEmpty else { throw TencentError.missingParameter("InstanceIds") }
         guard ids.count <= batchLimit else { throw TencentError("InvalidParameterValue.LimitExceeded", "At most 100 InstanceIds.") }
         guard Set(ids).count == ids.count else { throw TencentError("InvalidParameterValue.Duplicate", "An instance id is repeated in `InstanceIds`.") }
-        _ = try shortIDs(ids)
+        _ = try TencentProfile.IDFormat.instance.shortIDs(ids)
         return ids
-    }
-
-    static func shortIDs(_ ids: [String]) throws(TencentError) -> [String] {
-        try ids.map { id throws(TencentError) in
-            guard let short = TencentProfile.shortID(id, prefix: TencentProfile.instanceIDPrefix) else {
-                throw TencentError("InvalidInstanceId.Malformed", "The instance id `\(id)` is malformed; it looks like ins-xxxxxxxx (x a lowercase letter or digit).")
-            }
-            return short
-        }
     }
 
     func resolve(_ given: [String], _ call: AuthorizedCall, region: String) async throws -> [String] {
@@ -295,21 +289,12 @@ public struct CVMInstanceActions: Sendable {
 
     /// The instances the `ins-` ids name, in order; any unknown id fails the call.
     static func resolve(_ given: [String], instances: InstanceService, _ call: AuthorizedCall, region: String) async throws -> [String] {
-        let shorts = try shortIDs(given)
+        let shorts = try TencentProfile.IDFormat.instance.shortIDs(given)
         let found = try await instances.instanceIDs(call, regionID: region, shortIDs: shorts)
         return try zip(given, shorts).map { id, short throws(TencentError) in
             guard let instanceID = found[short] else { throw TencentError("InvalidInstanceId.NotFound", "The instance `\(id)` does not exist.") }
             return instanceID
         }
-    }
-
-    /// `Offset` (≥ 0) and `Limit` (1–100, 20 by default).
-    static func page(_ p: TencentParameters) throws(TencentError) -> (offset: Int, limit: Int) {
-        let offset = try p.optionalInt("Offset") ?? 0
-        guard offset >= 0 else { throw TencentError("InvalidParameterValueOffset", "The `Offset` must not be negative.") }
-        let limit = try p.optionalInt("Limit") ?? 20
-        guard (1...100).contains(limit) else { throw TencentError("InvalidParameterValueLimit", "The `Limit` must be 1 to 100.") }
-        return (offset, limit)
     }
 
     /// Two filters on one field: the values both allow.

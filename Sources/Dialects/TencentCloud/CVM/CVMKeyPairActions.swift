@@ -18,9 +18,6 @@ public struct CVMKeyPairActions: Sendable {
         handlers["DeleteKeyPairs"] = { try await self.delete($0) }
     }
 
-    /// Keys per page of DescribeKeyPairs.
-    static let limitRange = 1...100
-
     func create(_ call: TencentCall) async throws -> [(String, JSONValue)] {
         let p = call.parameters
         let name = try TencentProfile.keyPairName(try p.string("KeyName"))
@@ -52,18 +49,12 @@ public struct CVMKeyPairActions: Sendable {
         let p = call.parameters
         let region = try call.requiredRegion()
         let ids = try p.optionalStrings("KeyIds")
-        let filters = try p.filters()
         if let ids, ids.count > 100 { throw TencentError("InvalidParameterValue.LimitExceeded", "At most 100 KeyIds.") }
-        guard filters.count <= 10, filters.allSatisfy({ $0.values.count <= 5 }) else {
-            throw TencentError("InvalidFilterValue.LimitExceeded", "At most 10 filters of at most 5 values each.")
-        }
+        let filters = try p.limitedFilters()
         if ids != nil, !filters.isEmpty { throw TencentError("InvalidParameter", "`KeyIds` and `Filters` cannot be given together.") }
-        let offset = try p.optionalInt("Offset") ?? 0
-        guard offset >= 0 else { throw TencentError("InvalidParameterValueOffset", "The `Offset` must not be negative.") }
-        let limit = try p.optionalInt("Limit") ?? 20
-        guard Self.limitRange.contains(limit) else { throw TencentError("InvalidParameterValueLimit", "The `Limit` must be 1 to 100.") }
+        let (offset, limit) = try p.page()
         var query = KeyPairQuery(accountID: call.context.principal.accountID, regionID: region)
-        if let ids { query.shortIDs = try Self.shortIDs(ids) }
+        if let ids { query.shortIDs = try TencentProfile.IDFormat.keyPair.shortIDs(ids) }
         for (name, values) in filters {
             switch name {
             case "key-name":
@@ -97,7 +88,7 @@ public struct CVMKeyPairActions: Sendable {
     func modify(_ call: TencentCall) async throws -> [(String, JSONValue)] {
         let p = call.parameters
         let region = try call.requiredRegion()
-        let id = try Self.shortID(try p.string("KeyId"))
+        let id = try TencentProfile.IDFormat.keyPair.shortID(try p.string("KeyId"))
         let newName = try p.optionalString("KeyName").map { name throws(TencentError) in try TencentProfile.keyPairName(name) }
         let description = try p.optionalString("Description")
         guard newName != nil || description != nil else {
@@ -117,22 +108,11 @@ public struct CVMKeyPairActions: Sendable {
         let region = try call.requiredRegion()
         guard let given = try p.optionalStrings("KeyIds"), !given.isEmpty else { throw TencentError.missingParameter("KeyIds") }
         guard given.count <= KeyPairService.deleteLimit else { throw TencentError("InvalidParameterValue.LimitExceeded", "At most 100 KeyIds.") }
-        let ids = try Self.shortIDs(given)
+        let ids = try TencentProfile.IDFormat.keyPair.shortIDs(given)
         _ = try await call.perform(.deleteKeyPairsByID) {
             try await self.keyPairs.delete($0, regionID: region, .shortIDs(ids), refuseBound: true)
         }
         return []
-    }
-
-    static func shortIDs(_ ids: [String]) throws(TencentError) -> [String] {
-        try ids.map { id throws(TencentError) in try shortID(id) }
-    }
-
-    static func shortID(_ id: String) throws(TencentError) -> String {
-        guard let short = TencentProfile.shortID(id, prefix: TencentProfile.keyIDPrefix) else {
-            throw TencentError("InvalidKeyPairId.Malformed", "The KeyId `\(id)` is malformed; it looks like skey-xxxxxxxx.")
-        }
-        return short
     }
 
     /// `TagSpecification[{ResourceType: "keypair", Tags: [{Key, Value}]}]`.
