@@ -85,8 +85,6 @@ public struct InstanceService: Sendable {
         if let selection = request.keyPairs {
             try InstanceRules.checkKeyPairAllowedAtLaunch(osType: image.osType, instanceType: request.instanceType)
             credentials.bind(try await findKeyPairs(selection, principal: principal, regionID: region.id).map(BoundKeyPair.init))
-        } else if request.password == nil, !request.passwordInherit, request.unknownPasswordWhenNoLogin {
-            credentials.setPassword(hash: PasswordHash.sha512Crypt(RandomText.alphanumeric(count: 24)))
         }
         if request.dryRun { return [] }
 
@@ -150,6 +148,11 @@ public struct InstanceService: Sendable {
             let name = request.instanceName.map { $0 + suffix } ?? id
             let host = request.hostName.map { $0 + suffix } ?? ("iZ" + id.dropFirst(2) + "Z")
             let endpoint = image.osType == .linux ? try await driver.createDisk(instanceID: id, imageID: image.id) : nil
+            var credentials = credentials
+            if credentials.keyPairs.isEmpty, credentials.passwordHash == nil, !credentials.passwordInherited, request.unknownPasswordWhenNoLogin {
+                // Each instance its own: instances of one batch never share a password.
+                credentials.setPassword(hash: PasswordHash.sha512Crypt(RandomText.alphanumeric(count: 24)))
+            }
             var instance = Instance(
                 id: id, accountID: principal.accountID, regionID: regionID, name: name, hostName: host, imageID: image.id,
                 instanceType: request.instanceType, osType: image.osType, status: request.start ? .pending : .stopped, bound: credentials,
