@@ -111,6 +111,49 @@ enum AlibabaErrorTable {
         case .imageInUse(let id): RPCError(status: 403, code: "IncorrectImageStatus", message: "The image \(id) is in use by an instance.")
         case .instanceQuotaExceeded(let limit):
             RPCError(status: 403, code: "QuotaExceed.Instance", message: "The number of instances exceeds the quota of \(limit).")
+        case .scalingGroupNotFound: RPCError(status: 404, code: "InvalidScalingGroupId.NotFound", message: "The specified scaling group does not exist.")
+        case .scalingConfigurationNotFound:
+            RPCError(status: 404, code: "InvalidScalingConfigurationId.NotFound", message: "The specified scaling configuration does not exist.")
+        case .scalingRuleNotFound: RPCError(status: 404, code: "InvalidScalingRuleAri.NotFound", message: "The specified scaling rule Ari does not exist.")
+        case .scalingGroupNameTaken:
+            RPCError(status: 400, code: "InvalidScalingGroupName.Duplicate", message: "The specified value of parameter \"ScalingGroupName\" is duplicated.")
+        case .scalingConfigurationNameTaken:
+            RPCError(
+                status: 400, code: "InvalidScalingConfigurationName.Duplicate",
+                message: "The specified value of parameter \"ScalingConfigurationName\" is duplicated."
+            )
+        case .scalingGroupQuotaExceeded: RPCError(status: 400, code: "QuotaExceeded.ScalingGroup", message: "Scaling group quota exceeded.")
+        case .scalingConfigurationQuotaExceeded:
+            RPCError(status: 400, code: "QuotaExceeded.ScalingConfiguration", message: "Scaling configuration quota exceeded in the specified scaling group.")
+        case .parameterConflict(let first, let second):
+            RPCError(status: 400, code: "InvalidParameter.Conflict", message: "The value of parameter \(first) and parameter \(second) are conflict.")
+        case .incorrectScalingGroupStatus:
+            RPCError(status: 400, code: "IncorrectScalingGroupStatus", message: "The current status of the specified scaling group does not support this action.")
+        case .scalingActivityInProgress:
+            RPCError(
+                status: 400, code: "ScalingActivityInProgress",
+                message: "You cannot delete a scaling group or launch a new scaling activity while there is a scaling activity in progress for the specified scaling group."
+            )
+        case .incorrectCapacity(.maxSize):
+            RPCError(status: 400, code: "IncorrectCapacity.MaxSize", message: "To attach the instances, the total capacity will be greater than the max size.")
+        case .incorrectCapacity(.minSize):
+            RPCError(status: 400, code: "IncorrectCapacity.MinSize", message: "To remove the instances, the total capacity will be lesser than the MinSize.")
+        case .incorrectCapacity(.noChange):
+            RPCError(status: 400, code: "IncorrectCapacity.NoChange", message: "To execute the specified scaling rule, the total capacity will not change.")
+        case .missingActiveScalingConfiguration:
+            RPCError(status: 400, code: "MissingActiveScalingConfiguration", message: "An active scaling configuration for the specified scaling group is not supplied.")
+        case .scalingInstancesInUse:
+            RPCError(
+                status: 400, code: "InstanceInUse",
+                message: "You cannot delete a scaling configuration or scaling group while there is an instance associated with it."
+            )
+        case .scalingConfigurationActive:
+            RPCError(
+                status: 400, code: "IncorrectScalingConfigurationLifecycleState",
+                message: "The current lifecycle state of the specified scaling configuration does not support this action."
+            )
+        case .instanceInOtherScalingGroup(let id):
+            RPCError(status: 400, code: "InvalidInstanceId.InUse", message: "Instance \"\(id)\" is already attached to another scaling group.")
         case .internalFailure: .internalError
         }
     }

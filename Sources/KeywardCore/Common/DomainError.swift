@@ -41,5 +41,33 @@ public enum DomainError: Error, Sendable, Equatable {
     case invalidInstanceIDs(reason: String)
     case imageInUse(String)
     case instanceQuotaExceeded(limit: Int)
+    // Auto Scaling
+    case scalingGroupNotFound(String)
+    case scalingConfigurationNotFound(String)
+    case scalingRuleNotFound(String)
+    case scalingGroupNameTaken(String)
+    case scalingConfigurationNameTaken(String)
+    case scalingGroupQuotaExceeded(limit: Int)
+    case scalingConfigurationQuotaExceeded(limit: Int)
+    /// Two parameters that contradict each other (MinSize > MaxSize).
+    case parameterConflict(String, String)
+    case incorrectScalingGroupStatus(String)
+    case scalingActivityInProgress
+    case incorrectCapacity(CapacityProblem)
+    case missingActiveScalingConfiguration
+    /// A group or configuration still has instances.
+    case scalingInstancesInUse
+    case scalingConfigurationActive(String)
+    case instanceInOtherScalingGroup(String)
     case internalFailure(String)
+}
+
+/// Why a capacity change is refused.
+public enum CapacityProblem: String, Sendable, Equatable {
+    /// More instances than MaxSize.
+    case maxSize
+    /// Fewer instances than MinSize.
+    case minSize
+    /// The capacity would not change.
+    case noChange
 }
