@@ -2,7 +2,7 @@ import Foundation
 
 /// One change of a group's capacity, recorded before it starts and carried out in the background, so that a
 /// restarted server finishes it: the activity moves the group toward `targetCapacity` and can run again safely.
-public struct ScalingActivity: Sendable, Hashable {
+public struct ScalingActivity: Sendable, Hashable, Codable {
     public enum Status: String, Sendable, Codable {
         case inProgress = "InProgress"
         case successful = "Successful"
@@ -55,7 +55,7 @@ public struct ScalingActivity: Sendable, Hashable {
 }
 
 /// A simple scaling rule: an adjustment a group makes when the rule is executed (by its ARI).
-public struct ScalingRule: Sendable, Hashable {
+public struct ScalingRule: Sendable, Hashable, Codable {
     public let id: String
     public let groupID: String
     public let accountID: String

@@ -3,7 +3,7 @@ import Foundation
 /// What a scaling group launches: the image, the instance types in priority order, and the logon credentials. A
 /// password is kept only as a crypt hash; with neither key pair, password nor PasswordInherit each instance gets a
 /// random password of its own that nobody is told.
-public struct ScalingConfiguration: Sendable, Hashable {
+public struct ScalingConfiguration: Sendable, Hashable, Codable {
     public enum State: String, Sendable, Codable {
         case active = "Active"
         case inactive = "Inactive"

@@ -1,7 +1,7 @@
 import Foundation
 
 /// An Auto Scaling group: the instances it keeps between `minSize` and `maxSize`, launched from its active configuration.
-public struct ScalingGroup: Sendable, Hashable {
+public struct ScalingGroup: Sendable, Hashable, Codable {
     /// `Active` executes rules and starts activities; `Inactive` (new or disabled) refuses them; `Deleting` is on its way out.
     public enum State: String, Sendable, Codable, CaseIterable {
         case active = "Active"

@@ -1,7 +1,7 @@
 import Foundation
 
 /// An instance in a scaling group, as DescribeScalingInstances reports it.
-public struct ScalingMember: Sendable, Hashable {
+public struct ScalingMember: Sendable, Hashable, Codable {
     public enum CreationType: String, Sendable, Codable {
         /// Launched by the group: released when it leaves.
         case autoCreated = "AutoCreated"

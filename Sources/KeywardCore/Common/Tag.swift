@@ -1,5 +1,5 @@
 /// A key/value label on a resource.
-public struct Tag: Sendable, Hashable {
+public struct Tag: Sendable, Hashable, Codable {
     public let key: String
     public let value: String
 

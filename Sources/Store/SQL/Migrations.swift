@@ -350,6 +350,66 @@ enum Migrations {
             "ALTER TABLE instances ADD COLUMN zone_id TEXT",
             "ALTER TABLE instances ADD COLUMN latest_operation TEXT",
         ]),
+        (9, [
+            // Auto Scaling: the columns the database must enforce or search on; the rest of each record is its JSON `body`.
+            """
+            CREATE TABLE scaling_groups (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                region_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                state TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                body TEXT NOT NULL,
+                UNIQUE (account_id, region_id, name)
+            )
+            """,
+            """
+            CREATE TABLE scaling_configurations (
+                id TEXT PRIMARY KEY,
+                group_id TEXT NOT NULL REFERENCES scaling_groups(id),
+                account_id TEXT NOT NULL,
+                region_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                body TEXT NOT NULL,
+                UNIQUE (group_id, name)
+            )
+            """,
+            """
+            CREATE TABLE scaling_rules (
+                id TEXT PRIMARY KEY,
+                group_id TEXT NOT NULL REFERENCES scaling_groups(id),
+                account_id TEXT NOT NULL,
+                region_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                body TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE scaling_activities (
+                id TEXT PRIMARY KEY,
+                group_id TEXT NOT NULL REFERENCES scaling_groups(id),
+                account_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                started_at BIGINT NOT NULL,
+                body TEXT NOT NULL
+            )
+            """,
+            // One activity at a time per group, across every server on the database.
+            "CREATE UNIQUE INDEX scaling_activities_one_in_progress ON scaling_activities (group_id) WHERE status = 'InProgress'",
+            "CREATE INDEX scaling_activities_by_group ON scaling_activities (group_id, started_at)",
+            """
+            CREATE TABLE scaling_members (
+                instance_id TEXT PRIMARY KEY,
+                group_id TEXT NOT NULL REFERENCES scaling_groups(id),
+                account_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                body TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX scaling_members_by_group ON scaling_members (group_id, created_at)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded.

@@ -12,7 +12,7 @@ extension SQLTransaction {
         String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 
@@ -151,6 +151,8 @@ extension SQLTransaction {
         guard let instance = try await instance(id: id, accountID: nil) else { return }
         try await removeTags(keys: nil, resourceType: "instance", resourceID: id)
         try await db.execute("DELETE FROM instance_key_pairs WHERE instance_id = $1", [.text(id)])
+        // A released instance leaves its scaling group.
+        try await db.execute("DELETE FROM scaling_members WHERE instance_id = $1", [.text(id)])
         try await db.execute("DELETE FROM instances WHERE id = $1", [.text(id)])
         try await adjustQuota(accountID: instance.accountID, regionID: instance.regionID, resource: "instance", by: -1, quota: nil)
     }
