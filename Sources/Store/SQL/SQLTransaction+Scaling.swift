@@ -1,8 +1,23 @@
 import Foundation
 import KeywardCore
 
+/// A record with a creation time and an id.
+protocol CreatedRecord {
+    var id: String { get }
+    var creationTime: Date { get }
+}
+
+extension ScalingGroup: CreatedRecord {}
+extension ScalingConfiguration: CreatedRecord {}
+extension ScalingRule: CreatedRecord {}
+
 /// Auto Scaling records: searchable columns beside each record's JSON body.
 extension SQLTransaction {
+    /// In the order they were made: the body keeps sub-second times, the column whole seconds.
+    static func oldestFirst(_ a: some CreatedRecord, _ b: some CreatedRecord) -> Bool {
+        (a.creationTime, a.id) < (b.creationTime, b.id)
+    }
+
     // MARK: Groups
 
     func insertScalingGroup(_ group: ScalingGroup, quota: Int) async throws {
@@ -48,16 +63,16 @@ extension SQLTransaction {
             guard !values.isEmpty else { return [] }
             sql += " AND \(column) IN (\(values.map { binds.add($0) }.joined(separator: ", ")))"
         }
-        return try await db.execute(sql + " ORDER BY created_at, id", binds.values).map { try Self.decode(ScalingGroup.self, try $0.text("body")) }
+        return try await db.execute(sql, binds.values).map { try Self.decode(ScalingGroup.self, try $0.text("body")) }.sorted(by: Self.oldestFirst)
     }
 
     func scalingGroups(inStates states: [ScalingGroup.State]) async throws -> [ScalingGroup] {
         guard !states.isEmpty else { return [] }
         var binds = SQLBinds()
         let list = states.map { binds.add($0.rawValue) }.joined(separator: ", ")
-        return try await db.execute("SELECT body FROM scaling_groups WHERE state IN (\(list)) ORDER BY created_at, id", binds.values).map {
+        return try await db.execute("SELECT body FROM scaling_groups WHERE state IN (\(list))", binds.values).map {
             try Self.decode(ScalingGroup.self, try $0.text("body"))
-        }
+        }.sorted(by: Self.oldestFirst)
     }
 
     func deleteScalingGroup(id: String) async throws {
@@ -125,9 +140,7 @@ extension SQLTransaction {
             guard !values.isEmpty else { return [] }
             sql += " AND \(column) IN (\(values.map { binds.add($0) }.joined(separator: ", ")))"
         }
-        return try await db.execute(sql + " ORDER BY created_at, id", binds.values).map {
-            try Self.decode(ScalingConfiguration.self, try $0.text("body"))
-        }
+        return try await db.execute(sql, binds.values).map { try Self.decode(ScalingConfiguration.self, try $0.text("body")) }.sorted(by: Self.oldestFirst)
     }
 
     func deleteScalingConfiguration(id: String) async throws {
@@ -162,7 +175,7 @@ extension SQLTransaction {
             guard !ids.isEmpty else { return [] }
             sql += " AND id IN (\(ids.map { binds.add($0) }.joined(separator: ", ")))"
         }
-        return try await db.execute(sql + " ORDER BY created_at, id", binds.values).map { try Self.decode(ScalingRule.self, try $0.text("body")) }
+        return try await db.execute(sql, binds.values).map { try Self.decode(ScalingRule.self, try $0.text("body")) }.sorted(by: Self.oldestFirst)
     }
 
     func deleteScalingRule(id: String) async throws {
@@ -205,7 +218,7 @@ extension SQLTransaction {
             guard !ids.isEmpty else { return [] }
             sql += " AND id IN (\(ids.map { binds.add($0) }.joined(separator: ", ")))"
         }
-        // The body keeps sub-second start times: the newest first, in the order they were recorded.
+        // Newest first, by the body's sub-second start times.
         return try await db.execute(sql, binds.values).map { try Self.decode(ScalingActivity.self, try $0.text("body")) }
             .sorted { ($0.startTime, $0.id) > ($1.startTime, $1.id) }
     }
