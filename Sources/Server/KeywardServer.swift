@@ -123,11 +123,17 @@ public enum KeywardServer {
         try await images.preparePublicImages()
         await instances.reconcile()
 
+        let gateway = AccessGateway(store: store, logger: logger)
+        let runner = ScalingActivityRunner(
+            store: store, instances: instances, gateway: gateway, logger: logger, describeError: AlibabaRPCDialect.describeScalingFailure
+        )
+        await runner.resume()
+        await runner.startHealthChecks(every: .seconds(5))
         let routes = RPCRoutes.alibaba(AlibabaServices(
             keyPairs: keyPairs, instances: instances, images: images, agents: agents, ram: RAMService(store: store, sealer: sealer, logger: logger),
-            sts: STSService(store: store, sealer: sealer), directory: DirectoryService(store: store), audit: AuditService(store: store), regions: regions
+            sts: STSService(store: store, sealer: sealer), directory: DirectoryService(store: store), audit: AuditService(store: store),
+            scaling: AutoScalingService(store: store, regions: regions, images: images, runner: runner, logger: logger), regions: regions
         ))
-        let gateway = AccessGateway(store: store, logger: logger)
         let nonces = NonceRegistry(store: store)
         let alibaba = AlibabaRPCDialect(
             routes: routes, credentials: credentials, nonces: nonces, gateway: gateway, defaultRegionID: regions.defaultRegionID, logger: logger

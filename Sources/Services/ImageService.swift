@@ -91,6 +91,19 @@ public struct ImageService: Sendable {
         try await tx.images(visibleTo: accountID, ids: nil).contains { !$0.isPublic && $0.regionID == regionID && $0.name == name }
     }
 
+    /// A public image, or the account's own image of this region (`DomainError.imageNotFound` otherwise).
+    static func usableImage(_ imageID: String, accountID: String, regionID: String, in store: any Store) async throws -> Image {
+        let image = try await store.read { tx in try await tx.image(id: imageID) }
+        guard let image, image.isPublic || (image.ownerAccountID == accountID && image.regionID == regionID) else {
+            throw DomainError.imageNotFound(imageID)
+        }
+        return image
+    }
+
+    public func usableImage(_ imageID: String, accountID: String, regionID: String) async throws -> Image {
+        try await Self.usableImage(imageID, accountID: accountID, regionID: regionID, in: store)
+    }
+
     /// Public images and the caller's own, optionally only the given ids; `ownerAlias` is `system` or `self`.
     public func describe(_ call: AuthorizedCall, regionID: String, ids: [String]?, ownerAlias: String?) async throws -> [Image] {
         let principal = call.principal

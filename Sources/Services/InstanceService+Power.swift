@@ -21,6 +21,16 @@ extension InstanceService {
         try await tracked(.reboot, instanceID, call) { try await self.boot(instanceID, from: [.running]) }
     }
 
+    /// Whether the instance is up or on its way (Auto Scaling's health check): a stopped one, or one recorded Running
+    /// whose system is gone, is not.
+    public func isHealthy(_ instance: Instance) async -> Bool {
+        switch instance.status {
+        case .stopped: return false
+        case .running where instance.osType == .linux && instance.agent == nil: return await driver.isRunning(instanceID: instance.id)
+        default: return true
+        }
+    }
+
     /// Fails unless the caller's instance exists, may be acted on by this call, and its status allows `operation` now.
     public func check(_ call: AuthorizedCall, instanceID: String, _ operation: InstanceRules.Operation) async throws {
         let instance = try await owned(instanceID, call)

@@ -38,6 +38,8 @@ public struct InstanceService: Sendable {
         /// Bound at launch (ECS names one, CVM several by id).
         public var keyPairs: KeyPairService.Selection?
         public var password: String?
+        /// A password already hashed (a scaling configuration keeps only the hash); exclusive with `password`.
+        public var passwordHash: String?
         /// The rule `password` must follow for the image's system: the calling vendor's.
         public var passwordPolicy: @Sendable (OSType) -> PasswordPolicy = { _ in .ecs }
         /// Checks everything a launch would, then creates nothing and returns no ids.
@@ -82,6 +84,7 @@ public struct InstanceService: Sendable {
 
         var credentials = InstanceCredentials(passwordInherited: request.passwordInherit)
         if let password = request.password { credentials.setPassword(hash: PasswordHash.sha512Crypt(password)) }
+        if let hash = request.passwordHash { credentials.setPassword(hash: hash) }
         if let selection = request.keyPairs {
             try InstanceRules.checkKeyPairAllowedAtLaunch(osType: image.osType, instanceType: request.instanceType)
             credentials.bind(try await findKeyPairs(selection, principal: principal, regionID: region.id).map(BoundKeyPair.init))
@@ -369,11 +372,7 @@ public struct InstanceService: Sendable {
 
     /// A public image, or the caller's own image of this region.
     private func usableImage(_ imageID: String, principal: Principal, regionID: String) async throws -> Image {
-        let image = try await store.read { tx in try await tx.image(id: imageID) }
-        guard let image, image.isPublic || (image.ownerAccountID == principal.accountID && image.regionID == regionID) else {
-            throw DomainError.imageNotFound(imageID)
-        }
-        return image
+        try await ImageService.usableImage(imageID, accountID: principal.accountID, regionID: regionID, in: store)
     }
 
     /// The selected key pairs of the caller in the region, in the order named; any unknown one fails the call.

@@ -38,15 +38,23 @@ import Testing
         }
         let regions = RegionCatalog.standard
         let driver = SimulatedDriver()
+        let instances = InstanceService(store: store, driver: driver, regions: regions, logger: logger)
+        let images = ImageService(store: store, driver: driver, regions: regions, logger: logger)
+        let gateway = AccessGateway(store: store, logger: logger)
         let routes = RPCRoutes.alibaba(AlibabaServices(
             keyPairs: KeyPairService(store: store, regions: regions, logger: logger),
-            instances: InstanceService(store: store, driver: driver, regions: regions, logger: logger),
-            images: ImageService(store: store, driver: driver, regions: regions, logger: logger),
+            instances: instances,
+            images: images,
             agents: AgentService(store: store, regions: regions, logger: logger),
             ram: RAMService(store: store, sealer: sealer, logger: logger), sts: STSService(store: store, sealer: sealer),
-            directory: DirectoryService(store: store), audit: AuditService(store: store), regions: regions
+            directory: DirectoryService(store: store), audit: AuditService(store: store),
+            scaling: AutoScalingService(
+                store: store, regions: regions, images: images,
+                runner: ScalingActivityRunner(store: store, instances: instances, gateway: gateway, logger: logger, describeError: { _ in ("E", "e") }),
+                logger: logger
+            ),
+            regions: regions
         ))
-        let gateway = AccessGateway(store: store, logger: logger)
         let dialect = AlibabaRPCDialect(
             routes: routes, credentials: credentials, nonces: NonceRegistry(store: store), gateway: gateway,
             defaultRegionID: regions.defaultRegionID, logger: logger
@@ -71,7 +79,9 @@ import Testing
         "UserAccessKeyId": "LTAIsomething", "Status": "Active", "VersionId": "v1", "AccountAlias": "some-alias", "Password": "Passw0rd!Passw0rd",
         "RoleArn": "acs:ram::1000000000000001:role/r1", "RoleSessionName": "session", "EnableMode": "CurrentAccount", "FolderName": "f1",
         "DisplayName": "member-1", "AccountId": "1000000000000002", "PolicyId": "cp-x", "TargetId": "r-x", "EffectScope": "RAM",
-        "StartTime": "2026-01-01T00:00:00Z",
+        "StartTime": "2026-01-01T00:00:00Z", "ScalingGroupId": "asg-x", "MinSize": "0", "MaxSize": "1", "ScalingConfigurationId": "asc-x",
+        "AdjustmentType": "QuantityChangeInCapacity", "AdjustmentValue": "1", "ScalingRuleAri": "ari:acs:ess:cn-hangzhou:1:scalingrule/asr-x",
+        "InstanceIds.1": "i-0000000000000000000x", "ProtectedFromScaleIn": "true",
     ]
 
     static func signedRequest(version: String, action: String, key: (String, String), extra: [String: String] = anyParameters) -> HTTPRequestMessage {
@@ -109,7 +119,11 @@ import Testing
                 #expect(response.status == 200, "GetCallerIdentity needs no permission")
                 continue
             }
-            let expected = version == ECSKeyPairActions.version ? "Forbidden.RAM" : "NoPermission"
+            let expected = switch version {
+            case ECSKeyPairActions.version: "Forbidden.RAM"
+            case ESSActions.legacyVersion, ESSActions.version: "Forbidden.Unauthorized"
+            default: "NoPermission"
+            }
             #expect(response.status == 403, "\(version) \(action): \(body["Code"] ?? "-")")
             #expect(body["Code"] as? String == expected, "\(version) \(action)")
             let detail = body["AccessDeniedDetail"] as? [String: Any]

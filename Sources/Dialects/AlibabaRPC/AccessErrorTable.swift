@@ -3,13 +3,15 @@ import Services
 
 /// Access-control failures in the words of Alibaba's RAM, STS, ResourceManager and ECS.
 enum AccessErrorTable {
-    /// The products whose errors differ: ECS says `Forbidden.RAM`, ResourceManager spells `EntityNotExists`.
+    /// The products whose errors differ: ECS says `Forbidden.RAM`, Auto Scaling `Forbidden.Unauthorized`, ResourceManager
+    /// spells `EntityNotExists`.
     enum Product {
-        case ecs, ram, sts, resourceManager, other
+        case ecs, ess, ram, sts, resourceManager, other
 
         init(version: String) {
             switch version {
             case ECSKeyPairActions.version: self = .ecs
+            case ESSActions.legacyVersion, ESSActions.version: self = .ess
             case RAMActions.version: self = .ram
             case STSActions.version: self = .sts
             case ResourceManagerActions.version: self = .resourceManager
@@ -36,6 +38,12 @@ enum AccessErrorTable {
             return RPCError(
                 status: 403, code: "Forbidden.RAM",
                 message: "User not authorized to operate on the specified resource, or this API doesn't support RAM.", accessDeniedDetail: detail
+            )
+        }
+        if product == .ess {
+            return RPCError(
+                status: 403, code: "Forbidden.Unauthorized", message: "A required authorization for the specified action is not supplied.",
+                accessDeniedDetail: detail
             )
         }
         let message = denial.policyType == "AssumeRolePolicy"

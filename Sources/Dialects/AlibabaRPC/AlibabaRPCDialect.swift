@@ -96,6 +96,12 @@ public struct AlibabaRPCDialect: Sendable {
         }
     }
 
+    /// A failure of work Auto Scaling does for an account, in ESS's words (for the audit trail and activity messages).
+    public static func describeScalingFailure(_ error: any Error) -> (code: String, message: String) {
+        let described = rpcError(for: error, product: .ess)
+        return (described.code, described.message)
+    }
+
     /// Any failure in this dialect's words.
     static func rpcError(for error: any Error, product: AccessErrorTable.Product) -> RPCError {
         switch error {

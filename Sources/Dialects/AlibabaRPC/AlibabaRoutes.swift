@@ -11,11 +11,12 @@ public struct AlibabaServices: Sendable {
     public let sts: STSService
     public let directory: DirectoryService
     public let audit: AuditService
+    public let scaling: AutoScalingService
     public let regions: RegionCatalog
 
     public init(
         keyPairs: KeyPairService, instances: InstanceService, images: ImageService, agents: AgentService, ram: RAMService, sts: STSService,
-        directory: DirectoryService, audit: AuditService, regions: RegionCatalog
+        directory: DirectoryService, audit: AuditService, scaling: AutoScalingService, regions: RegionCatalog
     ) {
         self.keyPairs = keyPairs
         self.instances = instances
@@ -25,13 +26,14 @@ public struct AlibabaServices: Sendable {
         self.sts = sts
         self.directory = directory
         self.audit = audit
+        self.scaling = scaling
         self.regions = regions
     }
 }
 
 extension RPCRoutes {
-    /// Every product and action Keyward serves in Alibaba's RPC dialect: ECS, RAM, STS, ResourceManager, ActionTrail and
-    /// Keyward's own.
+    /// Every product and action Keyward serves in Alibaba's RPC dialect: ECS, RAM, STS, ResourceManager, ActionTrail,
+    /// Auto Scaling and Keyward's own.
     public static func alibaba(_ services: AlibabaServices) -> RPCRoutes {
         var routes = RPCRoutes()
         ECSKeyPairActions(keyPairs: services.keyPairs, regions: services.regions).register(into: &routes)
@@ -41,6 +43,7 @@ extension RPCRoutes {
         STSActions(sts: services.sts).register(into: &routes)
         ResourceManagerActions(directory: services.directory).register(into: &routes)
         ActionTrailActions(audit: services.audit).register(into: &routes)
+        ESSActions(scaling: services.scaling).register(into: &routes)
         return routes
     }
 }

@@ -113,6 +113,16 @@ public struct AuthorizedCall: Sendable {
         }
     }
 
+    /// Refuses the call unless the caller may also do `action` (a call that makes another action happen later, as a
+    /// scaling configuration makes RunInstances happen), reported as a denial of that action.
+    public func require(alsoAction action: String, _ resources: [ResourceName], conditions: [String: [String]] = [:]) throws(AccessDenied) {
+        switch decision(resources, conditions: conditions, action: action) {
+        case .allow: return
+        case .explicitDeny(let type): throw AccessDenied(action: action, principal: principal, kind: .explicitDeny, policyType: type.rawValue)
+        case .implicitDeny(let type): throw AccessDenied(action: action, principal: principal, kind: .implicitDeny, policyType: type.rawValue)
+        }
+    }
+
     /// Refuses a call whose resources (or some condition keys) the use case authorises later, when no policy could allow
     /// its action on any resource.
     func requireSomeResource() throws(AccessDenied) {
@@ -149,9 +159,9 @@ public struct AuthorizedCall: Sendable {
         recorder.noteResource(resource)
     }
 
-    private func decision(_ resources: [ResourceName], conditions: [String: [String]]) -> Decision {
+    private func decision(_ resources: [ResourceName], conditions: [String: [String]], action: String? = nil) -> Decision {
         let arns = resources.map { $0.arn(accountID: accountID, regionID: regionID) }
-        return policies.evaluate(RequestContext(action: operation.action, resources: arns, conditionKeys: conditionKeys(conditions)))
+        return policies.evaluate(RequestContext(action: action ?? operation.action, resources: arns, conditionKeys: conditionKeys(conditions)))
     }
 
     /// The request's condition keys: the common `acs:` ones, the operation's, and those known from loaded rows.

@@ -1,0 +1,289 @@
+import Foundation
+import KeywardCore
+import Logging
+import Store
+
+/// Carries out scaling activities in the background, as Auto Scaling itself does: launches and releases instances
+/// through the same instance code, acting for the group's account. Each activity is recorded before it runs and is
+/// safe to run again, so a restarted server resumes those in progress. It also replaces members that died.
+public actor ScalingActivityRunner {
+    private let store: any Store
+    private let instances: InstanceService
+    private let gateway: AccessGateway
+    private let describeError: @Sendable (any Error) -> (code: String, message: String)
+    private let logger: Logger
+    /// Activities and deletions running in this process.
+    private var running: [String: Task<Void, Never>] = [:]
+    private var healthChecks: Task<Void, Never>?
+
+    public init(
+        store: any Store, instances: InstanceService, gateway: AccessGateway, logger: Logger,
+        describeError: @escaping @Sendable (any Error) -> (code: String, message: String)
+    ) {
+        self.store = store
+        self.instances = instances
+        self.gateway = gateway
+        self.logger = logger
+        self.describeError = describeError
+    }
+
+    /// Starts the activity unless it already runs here.
+    public func run(_ activityID: String) {
+        guard running[activityID] == nil else { return }
+        running[activityID] = Task { [weak self] in
+            await self?.execute(activityID)
+            await self?.finished(activityID)
+        }
+    }
+
+    /// Deletes a group marked Deleting once its activity ends: its own instances released, attached ones let go.
+    public func finishDeletion(_ groupID: String) {
+        let key = "delete:" + groupID
+        guard running[key] == nil else { return }
+        running[key] = Task { [weak self] in
+            await self?.delete(groupID)
+            await self?.finished(key)
+        }
+    }
+
+    /// After a restart: every activity in progress runs again, and deletions under way finish.
+    public func resume() async {
+        let (activities, deleting) = (try? await store.read { tx in
+            (try await tx.scalingActivitiesInProgress(), try await tx.scalingGroups(inStates: [.deleting]))
+        }) ?? ([], [])
+        for activity in activities { run(activity.id) }
+        for group in deleting { finishDeletion(group.id) }
+    }
+
+    /// Waits for everything started so far (tests, shutdown).
+    public func idle() async {
+        while let task = running.values.first { await task.value }
+    }
+
+    /// Checks the members of every active group every `interval`.
+    public func startHealthChecks(every interval: Duration) {
+        healthChecks?.cancel()
+        healthChecks = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                await self?.checkHealth()
+            }
+        }
+    }
+
+    public func stopHealthChecks() {
+        healthChecks?.cancel()
+        healthChecks = nil
+    }
+
+    private func finished(_ key: String) {
+        running[key] = nil
+    }
+
+    // MARK: Health
+
+    /// A member whose instance is gone or whose system no longer runs is unhealthy: it leaves the group (released when
+    /// the group created it), and the group launches a replacement to keep MinSize or its desired capacity.
+    public func checkHealth() async {
+        guard let groups = try? await store.read({ tx in try await tx.scalingGroups(inStates: [.active]) }) else { return }
+        for group in groups {
+            guard let members = try? await store.read({ tx in try await tx.scalingMembers(groupID: group.id) }) else { continue }
+            var removed = false
+            for member in members where member.state == .inService && !member.isProtected {
+                let instance = try? await store.read { tx in try await tx.instance(id: member.instanceID, accountID: nil) }
+                let healthy: Bool
+                if let instance { healthy = await instances.isHealthy(instance) } else { healthy = false }
+                guard !healthy else { continue }
+                logger.info("unhealthy scaling member removed", metadata: ["group": "\(group.id)", "instance": "\(member.instanceID)"])
+                if instance != nil, member.isReleasedOnRemoval { try? await release(member.instanceID, group: group) }
+                try? await store.write { tx in try await tx.deleteScalingMember(instanceID: member.instanceID) }
+                removed = true
+            }
+            guard removed else { continue }
+            let activity: ScalingActivity? = try? await store.write { tx in
+                try await AutoScalingService.recordActivityToBounds(group, cause: "An unhealthy ECS instance was removed from the scaling group", in: tx)
+            }
+            if let activity { run(activity.id) }
+        }
+    }
+
+    // MARK: Activities
+
+    private func execute(_ activityID: String) async {
+        guard var activity = try? await store.read({ tx in try await tx.scalingActivity(id: activityID, accountID: nil) }),
+              activity.status == .inProgress
+        else { return }
+        let groupID = activity.groupID
+        do {
+            guard let group = try await store.read({ tx in try await tx.scalingGroup(id: groupID, accountID: nil) }) else {
+                throw DomainError.scalingGroupNotFound(groupID)
+            }
+            var failures = 0
+            failures += try await settlePending(group)
+            try await removePlanned(&activity, group: group)
+            failures += try await launchMissing(&activity, group: group)
+            activity.status = failures == 0 ? .successful : (activity.createdInstances.count > failures ? .warning : .failed)
+            activity.statusMessage = failures == 0 ? "" : "\(failures) ECS instances failed to start."
+        } catch {
+            activity.status = .failed
+            activity.statusMessage = "The activity could not be completed: \(describeError(error).message)"
+            logger.error("scaling activity failed", metadata: ["activity": "\(activityID)", "error": "\(error)"])
+        }
+        activity.progress = 100
+        activity.endTime = Date()
+        let ended = activity
+        try? await store.write { tx in try await tx.updateScalingActivity(ended) }
+    }
+
+    /// Members a cut-short run left Pending: started if their instance exists, dropped otherwise. Returns the failures.
+    private func settlePending(_ group: ScalingGroup) async throws -> Int {
+        let pending = try await store.read { tx in try await tx.scalingMembers(groupID: group.id) }.filter { $0.state == .pending }
+        var failures = 0
+        for member in pending {
+            guard let instance = try await store.read({ tx in try await tx.instance(id: member.instanceID, accountID: nil) }) else {
+                try await store.write { tx in try await tx.deleteScalingMember(instanceID: member.instanceID) }
+                continue
+            }
+            if instance.status == .stopped, !(await start(member.instanceID, group: group)) { failures += 1; continue }
+            try await markInService(member)
+        }
+        return failures
+    }
+
+    private func removePlanned(_ activity: inout ScalingActivity, group: ScalingGroup) async throws {
+        for id in activity.instancesToRemove where !activity.destroyedInstances.contains(id) {
+            guard var member = try await store.read({ tx in try await tx.scalingMember(instanceID: id) }), member.groupID == group.id else { continue }
+            member.state = .removing
+            let removing = member
+            try await store.write { tx in try await tx.updateScalingMember(removing) }
+            if member.isReleasedOnRemoval { try await release(id, group: group) }
+            try await store.write { tx in try await tx.deleteScalingMember(instanceID: id) }
+            activity.destroyedInstances.append(id)
+            let progressed = activity
+            try await store.write { tx in try await tx.updateScalingActivity(progressed) }
+        }
+    }
+
+    /// Launches what the target still lacks from the active configuration: recorded Pending, then started. Returns the
+    /// instances that failed to start.
+    private func launchMissing(_ activity: inout ScalingActivity, group: ScalingGroup) async throws -> Int {
+        let current = try await store.read { tx in try await tx.scalingMembers(groupID: group.id) }.filter { $0.state != .removing }.count
+        let missing = activity.targetCapacity - current
+        guard missing > 0 else { return 0 }
+        guard let configurationID = group.activeConfigurationID,
+              let configuration = try await store.read({ tx in try await tx.scalingConfiguration(id: configurationID, accountID: nil) })
+        else { throw DomainError.missingActiveScalingConfiguration }
+        var created: [String] = []
+        var remaining = missing
+        while remaining > 0 {
+            let batch = min(remaining, InstanceService.amountLimit)
+            let ids = try await launch(batch, configuration: configuration, group: group)
+            let members = ids.map {
+                ScalingMember(
+                    instanceID: $0, groupID: group.id, accountID: group.accountID, configurationID: configuration.id, creationType: .autoCreated,
+                    state: .pending, isProtected: false, isEntrusted: false, activityID: activity.id, creationTime: Date()
+                )
+            }
+            try await store.write { tx in for member in members { try await tx.insertScalingMember(member) } }
+            created += ids
+            remaining -= batch
+        }
+        activity.createdInstances += created
+        activity.progress = 50
+        let progressed = activity
+        try await store.write { tx in try await tx.updateScalingActivity(progressed) }
+        let groupValue = group
+        let failures = await withTaskGroup(of: Bool.self) { tasks in
+            var failed = 0
+            for (offset, id) in created.enumerated() {
+                if offset >= 8, let ok = await tasks.next(), !ok { failed += 1 }
+                tasks.addTask { await self.start(id, group: groupValue) }
+            }
+            for await ok in tasks where !ok { failed += 1 }
+            return failed
+        }
+        for id in created {
+            if let member = try await store.read({ tx in try await tx.scalingMember(instanceID: id) }), member.state == .pending,
+               let instance = try await store.read({ tx in try await tx.instance(id: id, accountID: nil) }), instance.status == .running {
+                try await markInService(member)
+            }
+        }
+        return failures
+    }
+
+    private func markInService(_ member: ScalingMember) async throws {
+        var member = member
+        member.state = .inService
+        let updated = member
+        try await store.write { tx in try await tx.updateScalingMember(updated) }
+    }
+
+    // MARK: Deletion
+
+    private func delete(_ groupID: String) async {
+        // The activity in progress ends first.
+        while let inProgress = try? await store.read({ tx in try await tx.scalingActivitiesInProgress() }), inProgress.contains(where: { $0.groupID == groupID }) {
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        guard let group = try? await store.read({ tx in try await tx.scalingGroup(id: groupID, accountID: nil) }) else { return }
+        let members = (try? await store.read { tx in try await tx.scalingMembers(groupID: groupID) }) ?? []
+        for member in members where member.isReleasedOnRemoval {
+            do {
+                try await release(member.instanceID, group: group)
+            } catch {
+                logger.error("scaling member not released", metadata: ["group": "\(groupID)", "instance": "\(member.instanceID)", "error": "\(error)"])
+            }
+        }
+        try? await store.write { tx in try await tx.deleteScalingGroup(id: groupID) }
+        logger.info("scaling group deleted", metadata: ["group": "\(groupID)", "instances": "\(members.count)"])
+    }
+
+    // MARK: Acting for the account
+
+    /// Calls the instance code through the access door as the group's account, so that the work is authorised and
+    /// audited like any other.
+    private func perform<T: Sendable>(_ operation: Operation, group: ScalingGroup, _ body: @Sendable (AuthorizedCall) async throws -> T) async throws -> T {
+        let principal = Principal(accountID: group.accountID, identity: .root, accessKeyID: "ess.aliyuncs.com")
+        let context = CallContext(
+            principal: principal, sourceIP: "ess.aliyuncs.com", secureTransport: true, requestID: UUID().uuidString, regionID: group.regionID,
+            apiVersion: "2014-08-28", describeError: describeError
+        )
+        return try await gateway.perform(operation, context, body)
+    }
+
+    private func launch(_ count: Int, configuration: ScalingConfiguration, group: ScalingGroup) async throws -> [String] {
+        var request = InstanceService.LaunchRequest(regionID: group.regionID, imageID: configuration.imageID, instanceType: configuration.instanceTypes[0])
+        request.amount = count
+        request.instanceName = configuration.instanceName ?? "ESS-\(group.name)"
+        request.nameRule = .anyCharacters(maxLength: 128)
+        request.hostName = configuration.hostName
+        request.keyPairs = configuration.keyPairName.map { .names([$0]) }
+        request.passwordHash = configuration.passwordHash
+        request.passwordInherit = configuration.passwordInherit
+        request.unknownPasswordWhenNoLogin = true
+        request.userData = configuration.userData
+        request.start = false
+        let launch = request
+        let operation = Operation.launch(
+            start: false, instanceType: launch.instanceType, passwordInherit: configuration.passwordInherit, passwordCustomized: configuration.passwordHash != nil
+        )
+        return try await perform(operation, group: group) { try await self.instances.launch($0, launch) }
+    }
+
+    /// Whether the instance started.
+    private func start(_ instanceID: String, group: ScalingGroup) async -> Bool {
+        do {
+            try await perform(.instanceAction("StartInstance", [instanceID]), group: group) { try await self.instances.start($0, instanceID: instanceID) }
+            return true
+        } catch {
+            logger.error("scaling instance failed to start", metadata: ["instance": "\(instanceID)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    private func release(_ instanceID: String, group: ScalingGroup) async throws {
+        try await perform(.instanceAction("DeleteInstance", [instanceID]), group: group) {
+            try await self.instances.delete($0, instanceID: instanceID, force: true)
+        }
+    }
+}
