@@ -330,6 +330,12 @@ public struct InstanceService: Sendable {
         return Page(items: try await withKeyPairIDs(found.items), totalCount: found.totalCount, request: page)
     }
 
+    /// The tags of the caller's instances, by instance id.
+    public func tags(_ call: AuthorizedCall, instanceIDs: [String]) async throws -> [String: [Tag]] {
+        guard !instanceIDs.isEmpty else { return [:] }
+        return try await store.read { tx in try await tx.tags(resourceType: ResourceType.instance, resourceIDs: instanceIDs) }
+    }
+
     /// Records bound before key pair ids were captured get them from the key pairs of the same name (shown, not stored).
     private func withKeyPairIDs(_ instances: [Instance]) async throws -> [Instance] {
         let lacking = instances.filter { $0.bound.keyPairs.contains { $0.keyPairID == nil } }

@@ -1,4 +1,5 @@
 /// Resource type names shared by tags, ARNs and listings.
 public enum ResourceType {
     public static let keyPair = "keypair"
+    public static let instance = "instance"
 }

@@ -14,6 +14,16 @@ public struct Tag: Sendable, Hashable, Codable {
         self.value = value
     }
 
+    /// A tag taken as it is: one the control plane sets under a key users may not use (`acs:autoscaling:scalingGroupId`),
+    /// or one read back from the store (checked when it was written).
+    public init(unchecked key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+
+    /// The tag Auto Scaling puts on the instances of a group.
+    public static func scalingGroup(_ groupID: String) -> Tag { Tag(unchecked: "acs:autoscaling:scalingGroupId", value: groupID) }
+
     /// The most tags one resource may carry.
     public static let limitPerResource = 20
 

@@ -190,6 +190,66 @@ public struct AutoScalingService: Sendable {
     /// Adds a configuration to the group. Its credentials are checked as a launch checks them, and PasswordInherit is
     /// refused unless the caller may launch with the image's password (`ecs:RunInstances` with `ecs:PasswordInherit`).
     public func createConfiguration(_ call: AuthorizedCall, groupID: String, _ request: ConfigurationRequest) async throws -> ScalingConfiguration {
+        let group = try await store.read { tx in try await Self.group(groupID, call, in: tx) }
+        let id = ResourceID.make(prefix: "asc")
+        let configuration = try await configured(
+            ScalingConfiguration(
+                id: id, groupID: group.id, accountID: call.accountID, regionID: group.regionID, name: request.name ?? id, imageID: request.imageID,
+                instanceTypes: request.instanceTypes, keyPairName: nil, passwordHash: nil, passwordInherit: false, hostName: nil, instanceName: nil,
+                userData: "", securityGroupID: nil, tags: [], state: .inactive, creationTime: Date()
+            ),
+            request, call
+        )
+        call.noteResource(.service("ess", "scalingconfiguration/\(id)"))
+        try await call.write { tx in
+            try await tx.insertScalingConfiguration(configuration, quota: ScalingConfiguration.quotaPerGroup)
+        }
+        return configuration
+    }
+
+    /// What ModifyScalingConfiguration changes; nil leaves a field as it is (a password given replaces the old one).
+    public struct ConfigurationChanges: Sendable {
+        public var name: String?
+        public var imageID: String?
+        public var instanceTypes: [String]?
+        public var keyPairName: String?
+        public var password: String?
+        public var passwordInherit: Bool?
+        public var hostName: String?
+        public var instanceName: String?
+        public var userData: String?
+
+        public init() {}
+    }
+
+    /// Changes a configuration, checked as a new one is; instances already launched keep what they were given.
+    public func modifyConfiguration(_ call: AuthorizedCall, configurationID: String, _ changes: ConfigurationChanges) async throws {
+        guard let current = try await store.read({ tx in try await tx.scalingConfiguration(id: configurationID, accountID: call.accountID) }) else {
+            throw DomainError.scalingConfigurationNotFound(configurationID)
+        }
+        var request = ConfigurationRequest(imageID: changes.imageID ?? current.imageID, instanceTypes: changes.instanceTypes ?? current.instanceTypes)
+        request.name = changes.name ?? current.name
+        request.keyPairName = changes.keyPairName ?? current.keyPairName
+        request.password = changes.password
+        request.passwordInherit = changes.passwordInherit ?? (changes.password == nil && current.passwordInherit)
+        request.hostName = changes.hostName ?? current.hostName
+        request.instanceName = changes.instanceName ?? current.instanceName
+        request.userData = changes.userData ?? current.userData
+        request.securityGroupID = current.securityGroupID
+        request.tags = current.tags
+        var changed = try await configured(current, request, call)
+        if changes.password == nil, !request.passwordInherit { changed.passwordHash = current.passwordHash }
+        let updated = changed
+        try await call.write { tx in
+            guard try await tx.scalingConfiguration(id: configurationID, accountID: call.accountID) != nil else {
+                throw DomainError.scalingConfigurationNotFound(configurationID)
+            }
+            try await tx.updateScalingConfiguration(updated)
+        }
+    }
+
+    /// `base` with the request's fields, each checked: names, instance types, credentials as a launch checks them.
+    private func configured(_ base: ScalingConfiguration, _ request: ConfigurationRequest, _ call: AuthorizedCall) async throws -> ScalingConfiguration {
         if let name = request.name { try ScalingGroup.validateName(name, parameter: "ScalingConfigurationName") }
         guard (1...ScalingConfiguration.instanceTypeLimit).contains(request.instanceTypes.count) else {
             throw DomainError.invalidParameter(name: "InstanceTypes", reason: "1 to \(ScalingConfiguration.instanceTypeLimit) instance types")
@@ -199,12 +259,11 @@ public struct AutoScalingService: Sendable {
         if let name = request.instanceName { try InstanceRules.validateInstanceName(name) }
         if request.passwordInherit, request.password != nil { throw DomainError.passwordInheritWithPassword }
         if let password = request.password { try PasswordPolicy.ecs.validate(password) }
-        let group = try await store.read { tx in try await Self.group(groupID, call, in: tx) }
-        let image = try await images.usableImage(request.imageID, accountID: call.accountID, regionID: group.regionID)
+        let image = try await images.usableImage(request.imageID, accountID: call.accountID, regionID: base.regionID)
         if let keyPair = request.keyPairName {
             try InstanceRules.checkKeyPairAllowedAtLaunch(osType: image.osType, instanceType: request.instanceTypes[0])
             let found = try await store.read { tx in
-                try await tx.keyPairs(matching: KeyPairQuery(accountID: call.accountID, regionID: group.regionID, names: [keyPair]), page: nil).totalCount
+                try await tx.keyPairs(matching: KeyPairQuery(accountID: call.accountID, regionID: base.regionID, names: [keyPair]), page: nil).totalCount
             }
             guard found > 0 else { throw DomainError.keyPairNotFound(keyPair) }
         }
@@ -212,17 +271,18 @@ public struct AutoScalingService: Sendable {
             guard image.presetPasswordUsers.contains("root") else { throw DomainError.imageHasNoPresetPassword }
             try call.require(alsoAction: "ecs:RunInstances", [.all], conditions: ["ecs:PasswordInherit": ["true"]])
         }
-        let id = ResourceID.make(prefix: "asc")
-        let configuration = ScalingConfiguration(
-            id: id, groupID: group.id, accountID: call.accountID, regionID: group.regionID, name: request.name ?? id, imageID: image.id,
-            instanceTypes: request.instanceTypes, keyPairName: request.keyPairName, passwordHash: request.password.map { PasswordHash.sha512Crypt($0) },
-            passwordInherit: request.passwordInherit, hostName: request.hostName, instanceName: request.instanceName, userData: request.userData,
-            securityGroupID: request.securityGroupID, tags: request.tags, state: .inactive, creationTime: Date()
-        )
-        call.noteResource(.service("ess", "scalingconfiguration/\(id)"))
-        try await call.write { tx in
-            try await tx.insertScalingConfiguration(configuration, quota: ScalingConfiguration.quotaPerGroup)
-        }
+        var configuration = base
+        configuration.name = request.name ?? base.name
+        configuration.imageID = image.id
+        configuration.instanceTypes = request.instanceTypes
+        configuration.keyPairName = request.keyPairName
+        configuration.passwordHash = request.password.map { PasswordHash.sha512Crypt($0) }
+        configuration.passwordInherit = request.passwordInherit
+        configuration.hostName = request.hostName
+        configuration.instanceName = request.instanceName
+        configuration.userData = request.userData
+        configuration.securityGroupID = request.securityGroupID
+        configuration.tags = request.tags
         return configuration
     }
 
@@ -337,28 +397,67 @@ public struct AutoScalingService: Sendable {
         return activity.id
     }
 
-    /// Adds running ECS instances of the caller to the group as Attached members.
-    public func attachInstances(_ call: AuthorizedCall, groupID: String, instanceIDs: [String]) async throws {
+    /// Adds running ECS instances of the caller to the group as Attached members; returns the (completed) activity.
+    public func attachInstances(_ call: AuthorizedCall, groupID: String, instanceIDs: [String]) async throws -> String {
         try Self.checkBatch(instanceIDs)
-        try await call.write { tx in
+        return try await call.write { tx in
             let group = try await Self.group(groupID, call, in: tx)
             guard group.state == .active else { throw DomainError.incorrectScalingGroupStatus(group.state.rawValue) }
             let members = try await tx.scalingMembers(groupID: group.id)
             guard members.count + instanceIDs.count <= group.maxSize else { throw DomainError.incorrectCapacity(.maxSize) }
+            try await Self.checkNoActivity(group, in: tx)
             try await Self.attach(instanceIDs, to: group, call, in: tx)
+            return try await Self.recordCompletedActivity(
+                group, before: members.count, after: members.count + instanceIDs.count, created: instanceIDs, destroyed: [],
+                cause: "A user attaches instances to the scaling group", in: tx
+            )
         }
     }
 
-    /// Lets members leave without releasing them.
-    public func detachInstances(_ call: AuthorizedCall, groupID: String, instanceIDs: [String]) async throws {
+    /// Lets members leave without releasing them; returns the (completed) activity.
+    public func detachInstances(_ call: AuthorizedCall, groupID: String, instanceIDs: [String], decreaseDesired: Bool = true) async throws -> String {
         try Self.checkBatch(instanceIDs)
-        try await call.write { tx in
-            let group = try await Self.group(groupID, call, in: tx)
+        return try await call.write { tx in
+            var group = try await Self.group(groupID, call, in: tx)
             let members = try await tx.scalingMembers(groupID: group.id)
             for id in instanceIDs where !members.contains(where: { $0.instanceID == id }) { throw DomainError.instanceNotFound(id) }
             guard members.count - instanceIDs.count >= group.minSize else { throw DomainError.incorrectCapacity(.minSize) }
-            for id in instanceIDs { try await tx.deleteScalingMember(instanceID: id) }
+            try await Self.checkNoActivity(group, in: tx)
+            for id in instanceIDs {
+                try await tx.deleteScalingMember(instanceID: id)
+                try await tx.removeTags(keys: [Tag.scalingGroup(group.id).key], resourceType: ResourceType.instance, resourceID: id)
+            }
+            if decreaseDesired, let desired = group.desiredCapacity {
+                group.desiredCapacity = max(group.minSize, desired - instanceIDs.count)
+                try await tx.updateScalingGroup(group)
+            }
+            return try await Self.recordCompletedActivity(
+                group, before: members.count, after: members.count - instanceIDs.count, created: [], destroyed: instanceIDs,
+                cause: "A user detaches instances from the scaling group", in: tx
+            )
         }
+    }
+
+    private static func checkNoActivity(_ group: ScalingGroup, in tx: any StoreTransaction) async throws {
+        if try await tx.scalingActivities(accountID: group.accountID, groupID: group.id, ids: nil).contains(where: { $0.status == .inProgress }) {
+            throw DomainError.scalingActivityInProgress
+        }
+    }
+
+    /// An activity done at once (attach, detach), recorded with the change.
+    private static func recordCompletedActivity(
+        _ group: ScalingGroup, before: Int, after: Int, created: [String], destroyed: [String], cause: String, in tx: any StoreTransaction
+    ) async throws -> String {
+        let now = Date()
+        let activity = ScalingActivity(
+            id: ResourceID.make(prefix: "asa"), groupID: group.id, accountID: group.accountID, regionID: group.regionID, status: .successful,
+            cause: cause + ", changing the Total Capacity from \"\(before)\" to \"\(after)\".",
+            description: created.isEmpty ? "Remove \"\(destroyed.count)\" ECS instances" : "Add \"\(created.count)\" ECS instances", startTime: now,
+            endTime: now, progress: 100, statusMessage: "", capacityBefore: before, targetCapacity: after, instancesToRemove: [],
+            createdInstances: created, destroyedInstances: destroyed
+        )
+        try await tx.insertScalingActivity(activity)
+        return activity.id
     }
 
     public func setProtection(_ call: AuthorizedCall, groupID: String, instanceIDs: [String], protected: Bool) async throws {
@@ -408,6 +507,7 @@ public struct AutoScalingService: Sendable {
                 throw DomainError.instanceNotFound(id)
             }
             guard instance.status == .running else { throw DomainError.incorrectInstanceStatus(instance.status.rawValue) }
+            try await tx.setTags([.scalingGroup(group.id)], resourceType: ResourceType.instance, resourceID: id, accountID: group.accountID, regionID: group.regionID)
             try await tx.insertScalingMember(ScalingMember(
                 instanceID: id, groupID: group.id, accountID: group.accountID, configurationID: nil, creationType: .attached, state: .inService,
                 isProtected: false, isEntrusted: false, activityID: nil, creationTime: Date()

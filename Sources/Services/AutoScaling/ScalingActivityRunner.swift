@@ -184,7 +184,13 @@ public actor ScalingActivityRunner {
                     state: .pending, isProtected: false, isEntrusted: false, activityID: activity.id, creationTime: Date()
                 )
             }
-            try await store.write { tx in for member in members { try await tx.insertScalingMember(member) } }
+            try await store.write { tx in
+                for member in members {
+                    try await tx.insertScalingMember(member)
+                    try await tx.setTags([.scalingGroup(group.id)], resourceType: ResourceType.instance, resourceID: member.instanceID,
+                                         accountID: group.accountID, regionID: group.regionID)
+                }
+            }
             created += ids
             remaining -= batch
         }

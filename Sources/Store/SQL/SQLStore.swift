@@ -220,7 +220,7 @@ struct SQLTransaction: StoreTransaction {
         )
         var result: [String: [Tag]] = [:]
         for row in rows {
-            result[try row.text("resource_id"), default: []].append(try Tag(key: try row.text("tag_key"), value: try row.text("tag_value")))
+            result[try row.text("resource_id"), default: []].append(Tag(unchecked: try row.text("tag_key"), value: try row.text("tag_value")))
         }
         return result
     }

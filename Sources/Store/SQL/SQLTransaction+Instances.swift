@@ -149,7 +149,7 @@ extension SQLTransaction {
 
     func deleteInstance(id: String) async throws {
         guard let instance = try await instance(id: id, accountID: nil) else { return }
-        try await removeTags(keys: nil, resourceType: "instance", resourceID: id)
+        try await removeTags(keys: nil, resourceType: ResourceType.instance, resourceID: id)
         try await db.execute("DELETE FROM instance_key_pairs WHERE instance_id = $1", [.text(id)])
         // A released instance leaves its scaling group.
         try await db.execute("DELETE FROM scaling_members WHERE instance_id = $1", [.text(id)])

@@ -154,18 +154,21 @@ public struct ECSInstanceActions: Sendable {
             accountID: call.context.principal.accountID, regionID: call.regionID, ids: ids, keyPairName: p.optional("KeyPairName"), statuses: status.map { [$0] },
             namePattern: p.optional("InstanceName").map(NamePattern.init), imageID: p.optional("ImageId")
         )
-        let page = try await call.perform(.describeInstances) { try await self.instances.describe($0, query: query, page: PageRequest(number: number, size: size)) }
+        let (page, tags) = try await call.perform(.describeInstances) { authorized in
+            let page = try await self.instances.describe(authorized, query: query, page: PageRequest(number: number, size: size))
+            return (page, try await self.instances.tags(authorized, instanceIDs: page.items.map(\.id)))
+        }
         let more = number * size < page.totalCount
         return [
             ("PageNumber", .int(number)),
             ("PageSize", .int(size)),
             ("TotalCount", .int(page.totalCount)),
             ("NextToken", .string(more ? String(number + 1) : "")),
-            ("Instances", .object([("Instance", .array(page.items.map(Self.render)))])),
+            ("Instances", .object([("Instance", .array(page.items.map { Self.render($0, tags: tags[$0.id] ?? []) }))])),
         ]
     }
 
-    static func render(_ instance: Instance) -> JSONValue {
+    static func render(_ instance: Instance, tags: [Tag]) -> JSONValue {
         let address = instance.endpoint?.address
         var members: [(String, JSONValue)] = [
             ("InstanceId", .string(instance.id)),
@@ -191,6 +194,7 @@ public struct ECSInstanceActions: Sendable {
                 ("HttpTokens", .string(instance.metadataTokensRequired ? "required" : "optional")),
             ])),
         ]
+        members.append(("Tags", .object([("Tag", .array(tags.map { .object([("TagKey", .string($0.key)), ("TagValue", .string($0.value))]) }))])))
         // Beyond ECS: where sshd listens (loopback sandboxes share an address), and the credential state.
         members.append(("SshPort", .int(instance.endpoint?.port ?? 22)))
         members.append(("CredentialsPendingRestart", .bool(instance.hasPendingCredentials && instance.effective != nil)))

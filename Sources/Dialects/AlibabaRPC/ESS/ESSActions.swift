@@ -20,7 +20,7 @@ public struct ESSActions: Sendable {
             ("CreateScalingGroup", createGroup), ("ModifyScalingGroup", modifyGroup), ("DescribeScalingGroups", describeGroups),
             ("EnableScalingGroup", enableGroup), ("DisableScalingGroup", disableGroup), ("DeleteScalingGroup", deleteGroup),
             ("CreateScalingConfiguration", createConfiguration), ("DescribeScalingConfigurations", describeConfigurations),
-            ("DeleteScalingConfiguration", deleteConfiguration), ("CreateScalingRule", createRule), ("DescribeScalingRules", describeRules),
+            ("DeleteScalingConfiguration", deleteConfiguration), ("ModifyScalingConfiguration", modifyConfiguration), ("CreateScalingRule", createRule), ("DescribeScalingRules", describeRules),
             ("ExecuteScalingRule", executeRule), ("ScaleWithAdjustment", scaleWithAdjustment), ("DescribeScalingActivities", describeActivities),
             ("DescribeScalingInstances", describeInstances), ("RemoveInstances", removeInstances), ("AttachInstances", attachInstances),
             ("DetachInstances", detachInstances), ("SetInstancesProtection", setProtection),
@@ -176,10 +176,7 @@ public struct ESSActions: Sendable {
         request.hostName = p.optional("HostName")
         request.instanceName = p.optional("InstanceName")
         request.securityGroupID = p.optional("SecurityGroupId")
-        if let userData = p.optional("UserData") {
-            guard let decoded = Data(base64Encoded: userData), decoded.count <= 32 * 1024 else { throw RPCError.invalidParameter("UserData") }
-            request.userData = String(decoding: decoded, as: UTF8.self)
-        }
+        if let userData = try Self.userData(p) { request.userData = userData }
         if let tags = p.optional("Tags") {
             guard let object = try? JSONDecoder().decode([String: String].self, from: Data(tags.utf8)), object.count <= Tag.limitPerResource else {
                 throw RPCError.invalidParameter("Tags", "must be a JSON object of at most 20 keys")
@@ -219,6 +216,33 @@ public struct ESSActions: Sendable {
             ("TotalCount", .int(found.count)), ("PageNumber", .int(paging.number)), ("PageSize", .int(paging.size)),
             Self.responseList(call, "ScalingConfigurations", "ScalingConfiguration", items),
         ]
+    }
+
+    func modifyConfiguration(_ call: RPCCall) async throws -> [(String, JSONValue)] {
+        let p = call.parameters
+        let id = try p.required("ScalingConfigurationId")
+        var changes = AutoScalingService.ConfigurationChanges()
+        changes.name = p.optional("ScalingConfigurationName")
+        changes.imageID = p.optional("ImageId")
+        let types = try p.indexedValues("InstanceTypes")
+        changes.instanceTypes = types.isEmpty ? p.optional("InstanceType").map { [$0] } : types
+        changes.keyPairName = p.optional("KeyPairName")
+        changes.password = p.optional("Password")
+        changes.passwordInherit = try p.optionalBool("PasswordInherit")
+        changes.hostName = p.optional("HostName")
+        changes.instanceName = p.optional("InstanceName")
+        changes.userData = try Self.userData(p)
+        let changing = changes
+        try await call.perform(.ess("ModifyScalingConfiguration", write: true)) {
+            try await self.scaling.modifyConfiguration($0, configurationID: id, changing)
+        }
+        return []
+    }
+
+    static func userData(_ p: RPCParameters) throws(RPCError) -> String? {
+        guard let userData = p.optional("UserData") else { return nil }
+        guard let decoded = Data(base64Encoded: userData), decoded.count <= 32 * 1024 else { throw RPCError.invalidParameter("UserData") }
+        return String(decoding: decoded, as: UTF8.self)
     }
 
     func deleteConfiguration(_ call: RPCCall) async throws -> [(String, JSONValue)] {
@@ -371,16 +395,21 @@ public struct ESSActions: Sendable {
         let groupID = try call.parameters.required("ScalingGroupId")
         let ids = try Self.list(call, legacy: "InstanceId", current: "InstanceIds")
         guard !ids.isEmpty else { throw RPCError.missingParameter(Self.isLegacy(call) ? "InstanceId.1" : "InstanceIds.1") }
-        try await call.perform(.ess("AttachInstances", write: true)) { try await self.scaling.attachInstances($0, groupID: groupID, instanceIDs: ids) }
-        return []
+        let activity = try await call.perform(.ess("AttachInstances", write: true)) {
+            try await self.scaling.attachInstances($0, groupID: groupID, instanceIDs: ids)
+        }
+        return [("ScalingActivityId", .string(activity))]
     }
 
     func detachInstances(_ call: RPCCall) async throws -> [(String, JSONValue)] {
         let groupID = try call.parameters.required("ScalingGroupId")
         let ids = try Self.list(call, legacy: "InstanceId", current: "InstanceIds")
         guard !ids.isEmpty else { throw RPCError.missingParameter(Self.isLegacy(call) ? "InstanceId.1" : "InstanceIds.1") }
-        try await call.perform(.ess("DetachInstances", write: true)) { try await self.scaling.detachInstances($0, groupID: groupID, instanceIDs: ids) }
-        return []
+        let decrease = try call.parameters.bool("DecreaseDesiredCapacity", default: true)
+        let activity = try await call.perform(.ess("DetachInstances", write: true)) {
+            try await self.scaling.detachInstances($0, groupID: groupID, instanceIDs: ids, decreaseDesired: decrease)
+        }
+        return [("ScalingActivityId", .string(activity))]
     }
 
     func setProtection(_ call: RPCCall) async throws -> [(String, JSONValue)] {
