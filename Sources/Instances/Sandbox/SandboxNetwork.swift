@@ -125,6 +125,8 @@ public struct NamespaceNetwork: Sendable, Hashable {
         try await Command(ip, ["-n", namespace, "link", "set", "eth0", "up"]).check()
         try await Command(ip, ["-n", namespace, "route", "add", metadataAddress + "/32", "via", hostAddress, "dev", "eth0"]).check()
         try await forwardMetadata(namespace: namespace, jump: true)
+        // An address freed by a released instance is reused at once: the host must not keep its old link-layer address.
+        _ = try await Command(ip, ["neigh", "flush", "to", address(index: index), "dev", bridge]).run()
     }
 
     /// Points the namespace's `KEYWARD_METADATA` chain at this server's metadata service, replacing whatever it held
@@ -151,5 +153,6 @@ public struct NamespaceNetwork: Sendable, Hashable {
     func removeNamespace(instanceID: String, index: Int) async {
         _ = try? await Command("/usr/sbin/ip", ["netns", "del", namespace(for: instanceID)]).run()
         _ = try? await Command("/usr/sbin/ip", ["link", "del", vethName(index: index)]).run()
+        _ = try? await Command("/usr/sbin/ip", ["neigh", "flush", "to", address(index: index), "dev", bridge]).run()
     }
 }

@@ -361,7 +361,10 @@ public struct AutoScalingService: Sendable {
 
     public static let instanceBatchLimit = 20
 
-    public func describeMembers(_ call: AuthorizedCall, groupID: String?, regionID: String, instanceIDs: [String]?) async throws -> [ScalingMember] {
+    /// The members of the caller's groups (one group, or all in the region) with their instances.
+    public func describeMembers(
+        _ call: AuthorizedCall, groupID: String?, regionID: String, instanceIDs: [String]?
+    ) async throws -> [(member: ScalingMember, instance: Instance?)] {
         try await store.read { tx in
             var groups: [String]
             if let groupID {
@@ -374,7 +377,10 @@ public struct AutoScalingService: Sendable {
                 guard try await tx.scalingGroup(id: id, accountID: call.accountID) != nil else { continue }
                 members += try await tx.scalingMembers(groupID: id)
             }
-            return instanceIDs.map { ids in members.filter { ids.contains($0.instanceID) } } ?? members
+            let selected = instanceIDs.map { ids in members.filter { ids.contains($0.instanceID) } } ?? members
+            var result: [(member: ScalingMember, instance: Instance?)] = []
+            for member in selected { result.append((member, try await tx.instance(id: member.instanceID, accountID: call.accountID))) }
+            return result
         }
     }
 

@@ -358,15 +358,21 @@ public struct ESSActions: Sendable {
         var found = try await call.perform(.ess("DescribeScalingInstances", write: false)) {
             try await self.scaling.describeMembers($0, groupID: groupID, regionID: call.regionID, instanceIDs: idFilter)
         }
-        if !states.isEmpty { found = found.filter { states.contains(Self.lifecycleState($0)) } }
-        if !types.isEmpty { found = found.filter { types.contains($0.creationType.rawValue) } }
-        let items: [JSONValue] = Self.page(found, paging).map { m in
-            .object([
+        if !states.isEmpty { found = found.filter { states.contains(Self.lifecycleState($0.member)) } }
+        if !types.isEmpty { found = found.filter { types.contains($0.member.creationType.rawValue) } }
+        let legacy = Self.isLegacy(call)
+        let items: [JSONValue] = Self.page(found, paging).map { m, instance in
+            var fields: [(String, JSONValue)] = [
                 ("InstanceId", .string(m.instanceID)), ("ScalingGroupId", .string(m.groupID)), ("ScalingConfigurationId", .string(m.configurationID ?? "")),
                 ("CreationType", .string(m.creationType.rawValue)), ("LifecycleState", .string(Self.lifecycleState(m))),
-                ("HealthStatus", .string("Healthy")), ("Entrusted", .bool(m.isEntrusted)), ("ScalingActivityId", .string(m.activityID ?? "")),
+                ("HealthStatus", .string(instance?.status == .stopped || instance == nil ? "Unhealthy" : "Healthy")), ("Entrusted", .bool(m.isEntrusted)),
                 ("CreatedTime", .string(ECSTime.format(m.creationTime, seconds: true))), ("CreationTime", .string(Self.time(m.creationTime))),
-            ])
+            ]
+            if !legacy {
+                fields.append(("ScalingActivityId", .string(m.activityID ?? "")))
+                fields.append(("PrivateIpAddress", .string(instance?.endpoint?.address ?? "")))
+            }
+            return .object(fields)
         }
         return [
             ("TotalCount", .int(found.count)), ("PageNumber", .int(paging.number)), ("PageSize", .int(paging.size)),

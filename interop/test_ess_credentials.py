@@ -212,15 +212,15 @@ def test_seed_policy_denies_password_inherit(sandbox, esst, preset, kind):
     unchanged = lambda: eh.snapshot(esst.root, gid)  # noqa: E731
     # CHOICE: the seed's NoPresetPasswords policy denies ecs:RunInstances with ecs:PasswordInherit=true; a
     # configuration that would launch such instances is refused when it is made (and when modified to ask for it),
-    # as the access door refuses ECS calls: 403 Forbidden.RAM, ExplicitDeny, AuthAction ecs:RunInstances.
-    e = refused(user.create_scaling_configuration, "Forbidden.RAM", 403, gid, image_id=preset.image_id,
+    # in ESS's own words for a refused authorisation: 403 Forbidden.Unauthorized, ExplicitDeny, AuthAction ecs:RunInstances.
+    e = refused(user.create_scaling_configuration, "Forbidden.Unauthorized", 403, gid, image_id=preset.image_id,
                 password_inherit=True, unchanged=unchanged)
     detail = ah.denied_detail(e)
     assert isinstance(detail, dict) and detail.get("NoPermissionType") == "ExplicitDeny", (e, detail)
     assert detail.get("AuthAction") == "ecs:RunInstances", detail
     assert esst.root.describe_scaling_configurations(group_id=gid) == []
     cid = esst.configuration(user, gid, image_id=preset.image_id, password_inherit=False)
-    e = refused(user.modify_scaling_configuration, "Forbidden.RAM", 403, cid, password_inherit=True,
+    e = refused(user.modify_scaling_configuration, "Forbidden.Unauthorized", 403, cid, password_inherit=True,
                 unchanged=unchanged)
     assert ah.denied_detail(e).get("NoPermissionType") == "ExplicitDeny", e
     assert esst.root.configuration(cid)["PasswordInherit"] is False
