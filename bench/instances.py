@@ -7,7 +7,9 @@ Measures
   1. RebootInstance (with a newly bound key) -> first successful `ssh -i` login with that key: p50/p95 over N.
   2. Starting 100 instances: wall time, and memory (PSS of every process of every instance).
 For the recipe: `restart` + login with a key applied by `apply-key`, and `create` + `start` of the same count.
-Ratios are recipe/Keyward: above 1 means Keyward is faster or smaller."""
+  3. Auto Scaling: ScaleWithAdjustment +10 and +50 -> every new member InService (each instance started with its own
+     password), against RunInstances of the same count in the same run (the direct path the activity goes through).
+Ratios are recipe/Keyward (or RunInstances/ScaleWithAdjustment): above 1 means Keyward is faster or smaller."""
 import json
 import os
 import shutil
@@ -106,6 +108,14 @@ class Keyward:
             request.add_query_param(name, str(value))
         return json.loads(self.client.do_action_with_exception(request))
 
+    def ess(self, action, **params):
+        request = CommonRequest(domain="127.0.0.1", version="2014-08-28", action_name=action)
+        request.set_method("POST")
+        request.set_protocol_type("http")
+        for name, value in params.items():
+            request.add_query_param(name, str(value))
+        return json.loads(self.client.do_action_with_exception(request))
+
     def key(self, name):
         body = self.call("CreateKeyPair", KeyPairName=name)
         path = self.work / f"{name}.pem"
@@ -177,6 +187,55 @@ def keyward_starts(kw, total):
     return durations
 
 
+SCALE_STEPS = [int(n) for n in os.environ.get("BENCH_SCALE_STEPS", "10,50").split(",") if n]
+
+
+def wait_activity_done(kw, group, limit=600):
+    deadline = time.monotonic() + limit
+    while True:
+        latest = kw.ess("DescribeScalingActivities", RegionId="cn-hangzhou", ScalingGroupId=group, PageSize=1)["ScalingActivities"]["ScalingActivity"]
+        if not latest or latest[0]["StatusCode"] != "InProgress":
+            if latest and latest[0]["StatusCode"] != "Successful":
+                raise RuntimeError(f"scaling activity ended {latest[0]['StatusCode']}: {latest[0].get('StatusMessage')}")
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"scaling activity still in progress after {limit} s")
+        time.sleep(0.05)
+
+
+def keyward_scaling(kw):
+    """Seconds from ScaleWithAdjustment +N to N members InService, and from RunInstances Amount=N to its reply."""
+    group = kw.ess("CreateScalingGroup", RegionId="cn-hangzhou", MinSize=0, MaxSize=max(SCALE_STEPS), ScalingGroupName="bench-asg")["ScalingGroupId"]
+    configuration = kw.ess("CreateScalingConfiguration", ScalingGroupId=group, ImageId="debian_12_x64_keyward.vhd",
+                           InstanceType="ecs.g7.large")["ScalingConfigurationId"]
+    kw.ess("EnableScalingGroup", ScalingGroupId=group, ActiveScalingConfigurationId=configuration)
+    results = []
+    for step in SCALE_STEPS:
+        start = time.monotonic()
+        kw.ess("ScaleWithAdjustment", ScalingGroupId=group, AdjustmentType="TotalCapacity", AdjustmentValue=step)
+        deadline = start + 600
+        while True:
+            members = kw.ess("DescribeScalingInstances", RegionId="cn-hangzhou", ScalingGroupId=group, LifecycleState="InService", PageSize=50)
+            if members["TotalCount"] >= step:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"scale-out to {step} not InService within 600 s: {members['TotalCount']}")
+            time.sleep(0.05)
+        scaled = time.monotonic() - start
+        # The members are InService as they start; the activity records its end a moment later.
+        wait_activity_done(kw, group)
+        kw.ess("ScaleWithAdjustment", ScalingGroupId=group, AdjustmentType="TotalCapacity", AdjustmentValue=0)
+        wait_activity_done(kw, group)
+        start = time.monotonic()
+        reply = kw.call("RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", Amount=step)
+        direct = time.monotonic() - start
+        for instance_id in reply["InstanceIdSets"]["InstanceIdSet"]:
+            kw.call("DeleteInstance", InstanceId=instance_id, Force="true")
+        results.append((step, scaled, direct))
+    kw.ess("DeleteScalingGroup", ScalingGroupId=group, ForceDelete="true")
+    return results
+
+
 def recipe(*args, env):
     return subprocess.run(["bash", str(RECIPE), *args], env=env, capture_output=True, text=True, check=True)
 
@@ -227,6 +286,7 @@ def main():
         else:
             reboots = keyward_reboot_to_login(kw)
             hundred, memory = keyward_hundred(kw)
+            scaling = keyward_scaling(kw)
     finally:
         kw.stop()
         # Instances outlive their control plane by design: power off whatever this run left.
@@ -254,6 +314,10 @@ def main():
     for name, ours, theirs in rows:
         ratio = f"{theirs / ours:.2f}" if theirs else "-"
         print(f"{name:34} {ours:10.1f} {theirs if theirs is not None else float('nan'):10.1f} {ratio:>7}")
+    print(f"\nAuto Scaling; peer = RunInstances of the same count in this run; ratio = RunInstances/ScaleWithAdjustment, >1 is better")
+    print(f"{'measure':34} {'Keyward':>10} {'RunInst':>10} {'ratio':>7}")
+    for step, scaled, direct in scaling:
+        print(f"{f'scale +{step} -> {step} InService (s)':34} {scaled:10.2f} {direct:10.2f} {direct / scaled:7.2f}")
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -52,6 +52,9 @@ public struct InstanceService: Sendable {
         public var metadataEnabled: Bool = true
         /// RunInstances starts the instances; CreateInstance leaves them Stopped.
         public var start: Bool = true
+        /// Runs inside the transaction that records the instances (Auto Scaling records its members there), so that both
+        /// commit or neither does.
+        public var alsoRecord: (@Sendable (any StoreTransaction, [Instance]) async throws -> Void)?
         /// Whether a boot that fails fails the call (ECS), or only that instance's launch, recorded as its failed latest
         /// operation while the call returns every id (CVM's LAUNCH_FAILED).
         public var failOnBootFailure: Bool = true
@@ -103,6 +106,7 @@ public struct InstanceService: Sendable {
             for instance in batch { call.noteResource(.ecs("instance/\(instance.id)")) }
             try await call.write { tx in
                 for instance in batch { try await tx.insertInstance(instance, quota: Instance.quotaPerRegion) }
+                try await request.alsoRecord?(tx, batch)
             }
         } catch {
             // No instance is half made: disks of a failed batch are removed before the error is reported.

@@ -39,6 +39,8 @@ public protocol ScalingStoreTransaction: Sendable {
     func scalingActivity(id: String, accountID: String?) async throws -> ScalingActivity?
     /// Newest first.
     func scalingActivities(accountID: String, groupID: String?, ids: [String]?) async throws -> [ScalingActivity]
+    /// The group's activity in progress, if any.
+    func scalingActivityInProgress(groupID: String) async throws -> ScalingActivity?
     /// Every account's activities in progress (to resume after a restart).
     func scalingActivitiesInProgress() async throws -> [ScalingActivity]
 
@@ -49,5 +51,6 @@ public protocol ScalingStoreTransaction: Sendable {
     func scalingMember(instanceID: String) async throws -> ScalingMember?
     /// Oldest first.
     func scalingMembers(groupID: String) async throws -> [ScalingMember]
+    /// Ends the membership and removes the group's tag from the instance.
     func deleteScalingMember(instanceID: String) async throws
 }

@@ -81,8 +81,7 @@ public struct AutoScalingService: Sendable {
         if let name = changes.name { try ScalingGroup.validateName(name, parameter: "ScalingGroupName") }
         if let cooldown = changes.defaultCooldown { try Self.validateCooldown(cooldown) }
         let activity = try await call.write { tx -> ScalingActivity? in
-            var group = try await Self.group(groupID, call, in: tx)
-            guard group.state != .deleting else { throw DomainError.incorrectScalingGroupStatus(group.state.rawValue) }
+            var group = try await Self.liveGroup(groupID, call, in: tx)
             let (minSize, maxSize) = (changes.minSize ?? group.minSize, changes.maxSize ?? group.maxSize)
             let desired = changes.desiredCapacity ?? group.desiredCapacity.map { min(max($0, minSize), maxSize) }
             try ScalingGroup.validateSizes(minSize: minSize, maxSize: maxSize, desiredCapacity: desired)
@@ -113,7 +112,7 @@ public struct AutoScalingService: Sendable {
     /// Activates the group: attaches `instanceIDs`, makes a configuration active, and launches what MinSize (or the
     /// desired capacity) still needs.
     public func enableGroup(_ call: AuthorizedCall, groupID: String, activeConfigurationID: String?, instanceIDs: [String]) async throws -> String? {
-        guard instanceIDs.count <= Self.instanceBatchLimit else { throw DomainError.invalidInstanceIDs(reason: "at most \(Self.instanceBatchLimit)") }
+        if !instanceIDs.isEmpty { try Self.checkBatch(instanceIDs) }
         let activity = try await call.write { tx -> ScalingActivity? in
             var group = try await Self.group(groupID, call, in: tx)
             guard group.state == .inactive else { throw DomainError.incorrectScalingGroupStatus(group.state.rawValue) }
@@ -150,8 +149,12 @@ public struct AutoScalingService: Sendable {
     public func deleteGroup(_ call: AuthorizedCall, groupID: String, force: Bool) async throws {
         let deleting = try await call.write { tx -> Bool in
             var group = try await Self.group(groupID, call, in: tx)
+            if group.state == .deleting {
+                guard force else { throw DomainError.incorrectScalingGroupStatus(group.state.rawValue) }
+                return true
+            }
             let members = try await tx.scalingMembers(groupID: group.id)
-            let inProgress = try await tx.scalingActivities(accountID: call.accountID, groupID: group.id, ids: nil).contains { $0.status == .inProgress }
+            let inProgress = try await tx.scalingActivityInProgress(groupID: group.id) != nil
             if !force {
                 guard !inProgress else { throw DomainError.scalingActivityInProgress }
                 guard members.isEmpty else { throw DomainError.scalingInstancesInUse }
@@ -190,7 +193,7 @@ public struct AutoScalingService: Sendable {
     /// Adds a configuration to the group. Its credentials are checked as a launch checks them, and PasswordInherit is
     /// refused unless the caller may launch with the image's password (`ecs:RunInstances` with `ecs:PasswordInherit`).
     public func createConfiguration(_ call: AuthorizedCall, groupID: String, _ request: ConfigurationRequest) async throws -> ScalingConfiguration {
-        let group = try await store.read { tx in try await Self.group(groupID, call, in: tx) }
+        let group = try await store.read { tx in try await Self.liveGroup(groupID, call, in: tx) }
         let id = ResourceID.make(prefix: "asc")
         let configuration = try await configured(
             ScalingConfiguration(
@@ -241,10 +244,13 @@ public struct AutoScalingService: Sendable {
         if changes.password == nil, !request.passwordInherit { changed.passwordHash = current.passwordHash }
         let updated = changed
         try await call.write { tx in
-            guard try await tx.scalingConfiguration(id: configurationID, accountID: call.accountID) != nil else {
+            guard let fresh = try await tx.scalingConfiguration(id: configurationID, accountID: call.accountID) else {
                 throw DomainError.scalingConfigurationNotFound(configurationID)
             }
-            try await tx.updateScalingConfiguration(updated)
+            // Whether it is the active one may have changed meanwhile: that stays as it is now.
+            var changed = updated
+            changed.state = fresh.state
+            try await tx.updateScalingConfiguration(changed)
         }
     }
 
@@ -313,7 +319,7 @@ public struct AutoScalingService: Sendable {
         if let name { try ScalingGroup.validateName(name, parameter: "ScalingRuleName") }
         if let cooldown { try Self.validateCooldown(cooldown) }
         return try await call.write { tx in
-            let group = try await Self.group(groupID, call, in: tx)
+            let group = try await Self.liveGroup(groupID, call, in: tx)
             let id = ResourceID.make(prefix: "asr")
             let rule = ScalingRule(
                 id: id, groupID: group.id, accountID: call.accountID, regionID: group.regionID, name: name ?? id, adjustment: adjustment, cooldown: cooldown,
@@ -413,6 +419,11 @@ public struct AutoScalingService: Sendable {
             guard members.count + instanceIDs.count <= group.maxSize else { throw DomainError.incorrectCapacity(.maxSize) }
             try await Self.checkNoActivity(group, in: tx)
             try await Self.attach(instanceIDs, to: group, call, in: tx)
+            if let desired = group.desiredCapacity {
+                var raised = group
+                raised.desiredCapacity = min(group.maxSize, desired + instanceIDs.count)
+                try await tx.updateScalingGroup(raised)
+            }
             return try await Self.recordCompletedActivity(
                 group, before: members.count, after: members.count + instanceIDs.count, created: instanceIDs, destroyed: [],
                 cause: "A user attaches instances to the scaling group", in: tx
@@ -424,15 +435,12 @@ public struct AutoScalingService: Sendable {
     public func detachInstances(_ call: AuthorizedCall, groupID: String, instanceIDs: [String], decreaseDesired: Bool = true) async throws -> String {
         try Self.checkBatch(instanceIDs)
         return try await call.write { tx in
-            var group = try await Self.group(groupID, call, in: tx)
+            var group = try await Self.liveGroup(groupID, call, in: tx)
             let members = try await tx.scalingMembers(groupID: group.id)
             for id in instanceIDs where !members.contains(where: { $0.instanceID == id }) { throw DomainError.instanceNotFound(id) }
             guard members.count - instanceIDs.count >= group.minSize else { throw DomainError.incorrectCapacity(.minSize) }
             try await Self.checkNoActivity(group, in: tx)
-            for id in instanceIDs {
-                try await tx.deleteScalingMember(instanceID: id)
-                try await tx.removeTags(keys: [Tag.scalingGroup(group.id).key], resourceType: ResourceType.instance, resourceID: id)
-            }
+            for id in instanceIDs { try await tx.deleteScalingMember(instanceID: id) }
             if decreaseDesired, let desired = group.desiredCapacity {
                 group.desiredCapacity = max(group.minSize, desired - instanceIDs.count)
                 try await tx.updateScalingGroup(group)
@@ -445,9 +453,7 @@ public struct AutoScalingService: Sendable {
     }
 
     private static func checkNoActivity(_ group: ScalingGroup, in tx: any StoreTransaction) async throws {
-        if try await tx.scalingActivities(accountID: group.accountID, groupID: group.id, ids: nil).contains(where: { $0.status == .inProgress }) {
-            throw DomainError.scalingActivityInProgress
-        }
+        if try await tx.scalingActivityInProgress(groupID: group.id) != nil { throw DomainError.scalingActivityInProgress }
     }
 
     /// An activity done at once (attach, detach), recorded with the change.
@@ -486,10 +492,16 @@ public struct AutoScalingService: Sendable {
 
     // MARK: Rules shared by the use cases
 
+    /// The caller's group, in any state (`DomainError.scalingGroupNotFound` otherwise).
     static func group(_ id: String, _ call: AuthorizedCall, in tx: any StoreTransaction) async throws -> ScalingGroup {
-        guard let group = try await tx.scalingGroup(id: id, accountID: call.accountID), group.state != .deleting else {
-            throw DomainError.scalingGroupNotFound(id)
-        }
+        guard let group = try await tx.scalingGroup(id: id, accountID: call.accountID) else { throw DomainError.scalingGroupNotFound(id) }
+        return group
+    }
+
+    /// The caller's group unless it is being deleted (`DomainError.incorrectScalingGroupStatus`).
+    static func liveGroup(_ id: String, _ call: AuthorizedCall, in tx: any StoreTransaction) async throws -> ScalingGroup {
+        let group = try await group(id, call, in: tx)
+        guard group.state != .deleting else { throw DomainError.incorrectScalingGroupStatus(group.state.rawValue) }
         return group
     }
 
@@ -521,12 +533,15 @@ public struct AutoScalingService: Sendable {
         }
     }
 
-    /// An activity that brings the group within its bounds (and to its desired capacity), or nil when it is.
+    /// An activity that brings the group within its bounds (and to its desired capacity), or nil when it is there, when
+    /// an activity already runs (the next health check looks again), or when only protected members could go.
     static func recordActivityToBounds(_ group: ScalingGroup, cause: String, in tx: any StoreTransaction) async throws -> ScalingActivity? {
+        guard try await tx.scalingActivityInProgress(groupID: group.id) == nil else { return nil }
         let members = try await tx.scalingMembers(groupID: group.id).filter { $0.state != .removing }
         let wanted = group.desiredCapacity ?? members.count
         let target = min(max(wanted, group.minSize), group.maxSize)
         guard target != members.count else { return nil }
+        if target < members.count, !members.contains(where: { !$0.isProtected }) { return nil }
         let why = cause + ", changing the Total Capacity from \"\(members.count)\" to \"\(target)\"."
         return try await recordActivity(group, members: members, target: target, cause: why, in: tx)
     }

@@ -82,26 +82,25 @@ public actor ScalingActivityRunner {
 
     // MARK: Health
 
-    /// A member whose instance is gone or whose system no longer runs is unhealthy: it leaves the group (released when
-    /// the group created it), and the group launches a replacement to keep MinSize or its desired capacity.
+    /// A member whose system no longer runs is unhealthy: it leaves the group (released when the group created it). Then
+    /// every active group that is outside its bounds or below its desired capacity (a member removed, an instance
+    /// deleted through ECS) gets an activity that brings it back.
     public func checkHealth() async {
         guard let groups = try? await store.read({ tx in try await tx.scalingGroups(inStates: [.active]) }) else { return }
         for group in groups {
             guard let members = try? await store.read({ tx in try await tx.scalingMembers(groupID: group.id) }) else { continue }
-            var removed = false
             for member in members where member.state == .inService && !member.isProtected {
-                let instance = try? await store.read { tx in try await tx.instance(id: member.instanceID, accountID: nil) }
-                let healthy: Bool
-                if let instance { healthy = await instances.isHealthy(instance) } else { healthy = false }
-                guard !healthy else { continue }
+                guard let instance = try? await store.read({ tx in try await tx.instance(id: member.instanceID, accountID: nil) }),
+                      !(await instances.isHealthy(instance))
+                else { continue }
                 logger.info("unhealthy scaling member removed", metadata: ["group": "\(group.id)", "instance": "\(member.instanceID)"])
-                if instance != nil, member.isReleasedOnRemoval { try? await release(member.instanceID, group: group) }
+                if member.isReleasedOnRemoval { try? await release(member.instanceID, group: group) }
                 try? await store.write { tx in try await tx.deleteScalingMember(instanceID: member.instanceID) }
-                removed = true
             }
-            guard removed else { continue }
             let activity: ScalingActivity? = try? await store.write { tx in
-                try await AutoScalingService.recordActivityToBounds(group, cause: "An unhealthy ECS instance was removed from the scaling group", in: tx)
+                // Read again here: the group may have been disabled, resized or deleted meanwhile.
+                guard let current = try await tx.scalingGroup(id: group.id, accountID: nil), current.state == .active else { return nil }
+                return try await AutoScalingService.recordActivityToBounds(current, cause: "The scaling group keeps its capacity", in: tx)
             }
             if let activity { run(activity.id) }
         }
@@ -132,7 +131,12 @@ public actor ScalingActivityRunner {
         activity.progress = 100
         activity.endTime = Date()
         let ended = activity
-        try? await store.write { tx in try await tx.updateScalingActivity(ended) }
+        // An activity left InProgress would block its group: try hard to record the end.
+        for attempt in 0..<5 {
+            if (try? await store.write({ tx in try await tx.updateScalingActivity(ended) })) != nil { return }
+            try? await Task.sleep(for: .milliseconds(200 << attempt))
+        }
+        logger.error("scaling activity end not recorded", metadata: ["activity": "\(activityID)"])
     }
 
     /// Members a cut-short run left Pending: started if their instance exists, dropped otherwise. Returns the failures.
@@ -144,10 +148,26 @@ public actor ScalingActivityRunner {
                 try await store.write { tx in try await tx.deleteScalingMember(instanceID: member.instanceID) }
                 continue
             }
-            if instance.status == .stopped, !(await start(member.instanceID, group: group)) { failures += 1; continue }
+            if instance.status == .stopped, !(await start(member.instanceID, group: group)) {
+                failures += 1
+                try await discard(member, group: group)
+                continue
+            }
             try await markInService(member)
         }
+        // A removal a stop cut short: the member goes on as it was (the activity that chose it failed or runs again).
+        for var member in try await store.read({ tx in try await tx.scalingMembers(groupID: group.id) }) where member.state == .removing {
+            member.state = .inService
+            let restored = member
+            try await store.write { tx in try await tx.updateScalingMember(restored) }
+        }
         return failures
+    }
+
+    /// A member that never started: its instance is released and it leaves the group.
+    private func discard(_ member: ScalingMember, group: ScalingGroup) async throws {
+        try? await release(member.instanceID, group: group)
+        try await store.write { tx in try await tx.deleteScalingMember(instanceID: member.instanceID) }
     }
 
     private func removePlanned(_ activity: inout ScalingActivity, group: ScalingGroup) async throws {
@@ -156,7 +176,17 @@ public actor ScalingActivityRunner {
             member.state = .removing
             let removing = member
             try await store.write { tx in try await tx.updateScalingMember(removing) }
-            if member.isReleasedOnRemoval { try await release(id, group: group) }
+            if member.isReleasedOnRemoval {
+                do {
+                    try await release(id, group: group)
+                } catch {
+                    // Not released: it stays in the group, in service.
+                    member.state = .inService
+                    let restored = member
+                    try await store.write { tx in try await tx.updateScalingMember(restored) }
+                    throw error
+                }
+            }
             try await store.write { tx in try await tx.deleteScalingMember(instanceID: id) }
             activity.destroyedInstances.append(id)
             let progressed = activity
@@ -170,6 +200,8 @@ public actor ScalingActivityRunner {
         let current = try await store.read { tx in try await tx.scalingMembers(groupID: group.id) }.filter { $0.state != .removing }.count
         let missing = activity.targetCapacity - current
         guard missing > 0 else { return 0 }
+        // A group being deleted launches nothing more.
+        guard try await store.read({ tx in try await tx.scalingGroup(id: group.id, accountID: nil) })?.state != .deleting else { return 0 }
         guard let configurationID = group.activeConfigurationID,
               let configuration = try await store.read({ tx in try await tx.scalingConfiguration(id: configurationID, accountID: nil) })
         else { throw DomainError.missingActiveScalingConfiguration }
@@ -177,20 +209,7 @@ public actor ScalingActivityRunner {
         var remaining = missing
         while remaining > 0 {
             let batch = min(remaining, InstanceService.amountLimit)
-            let ids = try await launch(batch, configuration: configuration, group: group)
-            let members = ids.map {
-                ScalingMember(
-                    instanceID: $0, groupID: group.id, accountID: group.accountID, configurationID: configuration.id, creationType: .autoCreated,
-                    state: .pending, isProtected: false, isEntrusted: false, activityID: activity.id, creationTime: Date()
-                )
-            }
-            try await store.write { tx in
-                for member in members {
-                    try await tx.insertScalingMember(member)
-                    try await tx.setTags([.scalingGroup(group.id)], resourceType: ResourceType.instance, resourceID: member.instanceID,
-                                         accountID: group.accountID, regionID: group.regionID)
-                }
-            }
+            let ids = try await launch(batch, configuration: configuration, group: group, activityID: activity.id)
             created += ids
             remaining -= batch
         }
@@ -209,9 +228,11 @@ public actor ScalingActivityRunner {
             return failed
         }
         for id in created {
-            if let member = try await store.read({ tx in try await tx.scalingMember(instanceID: id) }), member.state == .pending,
-               let instance = try await store.read({ tx in try await tx.instance(id: id, accountID: nil) }), instance.status == .running {
+            guard let member = try await store.read({ tx in try await tx.scalingMember(instanceID: id) }), member.state == .pending else { continue }
+            if try await store.read({ tx in try await tx.instance(id: id, accountID: nil) })?.status == .running {
                 try await markInService(member)
+            } else {
+                try await discard(member, group: group)
             }
         }
         return failures
@@ -233,13 +254,17 @@ public actor ScalingActivityRunner {
         }
         guard let group = try? await store.read({ tx in try await tx.scalingGroup(id: groupID, accountID: nil) }) else { return }
         let members = (try? await store.read { tx in try await tx.scalingMembers(groupID: groupID) }) ?? []
+        var unreleased = 0
         for member in members where member.isReleasedOnRemoval {
             do {
                 try await release(member.instanceID, group: group)
             } catch {
+                unreleased += 1
                 logger.error("scaling member not released", metadata: ["group": "\(groupID)", "instance": "\(member.instanceID)", "error": "\(error)"])
             }
         }
+        // The group stays Deleting while an instance it made is not released: the next start tries again.
+        guard unreleased == 0 else { return }
         try? await store.write { tx in try await tx.deleteScalingGroup(id: groupID) }
         logger.info("scaling group deleted", metadata: ["group": "\(groupID)", "instances": "\(members.count)"])
     }
@@ -257,7 +282,8 @@ public actor ScalingActivityRunner {
         return try await gateway.perform(operation, context, body)
     }
 
-    private func launch(_ count: Int, configuration: ScalingConfiguration, group: ScalingGroup) async throws -> [String] {
+    /// Launches Stopped instances, recording them as Pending members (tagged with the group) in the same transaction.
+    private func launch(_ count: Int, configuration: ScalingConfiguration, group: ScalingGroup, activityID: String) async throws -> [String] {
         var request = InstanceService.LaunchRequest(regionID: group.regionID, imageID: configuration.imageID, instanceType: configuration.instanceTypes[0])
         request.amount = count
         request.instanceName = configuration.instanceName ?? "ESS-\(group.name)"
@@ -269,6 +295,16 @@ public actor ScalingActivityRunner {
         request.unknownPasswordWhenNoLogin = true
         request.userData = configuration.userData
         request.start = false
+        request.alsoRecord = { tx, instances in
+            for instance in instances {
+                try await tx.insertScalingMember(ScalingMember(
+                    instanceID: instance.id, groupID: group.id, accountID: group.accountID, configurationID: configuration.id, creationType: .autoCreated,
+                    state: .pending, isProtected: false, isEntrusted: false, activityID: activityID, creationTime: Date()
+                ))
+                try await tx.setTags([.scalingGroup(group.id)], resourceType: ResourceType.instance, resourceID: instance.id,
+                                     accountID: group.accountID, regionID: group.regionID)
+            }
+        }
         let launch = request
         let operation = Operation.launch(
             start: false, instanceType: launch.instanceType, passwordInherit: configuration.passwordInherit, passwordCustomized: configuration.passwordHash != nil

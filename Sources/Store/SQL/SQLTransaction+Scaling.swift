@@ -77,7 +77,8 @@ extension SQLTransaction {
 
     func deleteScalingGroup(id: String) async throws {
         guard let group = try await scalingGroup(id: id, accountID: nil) else { return }
-        for table in ["scaling_members", "scaling_activities", "scaling_rules", "scaling_configurations"] {
+        for member in try await scalingMembers(groupID: id) { try await deleteScalingMember(instanceID: member.instanceID) }
+        for table in ["scaling_activities", "scaling_rules", "scaling_configurations"] {
             try await db.execute("DELETE FROM \(table) WHERE group_id = $1", [.text(id)])
         }
         try await db.execute("DELETE FROM scaling_groups WHERE id = $1", [.text(id)])
@@ -223,6 +224,12 @@ extension SQLTransaction {
             .sorted { ($0.startTime, $0.id) > ($1.startTime, $1.id) }
     }
 
+    func scalingActivityInProgress(groupID: String) async throws -> ScalingActivity? {
+        try await db.execute("SELECT body FROM scaling_activities WHERE group_id = $1 AND status = 'InProgress'", [.text(groupID)]).first.map {
+            try Self.decode(ScalingActivity.self, try $0.text("body"))
+        }
+    }
+
     func scalingActivitiesInProgress() async throws -> [ScalingActivity] {
         try await db.execute("SELECT body FROM scaling_activities WHERE status = 'InProgress' ORDER BY started_at, id").map {
             try Self.decode(ScalingActivity.self, try $0.text("body"))
@@ -261,5 +268,6 @@ extension SQLTransaction {
 
     func deleteScalingMember(instanceID: String) async throws {
         try await db.execute("DELETE FROM scaling_members WHERE instance_id = $1", [.text(instanceID)])
+        try await removeTags(keys: [Tag.scalingGroup("").key], resourceType: ResourceType.instance, resourceID: instanceID)
     }
 }
