@@ -104,7 +104,8 @@ public enum KeywardServer {
         let images = ImageService(store: store, driver: driver, regions: regions, logger: logger)
         let agents = AgentService(store: store, regions: regions, logger: logger)
 
-        var services: [any Service] = [StoreCloser(store: store, locks: locks)]
+        var closer = StoreCloser(store: store, locks: locks)
+        var services: [any Service] = []
         var metadataEndpoint: String?
         if let (host, port) = metadataAddress(configuration, network: network) {
             try check { () throws(ListenAddress.Unavailable) in try ListenAddress.checkFree(host: host, port: port, option: "--metadata-listen") }
@@ -129,6 +130,7 @@ public enum KeywardServer {
         )
         await runner.resume()
         await runner.startHealthChecks(every: .seconds(5))
+        closer.scalingRunner = runner
         let routes = RPCRoutes.alibaba(AlibabaServices(
             keyPairs: keyPairs, instances: instances, images: images, agents: agents, ram: RAMService(store: store, sealer: sealer, logger: logger),
             sts: STSService(store: store, sealer: sealer), directory: DirectoryService(store: store), audit: AuditService(store: store),
@@ -172,7 +174,7 @@ public enum KeywardServer {
             router: router,
             server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Keyward"),
-            services: services,
+            services: [closer] + services,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 await onListening(StartupInfo(endpoint: configuration.endpoint(port: port), port: port, rootKey: rootKey, driver: driverDescription,
@@ -287,9 +289,12 @@ extension SecretSealer {
 struct StoreCloser: Service {
     let store: SQLStore
     let locks: [HostLock]
+    /// Set once the runner exists: its health checks stop before the store closes (activities resume at the next start).
+    var scalingRunner: ScalingActivityRunner?
 
     func run() async throws {
         try? await gracefulShutdown()
+        await scalingRunner?.stopHealthChecks()
         await store.close()
         withExtendedLifetime(locks) {}
     }

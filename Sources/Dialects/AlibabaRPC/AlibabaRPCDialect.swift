@@ -106,7 +106,7 @@ public struct AlibabaRPCDialect: Sendable {
     static func rpcError(for error: any Error, product: AccessErrorTable.Product) -> RPCError {
         switch error {
         case let error as RPCError: error
-        case let error as DomainError: AlibabaErrorTable.rpcError(for: error)
+        case let error as DomainError: product == .ess ? ESSActions.rpcError(for: error) : AlibabaErrorTable.rpcError(for: error)
         case let error as AccessDenied: AccessErrorTable.rpcError(for: error, product: product)
         case let error as AccessError: AccessErrorTable.rpcError(for: error, product: product)
         default: .internalError

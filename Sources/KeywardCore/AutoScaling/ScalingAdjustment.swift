@@ -23,6 +23,7 @@ public enum ScalingAdjustment: Sendable, Hashable, Codable {
         }
     }
 
+    /// The wire's AdjustmentType.
     public var typeName: String {
         switch self {
         case .quantity: "QuantityChangeInCapacity"
@@ -31,6 +32,7 @@ public enum ScalingAdjustment: Sendable, Hashable, Codable {
         }
     }
 
+    /// The wire's AdjustmentValue.
     public var value: Int {
         switch self {
         case .quantity(let n), .percent(let n, _), .total(let n): n
@@ -54,28 +56,5 @@ public enum ScalingAdjustment: Sendable, Hashable, Codable {
         let target = min(max(wanted, bounds.lowerBound), bounds.upperBound)
         guard target != current else { throw .incorrectCapacity(.noChange) }
         return target
-    }
-}
-
-/// Which instances a scale-in removes: never protected ones, in the order of the group's removal policies.
-public enum RemovalOrder {
-    /// The `count` members to remove; `configurationAge` ranks each configuration id (older is smaller).
-    public static func choose(_ count: Int, from members: [ScalingMember], policies: [RemovalPolicy], configurationAge: [String: Int]) -> [ScalingMember] {
-        let candidates = members.filter { !$0.isProtected && $0.state != .removing }
-        let sorted = candidates.sorted { a, b in
-            for policy in policies {
-                switch policy {
-                case .oldestScalingConfiguration:
-                    let (ageA, ageB) = (a.configurationID.flatMap { configurationAge[$0] } ?? -1, b.configurationID.flatMap { configurationAge[$0] } ?? -1)
-                    if ageA != ageB { return ageA < ageB }
-                case .oldestInstance:
-                    if a.creationTime != b.creationTime { return a.creationTime < b.creationTime }
-                case .newestInstance:
-                    if a.creationTime != b.creationTime { return a.creationTime > b.creationTime }
-                }
-            }
-            return a.instanceID < b.instanceID
-        }
-        return Array(sorted.prefix(count))
     }
 }

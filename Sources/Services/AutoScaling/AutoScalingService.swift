@@ -28,6 +28,7 @@ public struct AutoScalingService: Sendable {
         self.logger = logger
     }
 
+    /// Scaling groups per account per region.
     public static let groupQuotaPerRegion = 100
 
     // MARK: Groups
@@ -47,6 +48,7 @@ public struct AutoScalingService: Sendable {
         }
     }
 
+    /// Creates an Inactive group: it launches nothing until it is enabled.
     public func createGroup(_ call: AuthorizedCall, regionID: String, _ request: GroupRequest) async throws -> ScalingGroup {
         let region = try regions.region(regionID)
         try ScalingGroup.validateSizes(minSize: request.minSize, maxSize: request.maxSize, desiredCapacity: request.desiredCapacity)
@@ -135,6 +137,7 @@ public struct AutoScalingService: Sendable {
         return activity?.id
     }
 
+    /// Stops the group from starting activities; one in progress finishes.
     public func disableGroup(_ call: AuthorizedCall, groupID: String) async throws {
         try await call.write { tx in
             var group = try await Self.group(groupID, call, in: tx)
@@ -292,6 +295,7 @@ public struct AutoScalingService: Sendable {
         return configuration
     }
 
+    /// The caller's configurations in the region, of one group when given; never their passwords.
     public func describeConfigurations(_ call: AuthorizedCall, regionID: String, groupID: String?, ids: [String]?, names: [String]?) async throws -> [ScalingConfiguration] {
         _ = try regions.region(regionID)
         return try await store.read { tx in
@@ -315,6 +319,7 @@ public struct AutoScalingService: Sendable {
 
     // MARK: Rules and scaling
 
+    /// A simple rule: the adjustment ExecuteScalingRule applies to its group.
     public func createRule(_ call: AuthorizedCall, groupID: String, name: String?, adjustment: ScalingAdjustment, cooldown: Int?) async throws -> ScalingRule {
         if let name { try ScalingGroup.validateName(name, parameter: "ScalingRuleName") }
         if let cooldown { try Self.validateCooldown(cooldown) }
@@ -330,6 +335,7 @@ public struct AutoScalingService: Sendable {
         }
     }
 
+    /// The caller's rules in the region, of one group when given.
     public func describeRules(_ call: AuthorizedCall, regionID: String, groupID: String?, ids: [String]?) async throws -> [ScalingRule] {
         try await store.read { tx in try await tx.scalingRules(accountID: call.accountID, regionID: regionID, groupID: groupID, ids: ids) }
     }
@@ -365,6 +371,7 @@ public struct AutoScalingService: Sendable {
 
     // MARK: Members
 
+    /// Instances per Attach, Detach, Remove, Enable or SetInstancesProtection call.
     public static let instanceBatchLimit = 20
 
     /// The members of the caller's groups (one group, or all in the region) with their instances.
@@ -472,6 +479,7 @@ public struct AutoScalingService: Sendable {
         return activity.id
     }
 
+    /// Protected members are spared by scale-in and health checks until unprotected.
     public func setProtection(_ call: AuthorizedCall, groupID: String, instanceIDs: [String], protected: Bool) async throws {
         try Self.checkBatch(instanceIDs)
         try await call.write { tx in
@@ -486,6 +494,7 @@ public struct AutoScalingService: Sendable {
         }
     }
 
+    /// The caller's activities, newest first.
     public func describeActivities(_ call: AuthorizedCall, groupID: String?, ids: [String]?) async throws -> [ScalingActivity] {
         try await store.read { tx in try await tx.scalingActivities(accountID: call.accountID, groupID: groupID, ids: ids) }
     }

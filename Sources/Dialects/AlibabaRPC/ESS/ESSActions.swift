@@ -30,6 +30,18 @@ public struct ESSActions: Sendable {
         }
     }
 
+    /// Where ESS words a shared error its own way (its error table, reference §6); otherwise as ECS.
+    static func rpcError(for error: DomainError) -> RPCError {
+        switch error {
+        case .instanceNotFound(let id): RPCError(status: 404, code: "InvalidInstanceId.NotFound", message: "Instance \"\(id)\" does not exist.")
+        case .incorrectInstanceStatus:
+            RPCError(status: 400, code: "IncorrectInstanceStatus", message: "The current status of the instance does not support this action.")
+        case .windowsInstanceKeyPair, .instanceTypeWithoutKeyPairSupport:
+            RPCError(status: 400, code: "InvalidParameter", message: "The specified value of parameter KeyPairName is not valid.")
+        default: AlibabaErrorTable.rpcError(for: error)
+        }
+    }
+
     // MARK: Wire differences
 
     static func isLegacy(_ call: RPCCall) -> Bool { call.version == legacyVersion }
