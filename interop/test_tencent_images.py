@@ -91,6 +91,7 @@ def test_create_and_delete_image(tc3, live_server):
     image_id = r["ImageId"]
     assert th.IMG_RE.match(image_id), r
     img = th.wait_image(tc3, image_id)
+    assert img["ImageDescription"] == "interop", img
     assert img["ImageType"] == "PRIVATE_IMAGE" and img["ImageSource"] == "CREATE_IMAGE", img
     assert img["ImageName"] == name and img["Platform"] == "Debian", img
     assert th.ISO_UTC_RE.match(img["CreatedTime"]), img

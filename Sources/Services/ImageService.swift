@@ -46,11 +46,12 @@ public struct ImageService: Sendable {
 
     /// Captures the instance's root state, preset credentials included, as a custom image.
     public func createImage(
-        _ call: AuthorizedCall, regionID: String, instanceID: String, name: String?, nameRule: InstanceRules.NameRule = .ecs
+        _ call: AuthorizedCall, regionID: String, instanceID: String, name: String?, description: String = "", nameRule: InstanceRules.NameRule = .ecs
     ) async throws -> String {
         let principal = call.principal
         let region = try regions.region(regionID)
         if let name { try Image.validateName(name, rule: nameRule) }
+        guard description.count <= 256 else { throw DomainError.invalidParameter(name: "Description", reason: "at most 256 characters") }
         guard let instance = try await store.read({ tx in try await tx.instance(id: instanceID, accountID: principal.accountID) }),
               instance.regionID == region.id
         else { throw DomainError.instanceNotFound(instanceID) }
@@ -65,18 +66,20 @@ public struct ImageService: Sendable {
             ? try await driver.captureImage(instanceID: instanceID, imageID: id)
             : ImageCapture(presetPasswordUsers: instance.bound.passwordHash == nil ? [] : ["Administrator"], presetKeyCount: 0)
         let source = try await store.read { tx in try await tx.image(id: instance.imageID) }
-        let image = Image(
+        var image = Image(
             id: id, ownerAccountID: principal.accountID, regionID: region.id, name: name ?? id, osType: instance.osType,
             platform: source?.platform ?? "Linux", osName: source?.osName ?? "Linux", sourceInstanceID: instanceID, creationTime: Date(),
             presetPasswordUsers: capture.presetPasswordUsers, presetKeyCount: capture.presetKeyCount
         )
+        image.description = description
+        let recorded = image
         call.noteResource(.ecs("image/\(id)"))
         do {
             try await call.write { tx in
-                if try await Self.isTaken(image.name, accountID: principal.accountID, regionID: region.id, in: tx) {
-                    throw DomainError.imageNameAlreadyExists(image.name)
+                if try await Self.isTaken(recorded.name, accountID: principal.accountID, regionID: region.id, in: tx) {
+                    throw DomainError.imageNameAlreadyExists(recorded.name)
                 }
-                try await tx.insertImage(image)
+                try await tx.insertImage(recorded)
             }
         } catch {
             if instance.osType == .linux { try? await driver.deleteImage(imageID: id) }

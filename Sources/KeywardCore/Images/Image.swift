@@ -15,6 +15,8 @@ public struct Image: Sendable, Hashable {
     /// Credentials the image carries (learnt when it was captured): the reason PasswordInherit exists.
     public let presetPasswordUsers: [String]
     public let presetKeyCount: Int
+    /// What its owner said of it (ECS Description, CVM ImageDescription), up to 256 characters.
+    public var description: String = ""
 
     public init(
         id: String, ownerAccountID: String?, regionID: String?, name: String, osType: OSType, platform: String, osName: String,

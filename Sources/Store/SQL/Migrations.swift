@@ -410,6 +410,9 @@ enum Migrations {
             """,
             "CREATE INDEX scaling_members_by_group ON scaling_members (group_id, created_at)",
         ]),
+        (10, [
+            "ALTER TABLE images ADD COLUMN description TEXT NOT NULL DEFAULT ''",
+        ]),
     ]
 
     /// Applies every migration not yet recorded.

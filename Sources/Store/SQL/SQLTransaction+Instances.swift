@@ -214,12 +214,13 @@ extension SQLTransaction {
         try await db.execute(
             """
             INSERT INTO images (id, owner_account_id, region_id, name, os_type, platform, os_name, source_instance_id,
-                                preset_password_users, preset_key_count, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                preset_password_users, preset_key_count, created_at, description)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             """,
             [.text(image.id), image.ownerAccountID.map(SQLValue.text) ?? .null, image.regionID.map(SQLValue.text) ?? .null, .text(image.name),
              .text(image.osType.rawValue), .text(image.platform), .text(image.osName), image.sourceInstanceID.map(SQLValue.text) ?? .null,
-             .text(try Self.json(image.presetPasswordUsers)), .integer(Int64(image.presetKeyCount)), .integer(image.creationTime.epochSeconds)]
+             .text(try Self.json(image.presetPasswordUsers)), .integer(Int64(image.presetKeyCount)), .integer(image.creationTime.epochSeconds),
+             .text(image.description)]
         )
     }
 
@@ -242,7 +243,7 @@ extension SQLTransaction {
     }
 
     static func image(_ row: SQLRow) throws -> Image {
-        Image(
+        var image = Image(
             id: try row.text("id"),
             ownerAccountID: try row.optionalText("owner_account_id"),
             regionID: try row.optionalText("region_id"),
@@ -255,5 +256,7 @@ extension SQLTransaction {
             presetPasswordUsers: try decode([String].self, try row.text("preset_password_users")),
             presetKeyCount: Int(try row.integer("preset_key_count"))
         )
+        image.description = try row.text("description")
+        return image
     }
 }

@@ -68,9 +68,9 @@ public struct ECSInstanceActions: Sendable {
         routes.add(version: v, action: "CreateImage") { call in
             let p = call.parameters
             let instanceID = try p.required("InstanceId")
-            let name = p.optional("ImageName")
+            let (name, description) = (p.optional("ImageName"), p.optional("Description") ?? "")
             let id = try await call.perform(.createImage(instanceID: instanceID)) {
-                try await self.images.createImage($0, regionID: call.regionID, instanceID: instanceID, name: name)
+                try await self.images.createImage($0, regionID: call.regionID, instanceID: instanceID, name: name, description: description)
             }
             return [("ImageId", .string(id))]
         }
@@ -276,6 +276,7 @@ public struct ECSInstanceActions: Sendable {
             .object([
                 ("ImageId", .string(image.id)),
                 ("ImageName", .string(image.name)),
+                ("Description", .string(image.description)),
                 ("ImageOwnerAlias", .string(image.ownerAlias)),
                 ("OSType", .string(image.osType.rawValue)),
                 ("OSName", .string(image.osName)),

@@ -77,7 +77,7 @@ public struct CVMImageActions: Sendable {
             ("ImageType", .string(imageType(image))),
             ("CreatedTime", .string(TencentProfile.time(image.creationTime))),
             ("ImageName", .string(image.name)),
-            ("ImageDescription", .string("")),
+            ("ImageDescription", .string(image.description)),
             ("ImageSize", .int(20)),
             ("Architecture", .string("x86_64")),
             ("ImageState", .string("NORMAL")),
@@ -98,9 +98,8 @@ public struct CVMImageActions: Sendable {
         let p = call.parameters
         let region = try call.requiredRegion()
         let name = try p.string("ImageName")
-        if let description = try p.optionalString("ImageDescription"), description.count > 256 {
-            throw TencentError.invalidParameterValue("ImageDescription", "cannot exceed 256 characters")
-        }
+        let description = try p.optionalString("ImageDescription") ?? ""
+        guard description.count <= 256 else { throw TencentError.invalidParameterValue("ImageDescription", "cannot exceed 256 characters") }
         guard !p.has("SnapshotIds"), !p.has("DataDiskIds") else {
             throw TencentError("UnsupportedOperation", "Images are made from an instance's system disk here: `SnapshotIds` and `DataDiskIds` are not supported.")
         }
@@ -113,7 +112,9 @@ public struct CVMImageActions: Sendable {
             let instanceID = try await CVMInstanceActions.resolve([given], instances: self.instances, authorized, region: region)[0]
             try authorized.require([.ecs("image/*"), .ecsIn(region: region, "instance/\(instanceID)")])
             if dryRun { throw TencentError.dryRun }
-            return try await self.images.createImage(authorized, regionID: region, instanceID: instanceID, name: name, nameRule: .anyCharacters(maxLength: 60))
+            return try await self.images.createImage(
+                authorized, regionID: region, instanceID: instanceID, name: name, description: description, nameRule: .anyCharacters(maxLength: 60)
+            )
         }
         return [("ImageId", .string(TencentProfile.imageID(id)))]
     }
