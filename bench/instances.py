@@ -100,21 +100,21 @@ class Keyward:
             time.sleep(0.05)
         self.client = AcsClient(AK, SECRET, "cn-hangzhou", port=self.port, timeout=600, connect_timeout=10)
 
-    def call(self, action, **params):
-        request = CommonRequest(domain="127.0.0.1", version="2014-05-26", action_name=action)
+    def rpc(self, version, action, **params):
+        request = CommonRequest(domain="127.0.0.1", version=version, action_name=action)
         request.set_method("POST")
         request.set_protocol_type("http")
         for name, value in params.items():
             request.add_query_param(name, str(value))
         return json.loads(self.client.do_action_with_exception(request))
 
+    def call(self, action, **params):
+        """ECS."""
+        return self.rpc("2014-05-26", action, **params)
+
     def ess(self, action, **params):
-        request = CommonRequest(domain="127.0.0.1", version="2014-08-28", action_name=action)
-        request.set_method("POST")
-        request.set_protocol_type("http")
-        for name, value in params.items():
-            request.add_query_param(name, str(value))
-        return json.loads(self.client.do_action_with_exception(request))
+        """Auto Scaling, 2014-08-28."""
+        return self.rpc("2014-08-28", action, **params)
 
     def key(self, name):
         body = self.call("CreateKeyPair", KeyPairName=name)

@@ -174,6 +174,7 @@ TEA_MODULES = {
     "rm": "alibabacloud_resourcemanager20200331",
     "trail": "alibabacloud_actiontrail20200706",
     "ecs": "alibabacloud_ecs20140526",
+    "ess": "alibabacloud_ess20220222",
 }
 
 

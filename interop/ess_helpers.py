@@ -379,29 +379,15 @@ class TeaEss(Ess):
     """alibabacloud-ess20220222 1.13.3: the SDK's own request models and response parsing."""
 
     def __init__(self, server, ak=None, secret=None, token=None, mode="v3"):
-        from alibabacloud_ess20220222.client import Client
-        from alibabacloud_tea_openapi.models import Config
+        # The Tea client set up as for every other product, recording the raw body the SDK parsed.
+        self.tea = ah.TeaProduct("ess", server, ak, secret, token, mode)
         self.name = "tea" if mode == "v3" else f"tea-{mode}"
-        self.models = importlib.import_module("alibabacloud_ess20220222.models")
-        cfg = Config(access_key_id=server.ak if ak is None else ak,
-                     access_key_secret=server.secret if secret is None else secret,
-                     endpoint=f"127.0.0.1:{server.port}", protocol="http", region_id=REGION,
-                     read_timeout=120000, connect_timeout=10000)
-        if token is not None:
-            cfg.security_token = token
-        if mode == "v2":
-            cfg.signature_algorithm = "v2"
-        outer = self
+        self.models = self.tea.models
+        self.client = self.tea.client
 
-        class Recording(Client):
-            def call_api(self, params, request, runtime):
-                outer.last_raw = None
-                result = super().call_api(params, request, runtime)
-                outer.last_raw = result.get("body") if isinstance(result, dict) else None
-                return result
-
-        self.client = Recording(cfg)
-        self.last_raw: Optional[dict] = None
+    @property
+    def last_raw(self) -> Optional[dict]:
+        return self.tea.last_raw
 
     def _call(self, action, params):
         from alibabacloud_tea_openapi import exceptions as oe

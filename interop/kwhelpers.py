@@ -558,6 +558,8 @@ class RawRequest:
     body: bytes = b""
     string_to_sign: str = ""
     params: Dict[str, str] = field(default_factory=dict)
+    # TC3's canonical request (Tencent), as the server must rebuild it.
+    canonical_request: str = ""
 
     def send(self, session: Optional[requests.Session] = None) -> requests.Response:
         s = session or requests

@@ -32,7 +32,6 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from urllib.parse import urlencode
@@ -477,18 +476,7 @@ def utc_date(timestamp: int) -> str:
     return _dt.datetime.fromtimestamp(timestamp, _dt.timezone.utc).strftime("%Y-%m-%d")
 
 
-@dataclass
-class RawRequest:
-    method: str
-    url: str
-    headers: Dict[str, str]
-    body: bytes = b""
-    canonical_request: str = ""
-
-    def send(self, session: Optional[requests.Session] = None) -> requests.Response:
-        s = session or requests.Session()
-        return s.request(self.method, self.url, headers=self.headers, data=self.body or None, timeout=120,
-                         allow_redirects=False)
+RawRequest = kw.RawRequest
 
 
 def build_tc3(server: kw.KeywardServer, action: str, params: Optional[dict] = None, *,
@@ -532,7 +520,7 @@ def build_tc3(server: kw.KeywardServer, action: str, params: Optional[dict] = No
     if extra_headers:
         headers.update(extra_headers)
     url = f"{server.base_url}/" + (f"?{query}" if query else "")
-    return RawRequest(method, url, headers, send_body if send_body is not None else payload, creq)
+    return RawRequest(method, url, headers, send_body if send_body is not None else payload, canonical_request=creq)
 
 
 def v1_string_to_sign(method: str, host: str, params: Dict[str, Any]) -> str:

@@ -9,14 +9,8 @@ import Testing
 /// The credentials a launch gives each instance of a batch.
 @Suite struct LaunchCredentialTests {
     @Test func withoutLoginSettingsEachInstanceOfABatchGetsItsOwnUnknownPassword() async throws {
-        let logger = Logger(label: "test")
-        let store = try await SQLStore.sqlite(path: nil, logger: logger)
-        let driver = SimulatedDriver()
-        let regions = RegionCatalog.standard
-        let account = CredentialService.defaultAccountID
-        try await store.write { tx in try await tx.insertAccount(id: account, name: "a", createdAt: Date()) }
-        try await ImageService(store: store, driver: driver, regions: regions, logger: logger).preparePublicImages()
-        let instances = InstanceService(store: store, driver: driver, regions: regions, logger: logger)
+        let services = try await SimulatedServices()
+        let (store, logger, account, instances) = (services.store, services.logger, services.account, services.instances)
         let root = Principal(accountID: account, identity: .root, accessKeyID: "ak")
         let context = CallContext(
             principal: root, sourceIP: "127.0.0.1", secureTransport: false, requestID: "r-1", regionID: "ap-guangzhou", apiVersion: "2017-03-12",

@@ -9,13 +9,8 @@ import Testing
 /// A scaling activity recorded before a stop of the control plane is finished by the next start.
 @Suite struct ScalingActivityRunnerTests {
     @Test func anActivityInProgressIsResumedAndItsInstancesLaunchedOnce() async throws {
-        let logger = Logger(label: "test")
-        let store = try await SQLStore.sqlite(path: nil, logger: logger)
-        let driver = SimulatedDriver()
-        let regions = RegionCatalog.standard
-        let account = CredentialService.defaultAccountID
-        try await store.write { tx in try await tx.insertAccount(id: account, name: "a", createdAt: Date()) }
-        try await ImageService(store: store, driver: driver, regions: regions, logger: logger).preparePublicImages()
+        let services = try await SimulatedServices()
+        let (store, driver, logger, account) = (services.store, services.driver, services.logger, services.account)
         let group = ScalingGroup(
             id: "asg-test", accountID: account, regionID: "cn-hangzhou", name: "web", minSize: 0, maxSize: 5, desiredCapacity: nil, defaultCooldown: 300,
             removalPolicies: ScalingGroup.defaultRemovalPolicies, state: .active, activeConfigurationID: "asc-test", creationTime: Date()
@@ -36,7 +31,7 @@ import Testing
             try await tx.insertScalingConfiguration(configuration, quota: 10)
             try await tx.insertScalingActivity(activity)
         }
-        let instances = InstanceService(store: store, driver: driver, regions: regions, logger: logger)
+        let instances = services.instances
         func runner() -> ScalingActivityRunner {
             ScalingActivityRunner(
                 store: store, instances: instances, gateway: AccessGateway(store: store, logger: logger), logger: logger, describeError: { _ in ("E", "e") }

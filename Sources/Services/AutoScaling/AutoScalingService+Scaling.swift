@@ -67,21 +67,15 @@ extension AutoScalingService {
         _ call: AuthorizedCall, groupID: String?, regionID: String, instanceIDs: [String]?
     ) async throws -> [(member: ScalingMember, instance: Instance?)] {
         try await store.read { tx in
-            var groups: [String]
-            if let groupID {
-                groups = [groupID]
-            } else {
-                groups = try await tx.scalingGroups(accountID: call.accountID, regionID: regionID, ids: nil, names: nil).map(\.id)
-            }
+            // Only the caller's groups: an id of another account's group lists nothing.
+            let groups = try await tx.scalingGroups(accountID: call.accountID, regionID: regionID, ids: groupID.map { [$0] }, names: nil)
             var members: [ScalingMember] = []
-            for id in groups {
-                guard try await tx.scalingGroup(id: id, accountID: call.accountID) != nil else { continue }
-                members += try await tx.scalingMembers(groupID: id)
-            }
+            for group in groups { members += try await tx.scalingMembers(groupID: group.id) }
             let selected = instanceIDs.map { ids in members.filter { ids.contains($0.instanceID) } } ?? members
-            var result: [(member: ScalingMember, instance: Instance?)] = []
-            for member in selected { result.append((member, try await tx.instance(id: member.instanceID, accountID: call.accountID))) }
-            return result
+            // The members' instances in one query.
+            let query = InstanceQuery(accountID: call.accountID, regionID: nil, ids: selected.map(\.instanceID))
+            let instances = try await tx.instances(matching: query, page: nil).items
+            return selected.map { member in (member, instances.first { $0.id == member.instanceID }) }
         }
     }
 
