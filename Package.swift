@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(
@@ -98,7 +99,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Dialects", "Services", "Store",
+                "Dialects", "Services", "Store", "Console",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -113,6 +114,18 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Console",
+            dependencies: [
+                "Services", "Hygiene", "Instances", "KeywardCore", "Policy", "SSHKeys",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Templates"), .embedInCode("Static")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -140,7 +153,15 @@ let package = Package(
         .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"], swiftSettings: swiftSettings),
         .testTarget(name: "HygieneTests", dependencies: ["Hygiene", "SSHKeys", "Instances"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "InstancesTests", dependencies: ["Instances", "SSHKeys", "KeywardCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ServicesTests", dependencies: ["Services", "Store", "KeywardCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "Store", "KeywardCore", "SSHKeys"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ConsoleTests",
+            dependencies: [
+                "Console", "Services", "Store", "KeywardCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "StoreTests", dependencies: ["Store", "KeywardCore"], swiftSettings: swiftSettings),
         .testTarget(name: "DialectsTests", dependencies: ["Dialects", "Services", "Store", "Instances", "KeywardCore"], swiftSettings: swiftSettings),
         .testTarget(

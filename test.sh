@@ -15,6 +15,9 @@ command -v iptables-save >/dev/null 2>&1 || need_apt+=(iptables)
 command -v newuidmap >/dev/null 2>&1 || need_apt+=(uidmap)
 [ -f /usr/include/zlib.h ] || need_apt+=(zlib1g-dev)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
+# the web console suite drives Debian's Chromium through its driver
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"

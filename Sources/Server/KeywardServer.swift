@@ -1,3 +1,4 @@
+import Console
 import Crypto
 import Dialects
 import Foundation
@@ -24,9 +25,12 @@ public enum KeywardServer {
         public let metricsEndpoint: String?
         /// The certificate served, when the API speaks HTTPS.
         public let tls: TLSMaterial?
+        /// Root's console password, when made at this start (shown once), else how it was set.
+        public let rootPassword: ConsoleSignIn.RootPasswordOutcome?
 
         public init(endpoint: String, port: Int, rootKey: CredentialService.RootKeyOutcome, driver: String = "simulated",
-                    metadataEndpoint: String? = nil, metricsEndpoint: String? = nil, tls: TLSMaterial? = nil) {
+                    metadataEndpoint: String? = nil, metricsEndpoint: String? = nil, tls: TLSMaterial? = nil,
+                    rootPassword: ConsoleSignIn.RootPasswordOutcome? = nil) {
             self.endpoint = endpoint
             self.port = port
             self.rootKey = rootKey
@@ -34,6 +38,7 @@ public enum KeywardServer {
             self.metadataEndpoint = metadataEndpoint
             self.metricsEndpoint = metricsEndpoint
             self.tls = tls
+            self.rootPassword = rootPassword
         }
     }
 
@@ -98,6 +103,8 @@ public enum KeywardServer {
         let regions = RegionCatalog.standard
         let credentials = CredentialService(store: store, sealer: sealer)
         let rootKey = try await credentials.ensureRootAccessKey(configured: configuration.rootAccessKey)
+        let signIn = ConsoleSignIn(store: store, lifetimes: configuration.consoleLifetimes, logger: logger)
+        let rootPassword = try await signIn.ensureRootPassword(configured: configuration.rootPassword)
         let (driver, network) = try await makeDriver(configuration, locks: &locks, logger: logger)
         let keyPairs = KeyPairService(store: store, regions: regions, logger: logger)
         let instances = InstanceService(store: store, driver: driver, regions: regions, logger: logger)
@@ -131,10 +138,12 @@ public enum KeywardServer {
         await runner.resume()
         await runner.startHealthChecks(every: .seconds(5))
         closer.scalingRunner = runner
+        let ram = RAMService(store: store, sealer: sealer, logger: logger)
+        let audit = AuditService(store: store)
+        let scaling = AutoScalingService(store: store, regions: regions, images: images, runner: runner, logger: logger)
         let routes = RPCRoutes.alibaba(AlibabaServices(
-            keyPairs: keyPairs, instances: instances, images: images, agents: agents, ram: RAMService(store: store, sealer: sealer, logger: logger),
-            sts: STSService(store: store, sealer: sealer), directory: DirectoryService(store: store), audit: AuditService(store: store),
-            scaling: AutoScalingService(store: store, regions: regions, images: images, runner: runner, logger: logger), regions: regions
+            keyPairs: keyPairs, instances: instances, images: images, agents: agents, ram: ram, sts: STSService(store: store, sealer: sealer),
+            directory: DirectoryService(store: store), audit: audit, scaling: scaling, regions: regions
         ))
         let nonces = NonceRegistry(store: store)
         let alibaba = AlibabaRPCDialect(
@@ -148,6 +157,11 @@ public enum KeywardServer {
         let router = Router(context: PeerRequestContext.self)
         RPCEndpoint(dialects: [tencent, alibaba], metrics: metrics, secure: tls != nil).register(on: router)
         AgentEndpoint(agents: agents).register(on: router)
+        try ConsoleEndpoint(
+            services: ConsoleServices(signIn: signIn, gateway: gateway, keyPairs: keyPairs, instances: instances, images: images, ram: ram, audit: audit,
+                                      scaling: scaling, regions: regions),
+            secure: tls != nil, logger: logger
+        ).register(on: router)
         HealthEndpoint(store: store).register(on: router)
         var metricsEndpoint: String?
         switch configuration.metricsListen {
@@ -178,7 +192,7 @@ public enum KeywardServer {
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 await onListening(StartupInfo(endpoint: configuration.endpoint(port: port), port: port, rootKey: rootKey, driver: driverDescription,
-                                              metadataEndpoint: metadata, metricsEndpoint: metricsAt, tls: tls))
+                                              metadataEndpoint: metadata, metricsEndpoint: metricsAt, tls: tls, rootPassword: rootPassword))
             },
             logger: logger
         )

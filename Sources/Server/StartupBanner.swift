@@ -35,6 +35,17 @@ public enum StartupBanner {
                 + "request's contents cross the network unencrypted, readable by anyone on the path.\n"
         }
         let ca = info.tls?.certificateFile ?? ""
+        let console = info.endpoint + "/console"
+        switch info.rootPassword {
+        case .generated(let password)?:
+            text += "Console: \(console) — log on as root with password: \(password)   (shown only now)\n"
+        case .configured?:
+            text += "Console: \(console) — log on as root with the password from KEYWARD_ROOT_PASSWORD\n"
+        case .existing?:
+            text += "Console: \(console) — log on as root (password set at first start or with keyward admin set-root-password)\n"
+        case nil:
+            break
+        }
         text += """
             Root AccessKeyId:     \(id)
             \(secretLine)

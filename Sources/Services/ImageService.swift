@@ -119,6 +119,15 @@ public struct ImageService: Sendable {
         }
     }
 
+    /// Where a custom image of the caller is on this host, for a hygiene scan; nil when it has no local root.
+    public func localRoot(_ call: AuthorizedCall, imageID: String) async throws -> (image: Image, root: String?) {
+        try call.expect("ecs:DescribeImages")
+        guard let image = try await store.read({ tx in try await tx.image(id: imageID) }), image.ownerAccountID == call.accountID else {
+            throw DomainError.imageNotFound(imageID)
+        }
+        return (image, image.osType == .linux ? driver.localImageRoot(imageID: imageID) : nil)
+    }
+
     /// Deletes a custom image of the caller; an image still used by an instance needs `force`.
     public func delete(_ call: AuthorizedCall, imageID: String, force: Bool) async throws {
         let principal = call.principal

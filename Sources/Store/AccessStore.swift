@@ -6,6 +6,8 @@ import KeywardCore
 public protocol AccessStoreTransaction: Sendable {
     // Accounts
     func accountAlias(accountID: String) async throws -> String?
+    /// The account that has this alias.
+    func accountID(alias: String) async throws -> String?
     func setAccountAlias(accountID: String, alias: String?) async throws
     func accountExists(id: String) async throws -> Bool
 
@@ -17,6 +19,7 @@ public protocol AccessStoreTransaction: Sendable {
     func userCount(accountID: String) async throws -> Int
     /// Replaces the user stored as `name`; a rename carries its keys, groups, policies and login profile along.
     func updateUser(_ user: RAMUser, named name: String, accountID: String) async throws
+    /// Also ends the user's console sessions.
     func deleteUser(named name: String, accountID: String) async throws
 
     // Groups
@@ -71,6 +74,7 @@ public protocol AccessStoreTransaction: Sendable {
     func insertLoginProfile(_ profile: LoginProfile, accountID: String) async throws
     func loginProfile(userName: String, accountID: String) async throws -> LoginProfile?
     func updateLoginProfile(_ profile: LoginProfile, accountID: String) async throws
+    /// Also ends the user's console sessions.
     func deleteLoginProfile(userName: String, accountID: String) async throws
 
     // Role sessions

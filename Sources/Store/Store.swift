@@ -10,7 +10,7 @@ public protocol Store: Sendable {
 }
 
 /// The operations available inside a transaction.
-public protocol StoreTransaction: AccessStoreTransaction, ScalingStoreTransaction {
+public protocol StoreTransaction: AccessStoreTransaction, ScalingStoreTransaction, ConsoleStoreTransaction {
     // Accounts and AccessKeys
     func insertAccount(id: String, name: String, createdAt: Date) async throws
     func account(named name: String) async throws -> String?

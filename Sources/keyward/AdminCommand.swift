@@ -10,7 +10,7 @@ struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
         abstract: "Maintain a Keyward data directory (while its server is stopped).",
-        subcommands: [RotateServerKey.self]
+        subcommands: [RotateServerKey.self, SetRootPassword.self]
     )
 }
 
@@ -66,5 +66,57 @@ struct RotateServerKey: AsyncParsableCommand {
         } catch let failure as KeywardServer.StartupFailure {
             throw StartupError(failure.description)
         }
+    }
+}
+
+struct SetRootPassword: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set-root-password",
+        abstract: "Set the console password of the account's root (read from standard input), ending root's console sessions.",
+        discussion: """
+            The password is the first line of standard input (e.g. `printf '%s\\n' "$PASSWORD" | keyward admin set-root-password`); \
+            on a terminal it is asked for twice, without echo. 8 to 32 characters. The server must be stopped.
+            """
+    )
+
+    @Option(help: "The server's JSON configuration file (KEYWARD_CONFIG), read as keyward serve reads it.")
+    var config: String?
+
+    @Option(help: "The server's data directory. Default ./keyward-data.")
+    var data: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var flags: [AbsoluteConfigKey: ConfigValue] = [:]
+        if let data { flags[AbsoluteConfigKey(ConfigKey("data"))] = .init(.string(data), isSecret: false) }
+        let settings: ServeSettings
+        do {
+            settings = try await Serve.settings(flags: flags, configFile: config ?? environment["KEYWARD_CONFIG"], environment: environment)
+        } catch {
+            throw StartupError(String(describing: error))
+        }
+        guard let directory = settings.configuration.dataDirectory,
+              FileManager.default.fileExists(atPath: directory + "/keyward.sqlite3") else {
+            throw StartupError("no Keyward database in \(settings.configuration.dataDirectory ?? "."): pass the server's --data (start the server once first)")
+        }
+        let password = try Self.readPassword()
+        do {
+            try await KeywardServer.setRootPassword(dataDirectory: directory, password: password, logger: Logger(label: "keyward-admin"))
+        } catch let failure as KeywardServer.StartupFailure {
+            throw StartupError(failure.description)
+        }
+        print("Root's console password is set; root's console sessions have ended.")
+    }
+
+    /// The first line of standard input, or, on a terminal, the password typed twice without echo.
+    static func readPassword() throws -> String {
+        guard isatty(STDIN_FILENO) == 1 else {
+            guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw StartupError("no password on standard input") }
+            return line
+        }
+        guard let first = getpass("New console password for root: ").map({ String(cString: $0) }),
+              let second = getpass("Again: ").map({ String(cString: $0) }) else { throw StartupError("no password given") }
+        guard first == second else { throw StartupError("the two passwords differ") }
+        return first
     }
 }

@@ -102,6 +102,12 @@ public struct AlibabaRPCDialect: Sendable {
         return (described.code, described.message)
     }
 
+    /// A failure as ECS (or RAM) names it, code and message, for the console and the audit trail.
+    public static func describeFailure(_ error: any Error, ram: Bool = false) -> (code: String, message: String) {
+        let described = rpcError(for: error, product: ram ? .ram : .ecs)
+        return (described.code, described.message)
+    }
+
     /// Any failure in this dialect's words.
     static func rpcError(for error: any Error, product: AccessErrorTable.Product) -> RPCError {
         switch error {

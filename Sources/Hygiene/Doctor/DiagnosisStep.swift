@@ -1,3 +1,5 @@
+import SSHKeys
+
 /// One step of the "I can't log in with my SSH key" checklist and its outcome.
 public struct DiagnosisStep: Sendable, Hashable, Codable {
     public enum Status: String, Sendable, Codable {
@@ -30,7 +32,11 @@ public struct LoginTarget: Sendable, Hashable {
     public var host: String
     public var port: Int
     public var user: String
+    /// The private key to log in with; empty when only `publicKey` is known (the console's check of a bound key pair),
+    /// and the real login is then skipped.
     public var privateKeyPath: String
+    /// The key to look for when no private key is given.
+    public var publicKey: PublicKey?
     /// The target system's root (`/`, or a sandbox instance's root directory) for the checks that read its files.
     public var root: String?
     /// The network namespace the target's sshd runs in (`kw-<instance-id>` for sandboxes), for firewall checks.
@@ -43,5 +49,11 @@ public struct LoginTarget: Sendable, Hashable {
         self.privateKeyPath = privateKeyPath
         self.root = root
         self.networkNamespace = networkNamespace
+    }
+
+    /// A check of a public key only: every step but the real login.
+    public init(host: String, port: Int, user: String, publicKey: PublicKey, root: String?, networkNamespace: String?) {
+        self.init(host: host, port: port, user: user, privateKeyPath: "", root: root, networkNamespace: networkNamespace)
+        self.publicKey = publicKey
     }
 }

@@ -38,7 +38,11 @@ final class DoctorContext: Sendable {
 
     init(target: LoginTarget) {
         self.target = target
-        self.publicKey = Self.derivePublicKey(target.privateKeyPath)
+        if target.privateKeyPath.isEmpty, let known = target.publicKey {
+            self.publicKey = .success(known)
+        } else {
+            self.publicKey = Self.derivePublicKey(target.privateKeyPath)
+        }
         if let root = target.root {
             self.effectiveConfig = try? GuestSSHD(guestRoot: root).effectiveConfiguration(user: target.user)
             self.accounts = try? GuestAccounts(guestRoot: root)

@@ -62,4 +62,26 @@ public protocol InstanceDriver: Sendable {
     func replaceDisk(instanceID: String, imageID: String) async throws
     func destroy(instanceID: String) async throws
     func deleteImage(imageID: String) async throws
+    /// Where the instance's root filesystem is on this host, with the network namespace its sshd runs in, for login
+    /// diagnosis; nil when the instance has no local disk.
+    func localRoot(instanceID: String) -> LocalRoot?
+    /// Where the image's root filesystem is on this host, for hygiene scans; nil when it has none.
+    func localImageRoot(imageID: String) -> String?
+}
+
+/// A guest's root filesystem on this host.
+public struct LocalRoot: Sendable, Hashable {
+    public let path: String
+    /// `kw-<instance-id>` for a sandbox in its own network namespace; nil on loopback.
+    public let networkNamespace: String?
+
+    public init(path: String, networkNamespace: String?) {
+        self.path = path
+        self.networkNamespace = networkNamespace
+    }
+}
+
+extension InstanceDriver {
+    public func localRoot(instanceID: String) -> LocalRoot? { nil }
+    public func localImageRoot(imageID: String) -> String? { nil }
 }

@@ -60,9 +60,19 @@ public actor SandboxDriver: InstanceDriver {
 
     // MARK: Paths
 
-    private func imageRoot(_ imageID: String) -> String { base + "/images/\(imageID)/rootfs" }
-    private func instanceDirectory(_ id: String) -> String { base + "/instances/\(id)" }
-    private func instanceRoot(_ id: String) -> String { instanceDirectory(id) + "/rootfs" }
+    private nonisolated func imageRoot(_ imageID: String) -> String { base + "/images/\(imageID)/rootfs" }
+    private nonisolated func instanceDirectory(_ id: String) -> String { base + "/instances/\(id)" }
+    private nonisolated func instanceRoot(_ id: String) -> String { instanceDirectory(id) + "/rootfs" }
+
+    public nonisolated func localRoot(instanceID: String) -> LocalRoot? {
+        guard FileManager.default.fileExists(atPath: instanceRoot(instanceID)) else { return nil }
+        let namespace: String? = if case .namespaces(let net) = network { net.namespace(for: instanceID) } else { nil }
+        return LocalRoot(path: instanceRoot(instanceID), networkNamespace: namespace)
+    }
+
+    public nonisolated func localImageRoot(imageID: String) -> String? {
+        FileManager.default.fileExists(atPath: imageRoot(imageID)) ? imageRoot(imageID) : nil
+    }
     private func infoFile(_ id: String) -> String { instanceDirectory(id) + "/info.json" }
     private func consoleLog(_ id: String) -> String { instanceDirectory(id) + "/console.log" }
     private func statusFile(_ id: String) -> String { instanceDirectory(id) + "/status.json" }

@@ -4,7 +4,7 @@ public struct PasswordPolicy: Sendable, Hashable {
     public let lengthRange: ClosedRange<Int>
     public let specialCharacters: Set<Unicode.Scalar>
     /// The specials as the rule lists them, for messages.
-    private let specialsListed: String
+    public let specialsListed: String
     public let minimumClasses: Int
     /// Characters a password may not start with.
     public let forbiddenFirstCharacters: Set<Unicode.Scalar>

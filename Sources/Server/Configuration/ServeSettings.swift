@@ -52,6 +52,11 @@ public struct ServeSettings: Sendable {
             rootKey = (id, secret)
         }
 
+        let rootPassword = environment["KEYWARD_ROOT_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        if let rootPassword, !ConsoleSignIn.passwordLengths.contains(rootPassword.count) {
+            throw Invalid(description: "KEYWARD_ROOT_PASSWORD must be \(ConsoleSignIn.passwordLengths.lowerBound) to \(ConsoleSignIn.passwordLengths.upperBound) characters long")
+        }
+
         let certificate = settings.text("tls-cert").map { absolute($0, from: workingDirectory) }
         let key = settings.text("tls-key").map { absolute($0, from: workingDirectory) }
         let allowPlain = try settings.flag("allow-plain-http")
@@ -84,10 +89,15 @@ public struct ServeSettings: Sendable {
         if let metadata, metadata != "off", ServerConfiguration.parseListen(metadata) == nil {
             throw Invalid(description: "metadata-listen: '\(metadata)' is not HOST:PORT or off")
         }
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host, port: port, dataDirectory: directory, rootAccessKey: rootKey, driver: driver, metadataListen: metadata,
             metricsListen: metrics == "api" ? nil : metrics, transport: transport, serverKey: serverKey,
             startTimeout: .seconds(try settings.integer("start-timeout", in: 5...3600, default: 120))
+        )
+        configuration.rootPassword = rootPassword
+        configuration.consoleLifetimes = ConsoleSignIn.Lifetimes(
+            idle: TimeInterval(try settings.integer("console-idle-timeout", in: 1...86_400, default: 1800)),
+            absolute: TimeInterval(try settings.integer("console-absolute-timeout", in: 1...2_592_000, default: 43_200))
         )
         return ServeSettings(
             configuration: configuration,

@@ -18,6 +18,10 @@ public struct ServerConfiguration: Sendable {
     public var serverKey: ServerKey.Source?
     /// The longest an instance start may take before it fails with a clear error.
     public var startTimeout: Duration
+    /// Root's console password at first start (`KEYWARD_ROOT_PASSWORD`); a random one is printed once when nil.
+    public var rootPassword: String?
+    /// How long console sessions last when idle, and at most.
+    public var consoleLifetimes = ConsoleSignIn.Lifetimes()
 
     /// Which instance driver to use.
     public enum DriverChoice: Sendable, Equatable {

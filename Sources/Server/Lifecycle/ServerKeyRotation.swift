@@ -23,3 +23,22 @@ extension KeywardServer {
         }
     }
 }
+
+extension KeywardServer {
+    /// Sets root's console password in a stopped server's data directory and ends root's console sessions.
+    public static func setRootPassword(dataDirectory: String, password: String, logger: Logger) async throws {
+        let lock = try DataDirectory.prepare(dataDirectory)
+        let store = try await SQLStore.sqlite(path: dataDirectory + "/keyward.sqlite3", logger: logger)
+        defer { withExtendedLifetime(lock) {} }
+        do {
+            try await ConsoleSignIn(store: store, logger: logger).setRootPassword(password)
+            await store.close()
+        } catch let failure as ConsoleSignIn.SignInFailure {
+            await store.close()
+            throw StartupFailure(description: failure.description)
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+}

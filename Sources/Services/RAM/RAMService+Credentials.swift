@@ -115,6 +115,8 @@ extension RAMService {
             if let mfaBindRequired { profile.mfaBindRequired = mfaBindRequired }
             profile.updatedAt = Date()
             try await tx.updateLoginProfile(profile, accountID: call.accountID)
+            // A new password ends the user's console sessions.
+            if password != nil { try await tx.deleteConsoleSessions(accountID: call.accountID, userName: userName) }
         }
     }
 

@@ -266,7 +266,8 @@ extension RAMService {
     }
 
     /// A custom policy's document: within RAM's length, and valid in the policy language.
-    static func validateDocument(_ text: String) throws(AccessError) {
+    /// Accepts an identity policy document as CreatePolicy does (the console's editor checks with it as the user types).
+    public static func validateDocument(_ text: String) throws(AccessError) {
         guard !text.isEmpty, text.count <= ManagedPolicy.documentLimit else { throw .policyDocumentTooLong(limit: ManagedPolicy.documentLimit) }
         do {
             _ = try PolicyDocument.parse(text, kind: .identity)

@@ -413,6 +413,31 @@ enum Migrations {
         (10, [
             "ALTER TABLE images ADD COLUMN description TEXT NOT NULL DEFAULT ''",
         ]),
+        (11, [
+            """
+            CREATE TABLE console_root_passwords (
+                account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+                password_hash TEXT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            // A session's id is known only to the browser; the row keys on its digest. Times in milliseconds.
+            """
+            CREATE TABLE console_sessions (
+                id_digest TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL,
+                user_name TEXT,
+                user_id TEXT,
+                csrf_token TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                last_seen_at BIGINT NOT NULL,
+                password_change_required INTEGER NOT NULL
+            )
+            """,
+            "CREATE INDEX console_sessions_by_identity ON console_sessions (account_id, user_name)",
+            "CREATE TABLE console_sign_in_failures (login_name TEXT NOT NULL, failed_at BIGINT NOT NULL)",
+            "CREATE INDEX console_sign_in_failures_by_name ON console_sign_in_failures (login_name, failed_at)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded.

@@ -9,6 +9,10 @@ extension SQLTransaction {
         try await db.execute("SELECT alias FROM accounts WHERE id = $1", [.text(accountID)]).first?.optionalText("alias")
     }
 
+    func accountID(alias: String) async throws -> String? {
+        try await db.execute("SELECT id FROM accounts WHERE alias = $1", [.text(alias)]).first?.text("id")
+    }
+
     func setAccountAlias(accountID: String, alias: String?) async throws {
         try await db.execute("UPDATE accounts SET alias = $1 WHERE id = $2", [alias.map(SQLValue.text) ?? .null, .text(accountID)])
     }
@@ -73,6 +77,7 @@ extension SQLTransaction {
 
     func deleteUser(named name: String, accountID: String) async throws {
         try await db.execute("DELETE FROM ram_users WHERE account_id = $1 AND name = $2", [.text(accountID), .text(name)])
+        try await deleteConsoleSessions(accountID: accountID, userName: name)
     }
 
     private static func user(_ row: SQLRow) throws -> RAMUser {
@@ -305,6 +310,7 @@ extension SQLTransaction {
 
     func deleteLoginProfile(userName: String, accountID: String) async throws {
         try await db.execute("DELETE FROM ram_login_profiles WHERE account_id = $1 AND user_name = $2", [.text(accountID), .text(userName)])
+        try await deleteConsoleSessions(accountID: accountID, userName: userName)
     }
 
     // MARK: Helpers
