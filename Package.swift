@@ -119,10 +119,9 @@ let package = Package(
         .target(
             name: "Console",
             dependencies: [
-                "Services", "Hygiene", "Instances", "KeywardCore", "Policy", "SSHKeys",
+                "Services", "Dialects", "Hygiene", "Instances", "KeywardCore", "SSHKeys",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Templates"), .embedInCode("Static")],

@@ -178,12 +178,17 @@ class Browser:
 
     @staticmethod
     def _stale(element) -> bool:
-        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         try:
             element.tag_name
             return False
         except StaleElementReferenceException:
             return True
+        except WebDriverException as e:
+            # While a navigation replaces the document, chromedriver may say so in its own words.
+            if "does not belong to the document" in str(e):
+                return True
+            raise
 
     # -- waiting -------------------------------------------------------------------------
     def wait(self, condition: Callable[[], object], timeout: float = 10, what: str = "a condition",

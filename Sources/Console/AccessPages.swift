@@ -9,7 +9,7 @@ struct AccessPages: Sendable {
 
     private var ram: RAMService { endpoint.services.ram }
 
-    func register(_ routes: ConsoleRoutes) {
+    func register(_ routes: inout ConsoleRoutes) {
         routes.get("ram/users") { try await users($0) }
         routes.get("ram/users/create") { .page(createUserPage($0, error: nil)) }
         routes.post("ram/users/create") { try await createUser($0) }
@@ -190,7 +190,7 @@ struct AccessPages: Sendable {
             "keys": .list(keys.map { ["id": .text($0.id), "status": .text($0.status.rawValue)] }),
             "groups": .list(groups.map { .text($0.group.name) }),
             "new_key": secret.map { ["id": .text($0.id), "secret": .text($0.secret)] } ?? false,
-            "min": .text(String(ConsoleSignIn.passwordLengths.lowerBound)), "max": .text(String(ConsoleSignIn.passwordLengths.upperBound)),
+            "min": .text(String(LoginProfile.passwordLengths.lowerBound)), "max": .text(String(LoginProfile.passwordLengths.upperBound)),
         ]))
     }
 
@@ -200,12 +200,10 @@ struct AccessPages: Sendable {
             return .redirect(userPath(name), notice: "Console Password is required.")
         }
         let reset = request.form.flag("reset-required")
-        let exists = (try? await endpoint.perform(request, RAMService.operation("GetLoginProfile", ["user/\(name)"], write: false), ram: true) {
-            try await ram.getLoginProfile($0, userName: name)
-        }) != nil
-        let action = exists ? "UpdateLoginProfile" : "CreateLoginProfile"
+        // The form says which: the page knew whether the user has a login profile.
+        let action = request.form.flag("has-profile") ? "UpdateLoginProfile" : "CreateLoginProfile"
         return try await act(request, action, ["user/\(name)"], back: userPath(name), done: "Console password of \(name) set.") { call in
-            if exists {
+            if action == "UpdateLoginProfile" {
                 try await ram.updateLoginProfile(call, userName: name, password: password, resetRequired: reset, mfaBindRequired: nil)
             } else {
                 _ = try await ram.createLoginProfile(call, userName: name, password: password, resetRequired: reset, mfaBindRequired: false)
@@ -261,6 +259,7 @@ struct AccessPages: Sendable {
         return .page(ConsolePage("policy", title: found.policy.name, section: "Policies", [
             "name": .text(found.policy.name), "origin": .text(origin.rawValue), "description": .text(found.policy.description),
             "version": .text(found.defaultVersion.id), "document": .text(found.defaultVersion.document),
+            "has_description": .flag(!found.policy.description.isEmpty),
         ]))
     }
 

@@ -6,7 +6,7 @@ import Services
 struct ActivityPages: Sendable {
     let endpoint: ConsoleEndpoint
 
-    func register(_ routes: ConsoleRoutes) {
+    func register(_ routes: inout ConsoleRoutes) {
         routes.get("audit") { try await audit($0) }
         routes.get("scaling") { try await scaling($0) }
     }

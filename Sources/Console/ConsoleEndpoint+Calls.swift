@@ -12,12 +12,12 @@ extension ConsoleEndpoint {
 
     /// A time as the console shows it: `2026-12-01 19:42:00 UTC`.
     static func format(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
-        return formatter.string(from: date)
+        date.formatted(timeStyle) + " UTC"
     }
+
+    private static let timeStyle = Date.ISO8601FormatStyle(dateSeparator: .dash, dateTimeSeparator: .space, timeSeparator: .colon, timeZoneSeparator: .omitted,
+                                                           includingFractionalSeconds: false, timeZone: TimeZone(identifier: "UTC")!)
+        .year().month().day().time(includingFractionalSeconds: false)
 
     /// The key type as the vendor consoles name it: `RSA`, `ED25519`, `ECDSA`, …
     static func keyTypeName(_ keyType: String) -> String {

@@ -7,34 +7,6 @@ import Logging
 import NIOCore
 import Services
 
-/// The services the console acts through. Every use case is reached through `gateway`, as the API reaches it.
-public struct ConsoleServices: Sendable {
-    public let signIn: ConsoleSignIn
-    public let gateway: AccessGateway
-    public let keyPairs: KeyPairService
-    public let instances: InstanceService
-    public let images: ImageService
-    public let ram: RAMService
-    public let audit: AuditService
-    public let scaling: AutoScalingService
-    public let regions: RegionCatalog
-
-    public init(
-        signIn: ConsoleSignIn, gateway: AccessGateway, keyPairs: KeyPairService, instances: InstanceService, images: ImageService, ram: RAMService,
-        audit: AuditService, scaling: AutoScalingService, regions: RegionCatalog
-    ) {
-        self.signIn = signIn
-        self.gateway = gateway
-        self.keyPairs = keyPairs
-        self.instances = instances
-        self.images = images
-        self.ram = ram
-        self.audit = audit
-        self.scaling = scaling
-        self.regions = regions
-    }
-}
-
 /// The web console at `/console`: server-rendered pages over the same services, access door and audit trail as the API.
 public struct ConsoleEndpoint: Sendable {
     static let sessionCookie = "keyward_session"
@@ -52,7 +24,7 @@ public struct ConsoleEndpoint: Sendable {
         self.services = services
         self.renderer = try ConsoleRenderer()
         self.secure = secure
-        self.scans = ImageScans(images: services.images, logger: logger)
+        self.scans = ImageScans(logger: logger)
         self.logger = logger
     }
 
@@ -72,14 +44,14 @@ public struct ConsoleEndpoint: Sendable {
         }
         let signInPages = SignInPages(endpoint: self)
         signInPages.register(on: router)
-        let routes = ConsoleRoutes(endpoint: self)
-        signInPages.register(routes)
-        KeyPairPages(endpoint: self).register(routes)
-        InstancePages(endpoint: self).register(routes)
-        ImagePages(endpoint: self).register(routes)
-        AccessPages(endpoint: self).register(routes)
-        ActivityPages(endpoint: self).register(routes)
-        routes.install(on: router)
+        var routes = ConsoleRoutes()
+        signInPages.register(&routes)
+        KeyPairPages(endpoint: self).register(&routes)
+        InstancePages(endpoint: self).register(&routes)
+        ImagePages(endpoint: self).register(&routes)
+        AccessPages(endpoint: self).register(&routes)
+        ActivityPages(endpoint: self).register(&routes)
+        routes.install(on: router, endpoint: self)
     }
 
     // MARK: Serving a signed-in page
@@ -91,8 +63,10 @@ public struct ConsoleEndpoint: Sendable {
         var request = request
         let sourceIP = context.remoteAddress?.ipAddress ?? ""
         let lookup: ConsoleSignIn.SessionLookup
+        // A page refreshing its own live state is not the user at work: it does not keep the session alive.
+        let isRefresh = request.headers[Self.refreshHeader] == "1"
         do {
-            lookup = try await services.signIn.session(cookieValue: request.cookies[Self.sessionCookie]?.value ?? "")
+            lookup = try await services.signIn.session(cookieValue: request.cookies[Self.sessionCookie]?.value ?? "", touch: !isRefresh)
         } catch {
             logger.error("console session lookup failed", metadata: ["error": "\(error)"])
             return finish(.page(.sessionStoreFailure), notice: nil)
@@ -100,11 +74,11 @@ public struct ConsoleEndpoint: Sendable {
         let session: ConsoleSession
         switch lookup {
         case .live(let live): session = live
-        case .expired: return Self.redirect("/console/login?expired=1", clearing: Self.sessionCookie)
+        case .expired: return redirect("/console/login?expired=1", clearingSession: true)
         case .none: return Self.redirect("/console/login")
         }
         let path = request.uri.path
-        if session.passwordChangeRequired, path != "/console/password" {
+        if session.passwordChangeRequired, !["/console/password", "/console/logout"].contains(path) {
             return Self.redirect("/console/password")
         }
         var form = FormFields()
@@ -119,16 +93,19 @@ public struct ConsoleEndpoint: Sendable {
             }
         }
         let notice = request.cookies[Self.noticeCookie].flatMap { Self.decodeNotice($0.value) }
-        let whoami = (try? await services.signIn.displayName(of: session)) ?? "root"
+        let whoami = (try? await services.signIn.displayName(of: session)) ?? session.userName ?? "root"
         let consoleRequest = ConsoleRequest(
             session: session, whoami: whoami, form: form, query: FormFields(urlEncoded: request.uri.query ?? ""),
             parameters: Dictionary(context.parameters.map { (String($0.key), String($0.value)) }) { first, _ in first }, sourceIP: sourceIP,
-            secure: secure, regionID: services.regions.defaultRegionID, path: path, gateway: services.gateway
+            secure: secure, regionID: services.regions.defaultRegionID, path: path
         )
         let reply: ConsoleReply
         do {
             reply = try await handler(consoleRequest)
         } catch {
+            if Explanation.status(of: error) == .internalServerError {
+                logger.error("console page failed", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
             reply = .page(.error(error))
         }
         return finish(reply, notice: notice, request: consoleRequest)
@@ -163,7 +140,7 @@ public struct ConsoleEndpoint: Sendable {
             response = Self.redirect(location)
             response.setCookie(sessionCookie(cookieValue))
         case .signedOut:
-            response = Self.redirect("/console/login", clearing: Self.sessionCookie)
+            response = redirect("/console/login", clearingSession: true)
         case .json(let status, let bytes):
             var fields = HTTPFields()
             fields[.contentType] = "application/json"
@@ -172,11 +149,15 @@ public struct ConsoleEndpoint: Sendable {
         if notice != nil, case .page = reply {
             response.setCookie(Cookie(name: Self.noticeCookie, value: "", maxAge: 0, path: "/console", secure: secure, httpOnly: true, sameSite: .strict))
         }
-        Self.secureHeaders(&response.headers)
+        Self.secureHeaders(&response.headers, tls: secure)
         return response
     }
 
-    static func secureHeaders(_ headers: inout HTTPFields) {
+    /// Sent by the page's script when it refreshes live state.
+    static let refreshHeader = HTTPField.Name("X-Keyward-Refresh")!
+
+    static func secureHeaders(_ headers: inout HTTPFields, tls: Bool = false) {
+        if tls { headers[HTTPField.Name("Strict-Transport-Security")!] = "max-age=31536000" }
         headers[.cacheControl] = "no-store"
         headers[HTTPField.Name("Content-Security-Policy")!] =
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -185,12 +166,21 @@ public struct ConsoleEndpoint: Sendable {
         headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
     }
 
-    static func redirect(_ location: String, clearing cookie: String? = nil) -> Response {
+    static func redirect(_ location: String) -> Response {
         var fields = HTTPFields()
         fields[.location] = location
         var response = Response(status: .seeOther, headers: fields)
-        if let cookie { response.setCookie(Cookie(name: cookie, value: "", maxAge: 0, path: "/console", httpOnly: true, sameSite: .strict)) }
         secureHeaders(&response.headers)
+        return response
+    }
+
+    /// A redirect that also clears a cookie (the session's, or the login form's), with the flags it was set with.
+    func redirect(_ location: String, clearingSession: Bool = false, clearingLogin: Bool = false) -> Response {
+        var response = Self.redirect(location)
+        for (name, clear) in [(Self.sessionCookie, clearingSession), (Self.loginCookie, clearingLogin)] where clear {
+            response.setCookie(Cookie(name: name, value: "", maxAge: 0, path: "/console", secure: secure, httpOnly: true, sameSite: .strict))
+        }
+        Self.secureHeaders(&response.headers, tls: secure)
         return response
     }
 
@@ -204,14 +194,11 @@ public struct ConsoleEndpoint: Sendable {
     }
 
     static func encodeNotice(_ message: String) -> String {
-        Data(message.prefix(500).utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(message.prefix(500).utf8)
     }
 
     static func decodeNotice(_ value: String) -> String? {
-        var text = value.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while text.count % 4 != 0 { text += "=" }
-        return Data(base64Encoded: text).flatMap { String(data: $0, encoding: .utf8) }.flatMap { $0.isEmpty ? nil : $0 }
+        Base64URL.decode(value).flatMap { String(validating: $0, as: UTF8.self) }.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The navigation, in the vendor consoles' words, with the current section marked.
@@ -229,107 +216,5 @@ public struct ConsoleEndpoint: Sendable {
         return .list(groups.map { group in
             ["heading": .text(group.0), "links": .list(group.1.map { ["label": .text($0.0), "href": .text($0.1), "current": .flag($0.0 == active)] })]
         })
-    }
-}
-
-/// A console handler's answer.
-enum ConsoleReply: Sendable {
-    case page(ConsolePage)
-    /// 303 to `location`, with a notice for the page there.
-    case redirect(String, notice: String? = nil)
-    case download(filename: String, contentType: String, bytes: [UInt8])
-    case json(HTTPResponse.Status, [UInt8])
-    /// 303 to `location` with a new session cookie (after a password change).
-    case renewedSession(location: String, cookieValue: String)
-    /// 303 to the login page, the session cookie cleared.
-    case signedOut
-}
-
-/// A page to render: its template, heading, the navigation section it belongs to, and its data.
-struct ConsolePage: Sendable {
-    var template: String
-    var title: String
-    var section: String
-    var view: View
-    var status: HTTPResponse.Status = .ok
-    var notice: String?
-
-    init(_ template: String, title: String, section: String, _ view: View = [:], status: HTTPResponse.Status = .ok, notice: String? = nil) {
-        self.template = template
-        self.title = title
-        self.section = section
-        self.view = view
-        self.status = status
-        self.notice = notice
-    }
-}
-
-extension ConsolePage {
-    func withStatus(_ status: HTTPResponse.Status) -> ConsolePage {
-        var page = self
-        page.status = status
-        return page
-    }
-}
-
-typealias ConsoleHandler = @Sendable (ConsoleRequest) async throws -> ConsoleReply
-
-/// One signed-in request as a page handler sees it.
-struct ConsoleRequest: Sendable {
-    let session: ConsoleSession
-    let whoami: String
-    let form: FormFields
-    let query: FormFields
-    let parameters: [String: String]
-    let sourceIP: String
-    let secure: Bool
-    let regionID: String
-    let path: String
-    let gateway: AccessGateway
-
-    /// The call context the access door and the audit trail see: the session's identity, from the browser's address.
-    func callContext(ram: Bool = false) -> CallContext {
-        CallContext(
-            principal: ConsoleSignIn.principal(of: session), sourceIP: sourceIP, secureTransport: secure, requestID: UUID().uuidString,
-            regionID: regionID, apiVersion: "console", describeError: { AlibabaRPCDialect.describeFailure($0, ram: ram) }
-        )
-    }
-
-    /// Passes the access door as this request's identity (for work that outlives the page, such as a scan).
-    func gatewayPerform<T: Sendable>(_ operation: Services.Operation, _ body: @Sendable (AuthorizedCall) async throws -> T) async throws -> T {
-        try await gateway.perform(operation, callContext(), body)
-    }
-
-    func parameter(_ name: String) throws -> String {
-        guard let value = parameters[name], !value.isEmpty else { throw ConsoleFailure.notFound }
-        return value.removingPercentEncoding ?? value
-    }
-}
-
-/// A failure of the console itself (not of a use case).
-enum ConsoleFailure: Error {
-    case notFound
-    case missingField(String)
-}
-
-/// Collects the signed-in routes and installs them with the session and CSRF checks.
-final class ConsoleRoutes: @unchecked Sendable {
-    private let endpoint: ConsoleEndpoint
-    private var routes: [(HTTPRequest.Method, String, ConsoleHandler)] = []
-
-    init(endpoint: ConsoleEndpoint) {
-        self.endpoint = endpoint
-    }
-
-    func get(_ path: String, _ handler: @escaping ConsoleHandler) { routes.append((.get, path, handler)) }
-    func post(_ path: String, _ handler: @escaping ConsoleHandler) { routes.append((.post, path, handler)) }
-
-    func install<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
-        let endpoint = self.endpoint
-        for (method, path, handler) in routes {
-            router.on(RouterPath("/console/" + path), method: method) { request, context in
-                await endpoint.serve(request, context, method: method, handler: handler)
-            }
-        }
     }
 }

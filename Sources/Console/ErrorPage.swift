@@ -13,6 +13,8 @@ enum Explanation {
             return "You are not allowed to do \(denial.action): \(why). Ask an administrator for permission."
         case let failure as ConsoleSignIn.SignInFailure:
             return failure.description
+        case let failure as LoginDiagnosis.Failure:
+            return failure.description
         case ConsoleFailure.notFound:
             return "There is no such page or resource."
         case ConsoleFailure.missingField(let label):
@@ -28,10 +30,12 @@ enum Explanation {
         switch error {
         case is AccessDenied: .forbidden
         case ConsoleFailure.notFound: .notFound
+        case let failure as ConsoleSignIn.SignInFailure: failure.httpStatus
+        case is LoginDiagnosis.Failure: .internalServerError
         default:
             switch AlibabaRPCDialect.describeFailure(error).code {
             case "InternalError": .internalServerError
-            case let code where code.hasSuffix("NotFound"): .notFound
+            case let code where code.hasSuffix("NotFound") || code.hasPrefix("EntityNotExist"): .notFound
             default: .badRequest
             }
         }
@@ -51,4 +55,16 @@ extension ConsolePage {
     }
 
     static var sessionStoreFailure: ConsolePage { .error(status: .internalServerError, message: "The console could not read its sessions. Try again.") }
+}
+
+extension ConsoleSignIn.SignInFailure {
+    /// 401 for a wrong password, 429 while throttled, 400 for a password that breaks the rule.
+    var httpStatus: HTTPResponse.Status {
+        switch self {
+        case .incorrect, .currentPasswordWrong: .unauthorized
+        case .throttled: .tooManyRequests
+        case .passwordRule, .passwordsDiffer: .badRequest
+        case .noAccount: .internalServerError
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Dialects
 import Foundation
 
 /// The fields of an `application/x-www-form-urlencoded` body or a query string. Repeated names keep every value.
@@ -6,11 +7,9 @@ struct FormFields: Sendable {
 
     init() {}
 
+    /// A body with a malformed escape has no fields (a browser never sends one).
     init(urlEncoded text: String) {
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = Self.decode(parts[0]) else { continue }
-            let value = parts.count > 1 ? Self.decode(parts[1]) ?? "" : ""
+        for (name, value) in PercentEncoding.formPairs(text) ?? [] {
             values[name, default: []].append(value)
         }
     }
@@ -28,8 +27,4 @@ struct FormFields: Sendable {
     func all(_ name: String) -> [String] { values[name] ?? [] }
 
     func flag(_ name: String) -> Bool { ["on", "true", "1", "yes"].contains(values[name]?.first ?? "") }
-
-    private static func decode(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
 }

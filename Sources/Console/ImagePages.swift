@@ -10,15 +10,14 @@ struct ImagePages: Sendable {
     private var images: ImageService { endpoint.services.images }
     private var scans: ImageScans { endpoint.scans }
 
-    func register(_ routes: ConsoleRoutes) {
+    func register(_ routes: inout ConsoleRoutes) {
         routes.get("images") { try await list($0) }
         routes.get("images/:id") { try await detail($0) }
         routes.get("images/:id/findings.json") { try await findingsJSON($0) }
         routes.post("images/:id/scan") { request in
             let id = try request.parameter("id")
             _ = try await image(request, id)
-            scans.forget(id)
-            scans.start(imageID: id, request: request)
+            scan(id, request)
             return .redirect("/console/images/\(id)", notice: "The hygiene scan of \(id) is running.")
         }
         routes.get("images/:id/delete") { request in
@@ -26,17 +25,25 @@ struct ImagePages: Sendable {
             return .page(ConsolePage("confirm", title: "Delete Image", section: "Images", [
                 "question": .text("Delete the custom image \(found.name) (\(found.id))? Instances made from it keep running."),
                 "action": .text("/console/images/\(found.id)/delete"), "button": "Delete", "back": .text("/console/images/\(found.id)"),
+                "force_label": "Delete even if instances still use it (Force)",
             ]))
         }
         routes.post("images/:id/delete") { request in
             let id = try request.parameter("id")
             do {
-                try await endpoint.perform(request, .deleteImage(id)) { try await images.delete($0, imageID: id, force: true) }
+                try await endpoint.perform(request, .deleteImage(id)) { try await images.delete($0, imageID: id, force: request.form.flag("force")) }
             } catch {
                 return .redirect("/console/images/\(id)", notice: Explanation.of(error))
             }
             scans.forget(id)
             return .redirect("/console/images", notice: "Image \(id) deleted.")
+        }
+    }
+
+    /// Starts the image's hygiene scan (one at a time per image), its files located through the door as DescribeImages.
+    func scan(_ imageID: String, _ request: ConsoleRequest) {
+        scans.start(imageID: imageID) {
+            try await endpoint.perform(request, .describeImages) { try await images.localRoot($0, imageID: imageID) }.root
         }
     }
 
@@ -53,7 +60,6 @@ struct ImagePages: Sendable {
     private func list(_ request: ConsoleRequest) async throws -> ConsoleReply {
         let found = try await all(request)
         let custom = found.filter { !$0.isPublic }
-        for image in custom where scans.state(of: image.id) == nil { scans.start(imageID: image.id, request: request) }
         return .page(ConsolePage("images", title: "Images", section: "Images", [
             "custom": .list(custom.map { image in Self.summary(image).merging(["findings": .text(Self.findingsLine(scans.state(of: image.id)))]) }),
             "no_custom": .flag(custom.isEmpty), "public": .list(found.filter(\.isPublic).map(Self.summary)),
@@ -63,16 +69,17 @@ struct ImagePages: Sendable {
     static func summary(_ image: Image) -> View {
         [
             "id": .text(image.id), "name": .text(image.name), "os": .text(image.osName), "status": "Available",
-            "created": .text(ConsoleEndpoint.format(image.creationTime)), "source": image.sourceInstanceID.view,
+            "created": .text(ConsoleEndpoint.format(image.creationTime)), "source": image.sourceInstanceID.value, "has_source": .flag(image.sourceInstanceID != nil),
             "preset_passwords": .text(image.presetPasswordUsers.joined(separator: ", ")), "has_preset": .flag(!image.presetPasswordUsers.isEmpty),
-            "description": .text(image.description),
+            "description": image.description.isEmpty ? false : .text(image.description),
         ]
     }
 
     /// "1 high · 2 medium", "Scanning…", "No findings".
     static func findingsLine(_ state: ImageScans.State?) -> String {
         switch state {
-        case nil, .scanning?: return "Scanning…"
+        case nil: return "Not scanned yet"
+        case .scanning?: return "Scanning…"
         case .unavailable?: return "Not scanned (no local files)"
         case .failed(let reason)?: return "Scan failed: \(reason)"
         case .done(let report, _)?:
@@ -86,10 +93,10 @@ struct ImagePages: Sendable {
 
     private func detail(_ request: ConsoleRequest) async throws -> ConsoleReply {
         let found = try await image(request, try request.parameter("id"))
-        if !found.isPublic, scans.state(of: found.id) == nil { scans.start(imageID: found.id, request: request) }
         let state = scans.state(of: found.id)
         var view = Self.summary(found).merging([
             "custom": .flag(!found.isPublic), "counts": .text(Self.findingsLine(state)), "scanning": .flag(Self.isScanning(state)),
+            "never_scanned": .flag(state == nil),
         ])
         if case .done(let report, let finished)? = state {
             view = view.merging([
@@ -102,7 +109,7 @@ struct ImagePages: Sendable {
 
     private static func isScanning(_ state: ImageScans.State?) -> Bool {
         if case .scanning? = state { return true }
-        return state == nil
+        return false
     }
 
     static func finding(_ finding: Finding) -> View {

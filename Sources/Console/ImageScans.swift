@@ -1,6 +1,6 @@
-import Dispatch
 import Foundation
 import Hygiene
+import Instances
 import Logging
 import Services
 import Synchronization
@@ -16,12 +16,10 @@ final class ImageScans: Sendable {
         case unavailable
     }
 
-    private let images: ImageService
     private let logger: Logger
     private let states = Mutex<[String: State]>([:])
 
-    init(images: ImageService, logger: Logger) {
-        self.images = images
+    init(logger: Logger) {
         self.logger = logger
     }
 
@@ -29,21 +27,19 @@ final class ImageScans: Sendable {
 
     func forget(_ imageID: String) { states.withLock { _ = $0.removeValue(forKey: imageID) } }
 
-    /// Starts a scan unless one runs; the image's location is looked up through the access door as DescribeImages.
-    func start(imageID: String, request: ConsoleRequest) {
+    /// Starts a scan unless one runs. `locate` finds the image's files through the access door (as DescribeImages).
+    func start(imageID: String, locate: @escaping @Sendable () async throws -> String?) {
         let began = states.withLock { states -> Bool in
             if case .scanning? = states[imageID] { return false }
             states[imageID] = .scanning(started: Date())
             return true
         }
         guard began else { return }
-        let images = self.images
         Task {
             let outcome: State
             do {
-                let located = try await request.gatewayPerform(.describeImages) { try await images.localRoot($0, imageID: imageID) }
-                if let root = located.root {
-                    let report = try await Self.scan(root)
+                if let root = try await locate() {
+                    let report = try await Offload.run { () throws(ScanTargetError) in try ImageScanner().scan(path: root) }
                     outcome = .done(report, finished: Date())
                 } else {
                     outcome = .unavailable
@@ -53,18 +49,6 @@ final class ImageScans: Sendable {
                 outcome = .failed(Explanation.of(error))
             }
             states.withLock { $0[imageID] = outcome }
-        }
-    }
-
-    private static func scan(_ root: String) async throws -> ScanReport {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                do {
-                    continuation.resume(returning: try ImageScanner().scan(path: root))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
         }
     }
 }

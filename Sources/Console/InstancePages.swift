@@ -18,7 +18,7 @@ struct InstancePages: Sendable {
         ("ecs.g7.large", "ecs.g7.large (2 vCPU, 8 GiB)"), ("ecs.c7.large", "ecs.c7.large (2 vCPU, 4 GiB)"), ("ecs.g7.xlarge", "ecs.g7.xlarge (4 vCPU, 16 GiB)"),
     ]
 
-    func register(_ routes: ConsoleRoutes) {
+    func register(_ routes: inout ConsoleRoutes) {
         routes.get("instances") { try await list($0) }
         routes.get("instances.json") { try await listJSON($0) }
         routes.get("instances/create") { try await createPage($0, error: nil) }
@@ -34,6 +34,7 @@ struct InstancePages: Sendable {
             return .page(ConsolePage("confirm", title: "Release Instance", section: "Instances", [
                 "question": .text("Release \(found.name) (\(found.id))? The instance stops if it runs, and its disk is deleted."),
                 "action": .text("/console/instances/\(found.id)/release"), "button": "Release", "back": .text("/console/instances/\(found.id)"),
+                "force_label": "Release even if it is running (Force)",
             ]))
         }
         routes.get("instances/:id/password") { try await passwordPage($0, error: nil) }
@@ -119,7 +120,7 @@ struct InstancePages: Sendable {
                 case "StartInstance": try await instances.start(call, instanceID: id)
                 case "StopInstance": try await instances.stop(call, instanceID: id)
                 case "RebootInstance": try await instances.reboot(call, instanceID: id)
-                default: try await instances.delete(call, instanceID: id, force: true)
+                default: try await instances.delete(call, instanceID: id, force: request.form.flag("force"))
                 }
             }
         } catch {
@@ -159,6 +160,7 @@ struct InstancePages: Sendable {
         let form = request.form
         guard let imageID = form["image"] else { return try await createPage(request, error: "Image is required.") }
         let instanceType = form["instance-type"] ?? Self.instanceTypes[0].0
+        guard Self.instanceTypes.contains(where: { $0.0 == instanceType }) else { return try await createPage(request, error: "Choose an instance type.") }
         var launch = InstanceService.LaunchRequest(regionID: request.regionID, imageID: imageID, instanceType: instanceType)
         launch.instanceName = form["instance-name"]
         launch.passwordPolicy = { _ in .ecs }
@@ -176,11 +178,12 @@ struct InstancePages: Sendable {
         default:
             return try await createPage(request, error: "Choose a logon credential.")
         }
-        let operation = Services.Operation.launch(start: true, instanceType: instanceType, passwordInherit: launch.passwordInherit,
-                                         passwordCustomized: launch.password != nil)
-        let request_ = launch
+        // As RunInstances without PasswordInherit: the condition key is absent unless the preset password is chosen.
+        let operation = Services.Operation.launch(start: true, instanceType: instanceType, passwordInherit: launch.passwordInherit ? true : nil,
+                                                  passwordCustomized: launch.password != nil)
+        let chosen = launch
         do {
-            let ids = try await endpoint.perform(request, operation) { try await instances.launch($0, request_) }
+            let ids = try await endpoint.perform(request, operation) { try await instances.launch($0, chosen) }
             guard let id = ids.first else { return .redirect("/console/instances") }
             return .redirect("/console/instances/\(id)", notice: "Instance \(id) created.")
         } catch {
@@ -217,6 +220,7 @@ struct InstancePages: Sendable {
         let found = try await instance(request, try request.parameter("id"))
         return .page(ConsolePage("instance-connect", title: "Connect", section: "Instances", Self.view(found).merging([
             "command": found.endpoint.map { .text(Self.sshCommand(found, endpoint: $0)) } ?? false,
+            "key_file": found.bound.keyPairName.map { .text($0 + ".pem") } ?? false,
         ])))
     }
 
@@ -268,7 +272,7 @@ struct InstancePages: Sendable {
     private func imagePage(_ request: ConsoleRequest, error: String?) async throws -> ConsoleReply {
         let found = try await instance(request, try request.parameter("id"))
         return .page(ConsolePage("instance-image", title: "Create Custom Image", section: "Instances", Self.view(found).merging([
-            "form_error": error.view, "image_name": request.form["image-name"].value,
+            "form_error": error.view, "image_name": request.form["image-name"].value, "image_description": request.form["image-description"].value,
         ]), status: error == nil ? .ok : .badRequest))
     }
 
@@ -280,7 +284,7 @@ struct InstancePages: Sendable {
             let imageID = try await endpoint.perform(request, .createImage(instanceID: id)) {
                 try await endpoint.services.images.createImage($0, regionID: request.regionID, instanceID: id, name: name, description: description)
             }
-            endpoint.scans.start(imageID: imageID, request: request)
+            ImagePages(endpoint: endpoint).scan(imageID, request)
             return .redirect("/console/images/\(imageID)", notice: "Image \(imageID) created. Its hygiene scan is running.")
         } catch {
             return try await imagePage(request, error: Explanation.of(error))

@@ -1,3 +1,4 @@
+import Dialects
 import Foundation
 import KeywardCore
 import Services
@@ -8,11 +9,13 @@ import SSHKeys
 struct KeyPairPages: Sendable {
     let endpoint: ConsoleEndpoint
     static let pageSize = 20
+    /// The highest page number, as DescribeKeyPairs allows.
+    static let pageLimit = 1_000_000
 
     private var keyPairs: KeyPairService { endpoint.services.keyPairs }
     private var instances: InstanceService { endpoint.services.instances }
 
-    func register(_ routes: ConsoleRoutes) {
+    func register(_ routes: inout ConsoleRoutes) {
         routes.get("keypairs") { try await list($0) }
         routes.get("keypairs/create") { .page(createPage($0, error: nil)) }
         routes.post("keypairs/create") { try await create($0) }
@@ -30,7 +33,7 @@ struct KeyPairPages: Sendable {
 
     private func list(_ request: ConsoleRequest) async throws -> ConsoleReply {
         let search = request.query["name"]
-        let number = max(1, Int(request.query["page"] ?? "") ?? 1)
+        let number = min(max(1, Int(request.query["page"] ?? "") ?? 1), Self.pageLimit)
         let query = KeyPairQuery(
             accountID: request.session.accountID, regionID: request.regionID, namePattern: search.map { NamePattern("*\($0)*") }, fingerprintMD5: nil,
             resourceGroupID: nil, tags: []
@@ -47,11 +50,11 @@ struct KeyPairPages: Sendable {
                 "created": .text(ConsoleEndpoint.format(keyPair.creationTime)), "segment": .text(segment),
             ]
         }
-        let query_ = search.map { "&name=" + ($0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "") } ?? ""
+        let searchQuery = search.map { "&name=" + PercentEncoding.rfc3986($0) } ?? ""
         return .page(ConsolePage("keypairs", title: "Key Pairs", section: "Key Pairs", [
             "rows": .list(rows), "empty": .flag(rows.isEmpty), "search": search.value, "searching": search.view, "total": .text(String(page.totalCount)),
-            "previous": number > 1 ? .text("/console/keypairs?page=\(number - 1)\(query_)") : false,
-            "next": number * Self.pageSize < page.totalCount ? .text("/console/keypairs?page=\(number + 1)\(query_)") : false,
+            "previous": number > 1 ? .text("/console/keypairs?page=\(number - 1)\(searchQuery)") : false,
+            "next": number * Self.pageSize < page.totalCount ? .text("/console/keypairs?page=\(number + 1)\(searchQuery)") : false,
             "page_number": .text(String(number)),
         ]))
     }
@@ -120,8 +123,10 @@ struct KeyPairPages: Sendable {
         do {
             _ = try await endpoint.perform(request, .deleteKeyPairs([name])) { try await keyPairs.delete($0, regionID: request.regionID, .names([name])) }
         } catch {
+            let bound = (try? await boundInstances(request, name)) ?? []
             let page = ConsolePage("keypair-delete", title: "Delete Key Pair", section: "Key Pairs", [
-                "name": .text(name), "segment": .text(ConsoleEndpoint.segment(name)), "form_error": .text(Explanation.of(error)), "unbound": true,
+                "name": .text(name), "segment": .text(ConsoleEndpoint.segment(name)), "form_error": .text(Explanation.of(error)),
+                "bound": .list(bound.map { .text($0) }), "unbound": .flag(bound.isEmpty),
             ], status: Explanation.status(of: error))
             return .page(page)
         }

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Hygiene
 import Instances
@@ -6,7 +5,7 @@ import SSHKeys
 
 /// Runs the login doctor for the console, off the cooperative pool (it runs ssh and reads guest files).
 enum LoginDiagnosis {
-    enum Failure: Error, CustomStringConvertible {
+    enum Failure: Error, Sendable, CustomStringConvertible {
         case badPublicKey(String)
         case scratch(String)
 
@@ -18,33 +17,29 @@ enum LoginDiagnosis {
         }
     }
 
-    /// With a private key (held in a 0600 file in a 0700 directory only while the doctor runs) the last step is a real
+    /// With a private key (held in a 0600 file in a 0700 directory on tmpfs only while the doctor runs) the last step is a real
     /// login; with only the public key it checks every step but that.
     static func run(host: String, port: Int, publicKey: String?, privateKey: String?, root: LocalRoot?) async throws -> [DiagnosisStep] {
         let parsed: PublicKey?
-        if let publicKey {
+        if privateKey == nil, let publicKey {
             do { parsed = try PublicKey(parsing: publicKey) } catch { throw Failure.badPublicKey("\(error)") }
         } else {
             parsed = nil
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                do {
-                    continuation.resume(returning: try diagnose(host: host, port: port, publicKey: parsed, privateKey: privateKey, root: root))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
+        return try await Offload.run { () throws(Failure) in
+            try diagnose(host: host, port: port, publicKey: parsed, privateKey: privateKey, root: root)
         }
     }
 
-    private static func diagnose(host: String, port: Int, publicKey: PublicKey?, privateKey: String?, root: LocalRoot?) throws -> [DiagnosisStep] {
+    private static func diagnose(host: String, port: Int, publicKey: PublicKey?, privateKey: String?, root: LocalRoot?) throws(Failure) -> [DiagnosisStep] {
         guard let privateKey else {
             guard let publicKey else { return [] }
             return LoginDoctor().diagnose(LoginTarget(host: host, port: port, user: "root", publicKey: publicKey, root: root?.path,
                                                       networkNamespace: root?.networkNamespace))
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-doctor-\(UUID().uuidString)").path
+        // In memory where the host has it (tmpfs), so the key never reaches a disk.
+        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path
+        let directory = base + "/keyward-doctor-\(UUID().uuidString)"
         guard mkdir(directory, 0o700) == 0 else { throw Failure.scratch(String(cString: strerror(errno))) }
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/key"
@@ -52,9 +47,13 @@ enum LoginDiagnosis {
         guard descriptor >= 0 else { throw Failure.scratch(String(cString: strerror(errno))) }
         var text = privateKey.replacingOccurrences(of: "\r\n", with: "\n")
         if !text.hasSuffix("\n") { text += "\n" }
-        let written = text.utf8CString.withUnsafeBufferPointer { write(descriptor, $0.baseAddress, $0.count - 1) }
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            guard written > 0 else { close(descriptor); throw Failure.scratch("the key could not be written") }
+            bytes = bytes.dropFirst(written)
+        }
         close(descriptor)
-        guard written == text.utf8.count else { throw Failure.scratch("the key could not be written") }
         return LoginDoctor().diagnose(LoginTarget(host: host, port: port, user: "root", privateKeyPath: path, root: root?.path,
                                                   networkNamespace: root?.networkNamespace))
     }

@@ -17,7 +17,7 @@ struct SignInPages: Sendable {
         router.post("/console/login") { request, context in
             var request = request
             guard let body = try? await request.collectBody(upTo: ConsoleEndpoint.bodyLimit) else {
-                return loginPage(request, error: "The form is too large.", notice: nil, username: nil)
+                return loginPage(request, error: "The form is too large.", notice: nil, username: nil, status: .contentTooLarge)
             }
             let form = FormFields(urlEncoded: String(decoding: body.readableBytesView, as: UTF8.self))
             let username = form["username"] ?? ""
@@ -27,12 +27,13 @@ struct SignInPages: Sendable {
             }
             do {
                 let new = try await signIn.signIn(loginName: username, password: form.raw("password") ?? "", sourceIP: context.remoteAddress?.ipAddress ?? "")
-                var response = ConsoleEndpoint.redirect(new.session.passwordChangeRequired ? "/console/password" : "/console/keypairs",
-                                                        clearing: ConsoleEndpoint.loginCookie)
+                var response = endpoint.redirect(new.session.passwordChangeRequired ? "/console/password" : "/console/keypairs", clearingLogin: true)
                 response.setCookie(endpoint.sessionCookie(new.cookieValue))
                 return response
             } catch let failure as ConsoleSignIn.SignInFailure {
-                return loginPage(request, error: failure.description, notice: nil, username: username, status: .unauthorized)
+                var response = loginPage(request, error: failure.description, notice: nil, username: username, status: failure.httpStatus)
+                if case .throttled(let seconds) = failure { response.headers[.retryAfter] = String(Int(seconds.rounded(.up))) }
+                return response
             } catch {
                 endpoint.logger.error("console sign-in failed", metadata: ["error": "\(error)"])
                 return loginPage(request, error: "The console could not sign you in. Try again.", notice: nil, username: username, status: .internalServerError)
@@ -41,7 +42,7 @@ struct SignInPages: Sendable {
     }
 
     /// The signed-in parts: log off, change password.
-    func register(_ routes: ConsoleRoutes) {
+    func register(_ routes: inout ConsoleRoutes) {
         routes.post("logout") { request in
             try await signIn.signOut(request.session)
             return .signedOut
@@ -49,10 +50,13 @@ struct SignInPages: Sendable {
         routes.get("password") { request in .page(passwordPage(request, error: nil)) }
         routes.post("password") { request in
             do {
-                let renewed = try await signIn.changeOwnPassword(
-                    request.session, newPassword: request.form.raw("new-password") ?? "", confirmation: request.form.raw("confirm-password") ?? "",
-                    sourceIP: request.sourceIP
-                )
+                let form = request.form
+                let renewed = try await endpoint.perform(request, ConsoleSignIn.changePasswordOperation, ram: true) { call in
+                    try await signIn.changeOwnPassword(
+                        call, request.session, currentPassword: form.raw("current-password"), newPassword: form.raw("new-password") ?? "",
+                        confirmation: form.raw("confirm-password") ?? ""
+                    )
+                }
                 return .renewedSession(location: "/console/keypairs", cookieValue: renewed.cookieValue)
             } catch let failure as ConsoleSignIn.SignInFailure {
                 return .page(passwordPage(request, error: failure.description))
@@ -63,7 +67,7 @@ struct SignInPages: Sendable {
     private func passwordPage(_ request: ConsoleRequest, error: String?) -> ConsolePage {
         ConsolePage("password", title: "Change Password", section: "", [
             "required": .flag(request.session.passwordChangeRequired), "form_error": error.view,
-            "min": .text(String(ConsoleSignIn.passwordLengths.lowerBound)), "max": .text(String(ConsoleSignIn.passwordLengths.upperBound)),
+            "min": .text(String(LoginProfile.passwordLengths.lowerBound)), "max": .text(String(LoginProfile.passwordLengths.upperBound)),
         ], status: error == nil ? .ok : .badRequest)
     }
 

@@ -122,7 +122,8 @@ public struct ImageService: Sendable {
     /// Where a custom image of the caller is on this host, for a hygiene scan; nil when it has no local root.
     public func localRoot(_ call: AuthorizedCall, imageID: String) async throws -> (image: Image, root: String?) {
         try call.expect("ecs:DescribeImages")
-        guard let image = try await store.read({ tx in try await tx.image(id: imageID) }), image.ownerAccountID == call.accountID else {
+        guard let image = try await store.read({ tx in try await tx.image(id: imageID) }), image.ownerAccountID == call.accountID,
+              image.regionID == call.regionID else {
             throw DomainError.imageNotFound(imageID)
         }
         return (image, image.osType == .linux ? driver.localImageRoot(imageID: imageID) : nil)

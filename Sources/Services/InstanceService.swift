@@ -367,7 +367,6 @@ public struct InstanceService: Sendable {
         }
     }
 
-    /// The caller's instance, authorised again by the ARN of its own region (the request's `RegionId` names no instance).
     /// The caller's instance with where its root filesystem is on this host (nil for agent hosts and state-only
     /// instances), for the console's login diagnosis. Authorised as a read of the instance.
     public func localRoot(_ call: AuthorizedCall, instanceID: String) async throws -> (instance: Instance, root: LocalRoot?) {
@@ -376,6 +375,7 @@ public struct InstanceService: Sendable {
         return (instance, instance.agent == nil ? driver.localRoot(instanceID: instanceID) : nil)
     }
 
+    /// The caller's instance, authorised again by the ARN of its own region (the request's `RegionId` names no instance).
     func owned(_ instanceID: String, _ call: AuthorizedCall) async throws -> Instance {
         guard let instance = try await store.read({ tx in try await tx.instance(id: instanceID, accountID: call.accountID) }) else {
             throw DomainError.instanceNotFound(instanceID)

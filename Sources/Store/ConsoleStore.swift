@@ -17,6 +17,9 @@ public protocol ConsoleStoreTransaction: Sendable {
     func purgeConsoleSessions(lastSeenBefore idle: Date, createdBefore absolute: Date) async throws
 
     func insertConsoleSignInFailure(loginName: String, at date: Date) async throws
-    func consoleSignInFailureCount(loginName: String, since date: Date) async throws -> Int
+    /// When the name's failed sign-ins since `date` happened.
+    func consoleSignInFailures(loginName: String, since date: Date) async throws -> [Date]
     func deleteConsoleSignInFailures(loginName: String) async throws
+    /// Forgets failures older than the window, whatever the name.
+    func purgeConsoleSignInFailures(before date: Date) async throws
 }

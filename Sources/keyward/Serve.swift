@@ -68,6 +68,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a shutdown (SIGTERM, SIGINT) may take before the process ends with work in flight. Default 20.")
     var shutdownTimeout: Int?
 
+    @Option(help: "Seconds a console session may stay idle before it ends. Default 1800.")
+    var consoleIdleTimeout: Int?
+
+    @Option(help: "Seconds a console session lasts at most, however busy. Default 43200 (12 hours).")
+    var consoleAbsoluteTimeout: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.")
     var logLevel: String?
 
@@ -82,7 +88,8 @@ struct Serve: AsyncParsableCommand {
             ("metadata-listen", metadataListen), ("metrics-listen", metricsListen), ("tls-cert", tlsCert), ("tls-key", tlsKey),
             ("server-key-file", serverKeyFile), ("log-level", logLevel), ("log-format", logFormat),
             ("port-base", portBase.map(String.init)), ("start-timeout", startTimeout.map(String.init)),
-            ("shutdown-timeout", shutdownTimeout.map(String.init)),
+            ("shutdown-timeout", shutdownTimeout.map(String.init)), ("console-idle-timeout", consoleIdleTimeout.map(String.init)),
+            ("console-absolute-timeout", consoleAbsoluteTimeout.map(String.init)),
         ]
         for case let (key, value?) in texts { values[AbsoluteConfigKey(ConfigKey(key))] = .init(.string(value), isSecret: false) }
         if allowPlainHttp { values["allow-plain-http"] = .init(.string("true"), isSecret: false) }

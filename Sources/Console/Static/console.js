@@ -6,8 +6,11 @@
   // Create Key Pair: fetch the private key, hand it to the browser as NAME.pem, and say it cannot be fetched again.
   const create = document.getElementById("keypair-create-form");
   if (create) {
+    let sending = false;
     create.addEventListener("submit", async (event) => {
       event.preventDefault();
+      if (sending) return;
+      sending = true;
       const body = new URLSearchParams(new FormData(create));
       create.classList.add("busy");
       try {
@@ -33,6 +36,7 @@
         showError("The request failed: " + error);
       } finally {
         create.classList.remove("busy");
+        sending = false;
       }
     });
   }
@@ -54,7 +58,8 @@
     if (!error) {
       error = document.createElement("p");
       error.id = "form-error"; error.className = "error"; error.setAttribute("role", "alert");
-      document.querySelector("main h1").after(error);
+      const heading = document.querySelector("main h1");
+      if (heading) heading.after(error); else document.getElementById("main").prepend(error);
     }
     error.textContent = text;
   }
@@ -65,7 +70,7 @@
     const next = parsed.getElementById("main");
     if (next) document.getElementById("main").replaceChildren(...next.childNodes);
     const error = document.getElementById("form-error") || document.getElementById("error");
-    if (error) error.focus();
+    if (error) { error.tabIndex = -1; error.focus(); }
   }
 
   // A file chosen in an input fills the named textarea (an uploaded .pub file or private key).
@@ -151,41 +156,41 @@
     check();
   });
 
-  // Live state: instances and scans update without a reload.
+  // Live state: instances and scans update without a reload while they change, and the refreshes stop once
+  // everything has settled. Refreshes say so in a header: they do not keep an idle session alive.
   document.querySelectorAll("[data-poll]").forEach((element) => {
     const url = element.dataset.poll;
+    if (element.dataset.reloadWhenDone === "") return;  // a scan that is not running
+    let delay = 1500;
     const poll = async () => {
+      let again = true;
       try {
-        const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-        if (response.redirected || !response.ok) return;
-        const data = await response.json();
-        if (data.instances) {
-          data.instances.forEach((instance) => apply(element.querySelector('tr[data-instance-id="' + instance.id + '"]'), instance));
-        } else if (data.summary !== undefined) {
-          const field = element.querySelector('[data-field="summary"]');
-          if (field) field.textContent = data.summary;
-          if (!data.scanning && element.dataset.reloadWhenDone === "yes") { await refreshInPlace(element); return; }
+        const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json", "X-Keyward-Refresh": "1" } });
+        if (response.redirected) return;  // the session ended
+        if (!response.ok) {
+          delay = Math.min(delay * 2, 15000);
         } else {
-          const before = element.dataset.lastStatus;
-          apply(element, data);
-          element.dataset.lastStatus = data.status;
-          // A state change that settled: the actions it allows change too, so the page's toolbar is brought in afresh.
-          if (before && before !== data.status && data.settled) await refreshToolbar();
+          delay = 1500;
+          const data = await response.json();
+          if (data.instances) {
+            data.instances.forEach((instance) => apply(element.querySelector('tr[data-instance-id="' + instance.id + '"]'), instance));
+            again = data.instances.some((instance) => !instance.settled);
+          } else if (data.summary !== undefined) {
+            const field = element.querySelector('[data-field="summary"]');
+            if (field) field.textContent = data.summary;
+            if (!data.scanning) { await refreshInPlace(element); again = false; }
+          } else {
+            apply(element, data);
+            again = !data.settled;
+          }
         }
-      } catch (error) { /* the next round tries again */ }
-      setTimeout(poll, 1500);
+      } catch (error) {
+        delay = Math.min(delay * 2, 15000);
+      }
+      if (again) setTimeout(poll, delay);
     };
-    setTimeout(poll, 1500);
+    setTimeout(poll, delay);
   });
-
-  async function refreshToolbar() {
-    const toolbar = document.querySelector(".toolbar");
-    if (!toolbar) return;
-    const response = await fetch(window.location.href, { credentials: "same-origin" });
-    const parsed = new DOMParser().parseFromString(await response.text(), "text/html");
-    const fresh = parsed.querySelector(".toolbar");
-    if (fresh) toolbar.replaceChildren(...fresh.childNodes);
-  }
 
   // Brings a finished part of the page (a scan's findings) in from the server without reloading the page.
   async function refreshInPlace(element) {
@@ -196,22 +201,29 @@
     element.dataset.reloadWhenDone = "";
   }
 
+  // Writes the state into the page, touching only what changed (elements a reader holds stay in the page).
   function apply(scope, data) {
     if (!scope) return;
     scope.querySelectorAll("[data-field]").forEach((field) => {
       const key = field.dataset.field;
       if (key === "pending") {
-        field.replaceChildren();
-        if (data.pending) {
-          const badge = document.createElement("span");
-          badge.className = "badge"; badge.textContent = "Pending restart";
-          field.appendChild(badge);
-        } else if (field.tagName === "DD") {
-          field.textContent = "In effect";
+        const badge = field.querySelector("span.badge");
+        if (data.pending && !badge) {
+          const made = document.createElement("span");
+          made.className = "badge"; made.textContent = "Pending restart";
+          field.replaceChildren(made);
+        } else if (!data.pending && badge) {
+          field.replaceChildren();
+          if (field.tagName === "DD") field.textContent = "In effect";
         }
-      } else if (data[key] !== undefined) {
+      } else if (data[key] !== undefined && field.textContent !== String(data[key])) {
         field.textContent = data[key];
       }
+    });
+    // The actions the new state allows.
+    document.querySelectorAll("button[data-enabled-when]").forEach((button) => {
+      if (data.status === undefined) return;
+      button.disabled = button.dataset.enabledWhen !== data.status;
     });
   }
 })();

@@ -6,6 +6,14 @@ public struct ConsoleSession: Sendable, Hashable {
     public enum Identity: Sendable, Hashable {
         case root
         case user(name: String, id: String)
+
+        /// What failed sign-ins are counted under: `root`, or `user:<id>`.
+        public var countingName: String {
+            switch self {
+            case .root: "root"
+            case .user(_, let id): "user:" + id
+            }
+        }
     }
 
     /// Hex SHA-256 of the id in the cookie.

@@ -172,6 +172,9 @@ public struct PolicyAttachment: Sendable, Hashable {
 
 /// A RAM user's console password (as a hash) and what the console asks of it.
 public struct LoginProfile: Sendable, Hashable {
+    /// RAM's default rule for console passwords (root's too): 8 to 32 characters.
+    public static let passwordLengths = 8...32
+
     public let userName: String
     public var passwordHash: String
     public var passwordResetRequired: Bool

@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import KeywardCore
 import Services
 
 /// Every option of `keyward serve`, read from one `ConfigReader` whose providers are, in order, the command-line
@@ -53,8 +54,8 @@ public struct ServeSettings: Sendable {
         }
 
         let rootPassword = environment["KEYWARD_ROOT_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
-        if let rootPassword, !ConsoleSignIn.passwordLengths.contains(rootPassword.count) {
-            throw Invalid(description: "KEYWARD_ROOT_PASSWORD must be \(ConsoleSignIn.passwordLengths.lowerBound) to \(ConsoleSignIn.passwordLengths.upperBound) characters long")
+        if let rootPassword, !LoginProfile.passwordLengths.contains(rootPassword.count) {
+            throw Invalid(description: "KEYWARD_ROOT_PASSWORD must be \(LoginProfile.passwordLengths.lowerBound) to \(LoginProfile.passwordLengths.upperBound) characters long")
         }
 
         let certificate = settings.text("tls-cert").map { absolute($0, from: workingDirectory) }

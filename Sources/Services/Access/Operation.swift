@@ -76,6 +76,11 @@ public struct Operation: Sendable {
         Operation(action, isWrite: false, needsPermission: false)
     }
 
+    /// A change every authenticated caller may make to what is its own (its console password); it is audited.
+    public static func unrestrictedWrite(_ action: String) -> Operation {
+        Operation(action, isWrite: true, needsPermission: false)
+    }
+
     /// A read-only action (Describe, List, Get).
     public static func read(_ action: String, _ resources: [ResourceName] = [.all], filters: Bool = false) -> Operation {
         Operation(action, resources: resources, isWrite: false, filtersResources: filters)

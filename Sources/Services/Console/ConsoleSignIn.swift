@@ -70,11 +70,11 @@ public struct ConsoleSignIn: Sendable {
         }
     }
 
-    /// A console password: RAM's rule, 8 to 32 characters.
-    public static let passwordLengths = 8...32
-
     static func checkPassword(_ password: String) throws(SignInFailure) {
-        guard passwordLengths.contains(password.count) else { throw .passwordRule("The password must be 8 to 32 characters long.") }
+        let lengths = LoginProfile.passwordLengths
+        guard lengths.contains(password.count) else {
+            throw .passwordRule("The password must be \(lengths.lowerBound) to \(lengths.upperBound) characters long.")
+        }
     }
 
     static func randomPassword() -> String { RandomText.alphanumeric(count: 20) }
@@ -88,6 +88,7 @@ public struct ConsoleSignIn: Sendable {
         case throttled(retryAfter: TimeInterval)
         case passwordRule(String)
         case passwordsDiffer
+        case currentPasswordWrong
         case noAccount
 
         public var description: String {
@@ -97,6 +98,7 @@ public struct ConsoleSignIn: Sendable {
                 "Too many failed attempts for this username. Try again in \(max(1, Int((seconds / 60).rounded(.up)))) minutes."
             case .passwordRule(let rule): rule
             case .passwordsDiffer: "The two passwords differ."
+            case .currentPasswordWrong: "The current password is incorrect."
             case .noAccount: "The server has no account yet: start it once first."
             }
         }
@@ -108,33 +110,40 @@ public struct ConsoleSignIn: Sendable {
         public let session: ConsoleSession
     }
 
-    /// Signs in `root` or `user@alias-or-account-id` with a password. Every failure looks the same to the caller,
-    /// costs the same hash, and counts against the login name.
+    /// Signs in `root` or `user@alias-or-account-id` (the part after `@` in any case) with a password. Every failure looks
+    /// the same to the caller and costs the same hash. The attempt is counted against the identity the name resolves to
+    /// (the typed name when it resolves to none) in the same transaction that checks the limit, so parallel guesses get
+    /// no more tries; a success clears the count.
     public func signIn(loginName: String, password: String, sourceIP: String, now: Date = Date()) async throws -> NewSession {
-        let name = loginName.trimmingCharacters(in: .whitespaces).lowercased()
+        let name = Self.normalized(loginName)
         guard !name.isEmpty, name.count <= 256, password.count <= 256 else { throw SignInFailure.incorrect }
-        let windowStart = now.addingTimeInterval(-Self.failureWindow)
-        let failures = try await store.read { tx in try await tx.consoleSignInFailureCount(loginName: name, since: windowStart) }
-        if failures >= Self.failureLimit {
-            try await record(name, sourceIP: sourceIP, accountID: nil, principal: nil, error: "Throttling", now: now)
-            throw SignInFailure.throttled(retryAfter: Self.failureWindow)
-        }
         let found = try await store.read { tx in try await Self.identity(for: name, tx) }
+        let counted = found.map { "\($0.accountID)/\($0.identity.countingName)" } ?? name
+        let windowStart = now.addingTimeInterval(-Self.failureWindow)
+        let earlier = try await store.write { tx -> [Date] in
+            try await tx.purgeConsoleSignInFailures(before: windowStart)
+            let earlier = try await tx.consoleSignInFailures(loginName: counted, since: windowStart)
+            if earlier.count < Self.failureLimit { try await tx.insertConsoleSignInFailure(loginName: counted, at: now) }
+            return earlier
+        }
+        if earlier.count >= Self.failureLimit {
+            try await record(name, sourceIP: sourceIP, accountID: found?.accountID, principal: found?.identity, error: "Throttling", now: now)
+            let retry = (earlier.min() ?? now).addingTimeInterval(Self.failureWindow).timeIntervalSince(now)
+            throw SignInFailure.throttled(retryAfter: max(1, retry))
+        }
         // A missing identity is checked against a hash of the same cost, so timing tells nothing.
-        let hash = found?.hash ?? Self.decoyHash
-        let matches = PasswordHash.verify(password, against: hash)
+        let matches = PasswordHash.verify(password, against: found?.hash ?? Self.decoyHash)
         guard let found, matches else {
-            try await store.write { tx in try await tx.insertConsoleSignInFailure(loginName: name, at: now) }
             try await record(name, sourceIP: sourceIP, accountID: found?.accountID, principal: found?.identity, error: "InvalidPassword", now: now)
             throw SignInFailure.incorrect
         }
-        let cookie = Self.randomToken()
+        let cookie = RandomText.token()
         let session = ConsoleSession(
-            idDigest: Self.digest(cookie), accountID: found.accountID, identity: found.identity, csrfToken: Self.randomToken(), createdAt: now,
+            idDigest: Self.digest(cookie), accountID: found.accountID, identity: found.identity, csrfToken: RandomText.token(), createdAt: now,
             lastSeenAt: now, passwordChangeRequired: found.resetRequired
         )
         try await store.write { tx in
-            try await tx.deleteConsoleSignInFailures(loginName: name)
+            try await tx.deleteConsoleSignInFailures(loginName: counted)
             try await tx.purgeConsoleSessions(lastSeenBefore: now.addingTimeInterval(-lifetimes.idle), createdBefore: now.addingTimeInterval(-lifetimes.absolute))
             try await tx.insertConsoleSession(session)
             if case .user(let userName, _) = found.identity, var user = try await tx.user(named: userName, accountID: found.accountID) {
@@ -146,8 +155,17 @@ public struct ConsoleSignIn: Sendable {
         return NewSession(cookieValue: cookie, session: session)
     }
 
-    /// The live session for a cookie, touched; nil when unknown, expired, or its identity can no longer sign in.
-    public func session(cookieValue: String, now: Date = Date()) async throws -> SessionLookup {
+    /// `root` in any case; the account part after `@` in lower case (aliases are lower case), the user name as typed.
+    static func normalized(_ loginName: String) -> String {
+        let trimmed = loginName.trimmingCharacters(in: .whitespaces)
+        if trimmed.lowercased() == "root" { return "root" }
+        guard let at = trimmed.lastIndex(of: "@") else { return trimmed }
+        return String(trimmed[..<at]) + "@" + trimmed[trimmed.index(after: at)...].lowercased()
+    }
+
+    /// The live session for a cookie; nil when unknown, expired, or its identity can no longer sign in. `touch` counts the
+    /// request as use (a page's own refresh of its live state does not, so an open tab still ends when idle).
+    public func session(cookieValue: String, touch: Bool = true, now: Date = Date()) async throws -> SessionLookup {
         guard cookieValue.utf8.count == 43 else { return .none }
         let digest = Self.digest(cookieValue)
         guard var session = try await store.read({ tx in try await tx.consoleSession(idDigest: digest) }) else { return .none }
@@ -167,7 +185,7 @@ public struct ConsoleSignIn: Sendable {
             }
         }
         // Touch at most every few seconds (a quarter of the idle time when that is shorter): most reads stay reads.
-        if now.timeIntervalSince(session.lastSeenAt) > min(5, lifetimes.idle / 4) {
+        if touch, now.timeIntervalSince(session.lastSeenAt) > min(5, lifetimes.idle / 4) {
             session.lastSeenAt = now
             let touched = session
             try await store.write { tx in try await tx.updateConsoleSession(touched) }
@@ -187,32 +205,50 @@ public struct ConsoleSignIn: Sendable {
         try await store.write { tx in try await tx.deleteConsoleSession(idDigest: session.idDigest) }
     }
 
-    /// Changes the signed-in identity's own console password (the first-logon change a login profile may ask for, or
-    /// any later one): every session of that identity ends, and a new one is returned.
-    public func changeOwnPassword(_ session: ConsoleSession, newPassword: String, confirmation: String, sourceIP: String, now: Date = Date()) async throws -> NewSession {
+    /// The operation of a console password change by its owner (RAM's ChangePassword): every identity may change its own,
+    /// and the change is audited.
+    public static let changePasswordOperation = Operation.unrestrictedWrite("ram:ChangePassword")
+
+    /// Changes the signed-in identity's own console password: the current one is asked for unless the login profile
+    /// requires the change at this first logon. Every session of that identity ends, and a new one is returned.
+    public func changeOwnPassword(
+        _ call: AuthorizedCall, _ session: ConsoleSession, currentPassword: String?, newPassword: String, confirmation: String, now: Date = Date()
+    ) async throws -> NewSession {
+        try call.expect("ram:ChangePassword")
         guard newPassword == confirmation else { throw SignInFailure.passwordsDiffer }
         try Self.checkPassword(newPassword)
         let hash = PasswordHash.sha512Crypt(newPassword)
-        let cookie = Self.randomToken()
+        let cookie = RandomText.token()
         let renewed = ConsoleSession(
-            idDigest: Self.digest(cookie), accountID: session.accountID, identity: session.identity, csrfToken: Self.randomToken(), createdAt: now,
+            idDigest: Self.digest(cookie), accountID: session.accountID, identity: session.identity, csrfToken: RandomText.token(), createdAt: now,
             lastSeenAt: now, passwordChangeRequired: false
         )
-        try await store.write { tx in
+        let accountID = session.accountID
+        call.note("change", "console password changed by its owner")
+        try await call.write { tx in
+            let currentHash: String?
+            switch session.identity {
+            case .root: currentHash = try await tx.rootConsolePasswordHash(accountID: accountID)
+            case .user(let name, _): currentHash = try await tx.loginProfile(userName: name, accountID: accountID)?.passwordHash
+            }
+            guard let currentHash else { throw SignInFailure.incorrect }
+            if !session.passwordChangeRequired {
+                guard let currentPassword, PasswordHash.verify(currentPassword, against: currentHash) else {
+                    throw SignInFailure.currentPasswordWrong
+                }
+            }
+            if PasswordHash.verify(newPassword, against: currentHash) { throw SignInFailure.passwordRule("The new password must differ from the current one.") }
             switch session.identity {
             case .root:
-                try await tx.setRootConsolePasswordHash(hash, accountID: session.accountID, at: now)
+                try await tx.setRootConsolePasswordHash(hash, accountID: accountID, at: now)
             case .user(let name, _):
-                guard var profile = try await tx.loginProfile(userName: name, accountID: session.accountID) else { throw SignInFailure.incorrect }
-                if PasswordHash.verify(newPassword, against: profile.passwordHash) {
-                    throw SignInFailure.passwordRule("The new password must differ from the current one.")
-                }
+                guard var profile = try await tx.loginProfile(userName: name, accountID: accountID) else { throw SignInFailure.incorrect }
                 profile.passwordHash = hash
                 profile.passwordResetRequired = false
                 profile.updatedAt = now
-                try await tx.updateLoginProfile(profile, accountID: session.accountID)
+                try await tx.updateLoginProfile(profile, accountID: accountID)
             }
-            try await tx.deleteConsoleSessions(accountID: session.accountID, userName: session.userName)
+            try await tx.deleteConsoleSessions(accountID: accountID, userName: session.userName)
             try await tx.insertConsoleSession(renewed)
         }
         return NewSession(cookieValue: cookie, session: renewed)
@@ -255,7 +291,7 @@ public struct ConsoleSignIn: Sendable {
     }
 
     /// A fresh random token (43 characters, base64url).
-    public static func newToken() -> String { randomToken() }
+    public static func newToken() -> String { RandomText.token() }
 
     // MARK: Helpers
 
@@ -305,18 +341,10 @@ public struct ConsoleSignIn: Sendable {
         try await store.write { tx in try await tx.insertAuditEvent(event) }
     }
 
-    /// 32 random bytes, base64url without padding (43 characters).
-    static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
     static func digest(_ cookieValue: String) -> String {
-        SHA256.hash(data: Data(cookieValue.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(cookieValue.utf8)))
     }
 
     /// A hash no password matches, with the default cost.
-    private static let decoyHash = PasswordHash.sha512Crypt(randomToken())
+    private static let decoyHash = PasswordHash.sha512Crypt(RandomText.token())
 }

@@ -134,9 +134,9 @@ extension RAMService {
         return profile
     }
 
-    /// RAM's default password rule: 8 to 32 characters.
+    /// RAM's default password rule.
     static func validateConsolePassword(_ password: String) throws(AccessError) {
-        guard (8...32).contains(password.count) else { throw .invalidLength(parameter: "Password") }
+        guard LoginProfile.passwordLengths.contains(password.count) else { throw .invalidLength(parameter: "Password") }
     }
 
     // MARK: Account alias

@@ -72,11 +72,14 @@ extension SQLTransaction {
         try await db.execute("INSERT INTO console_sign_in_failures (login_name, failed_at) VALUES ($1, $2)", [.text(loginName), .integer(date.epochMilliseconds)])
     }
 
-    func consoleSignInFailureCount(loginName: String, since date: Date) async throws -> Int {
-        let rows = try await db.execute(
-            "SELECT COUNT(*) AS n FROM console_sign_in_failures WHERE login_name = $1 AND failed_at >= $2", [.text(loginName), .integer(date.epochMilliseconds)]
-        )
-        return Int(try rows.first?.integer("n") ?? 0)
+    func consoleSignInFailures(loginName: String, since date: Date) async throws -> [Date] {
+        try await db.execute(
+            "SELECT failed_at FROM console_sign_in_failures WHERE login_name = $1 AND failed_at >= $2", [.text(loginName), .integer(date.epochMilliseconds)]
+        ).map { Date(epochMilliseconds: try $0.integer("failed_at")) }
+    }
+
+    func purgeConsoleSignInFailures(before date: Date) async throws {
+        try await db.execute("DELETE FROM console_sign_in_failures WHERE failed_at < $1", [.integer(date.epochMilliseconds)])
     }
 
     func deleteConsoleSignInFailures(loginName: String) async throws {
