@@ -406,3 +406,30 @@ def test_actiontrail_lists_console_create_key_pair(console_server, browser):
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+def test_region_menu_shows_each_regions_own_key_pairs(console_server, browser):
+    """The header's Region menu: a key pair imported through the API in cn-shanghai is listed only there, the choice
+    stays while moving between pages, and the menu cannot send the browser off the console."""
+    b = browser
+    name = kw.uniq("shanghai")
+    ah.root_ecs(console_server).import_key_pair(name, kw.gen_ed25519_openssh(), region="cn-shanghai")
+    login_root(b)
+    assert b.label_of("region-choice") == "Region"
+    assert not b.find_all(f'#keypair-table tr[data-keypair="{name}"]')
+    b.fill("#region-choice", "cn-shanghai")
+    b.wait(lambda: b.find_all(f'#keypair-table tr[data-keypair="{name}"]'), 15, "the cn-shanghai key pair listed")
+    assert b.path == "/console/keypairs"
+    b.screenshots("region-cn-shanghai")
+    b.click_link("Instances")
+    assert b.find("#region-choice option:checked").get_attribute("value") == "cn-shanghai"
+    b.click_link("Key Pairs")
+    assert b.find_all(f'#keypair-table tr[data-keypair="{name}"]')
+    # Only console paths are gone back to.
+    r = b.get_raw("/console/region?region=cn-hangzhou&back=https://elsewhere.example/x")
+    assert r.status_code == 303 and r.headers["Location"] == "/console/keypairs", (r.status_code, r.headers.get("Location"))
+    r = b.get_raw("/console/region?region=cn-hangzhou&back=//elsewhere.example/console/")
+    assert r.headers["Location"] == "/console/keypairs"
+    b.fill("#region-choice", "cn-hangzhou")
+    b.wait(lambda: b.find("#region-choice option:checked").get_attribute("value") == "cn-hangzhou", 15, "back in cn-hangzhou")
+    assert not b.find_all(f'#keypair-table tr[data-keypair="{name}"]')

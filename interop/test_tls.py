@@ -90,3 +90,43 @@ def test_plain_http_on_a_public_address_needs_the_flag_and_says_what_it_exposes(
         assert describe_regions_legacy(ak, secret, port)["Regions"]["Region"]
     finally:
         server.stop()
+
+
+def test_console_over_https_logs_root_on_with_the_printed_password_and_secure_cookies(tmp_path):
+    """The banner prints root's console password once; over HTTPS the console's cookies are Secure and HSTS is sent."""
+    import requests
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:TRUE",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    port = kw.free_port()
+    data = tmp_path / "d"
+    server = Serve(["--listen", f"127.0.0.1:{port}", "--data", str(data), "--tls-cert", str(cert), "--tls-key", str(key), *SIMULATED])
+    banner = server.start(tmp_path)
+    try:
+        line = next(l for l in banner.splitlines() if l.startswith("Console:"))
+        assert f"https://127.0.0.1:{port}/console" in line, line
+        password = re.search(r"password: (\S+)", line).group(1)
+        base = f"https://127.0.0.1:{port}"
+        browser = requests.Session()
+        # Per request: REQUESTS_CA_BUNDLE in the environment would win over a session's own `verify`.
+        page = browser.get(base + "/console/login", verify=str(cert))
+        assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        signed = browser.post(base + "/console/login", data={"csrf": token, "username": "root", "password": password}, allow_redirects=False,
+                              verify=str(cert))
+        assert signed.status_code == 303 and signed.headers["Location"] == "/console/keypairs", (signed.status_code, signed.text[:300])
+        cookie = next(c for c in signed.raw.headers.getlist("Set-Cookie") if c.startswith("keyward_session="))
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie, cookie
+        listing = browser.get(base + "/console/keypairs", verify=str(cert))
+        assert listing.status_code == 200 and '<span id="whoami" title="Signed in as">root</span>' in listing.text
+    finally:
+        assert server.stop() == 0
+    # Shown once: the next start says where the password came from, not the password.
+    again = Serve(["--listen", f"127.0.0.1:{port}", "--data", str(data), "--tls-cert", str(cert), "--tls-key", str(key), *SIMULATED])
+    banner = again.start(tmp_path)
+    try:
+        line = next(l for l in banner.splitlines() if l.startswith("Console:"))
+        assert password not in banner and "password:" not in line, line
+    finally:
+        again.stop()

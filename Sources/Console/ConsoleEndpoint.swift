@@ -12,6 +12,8 @@ public struct ConsoleEndpoint: Sendable {
     static let sessionCookie = "keyward_session"
     static let loginCookie = "keyward_login"
     static let noticeCookie = "keyward_notice"
+    /// The region the pages show (a preference, not a secret).
+    static let regionCookie = "keyward_region"
 
     let services: ConsoleServices
     let renderer: ConsoleRenderer
@@ -41,6 +43,17 @@ public struct ConsoleEndpoint: Sendable {
             fields[.cacheControl] = "no-cache"
             fields[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
             return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+        }
+        router.get("/console/region") { request, _ in
+            // A preference only: the chosen region (one of the catalog's) for the pages, and back to the page it came from.
+            let chosen = request.uri.queryParameters.get("region").flatMap { id in services.regions.regions.first { $0.id == id }?.id }
+            let back = request.uri.queryParameters.get("back").flatMap { Self.consolePath(String($0)) } ?? "/console/keypairs"
+            var response = Self.redirect(back)
+            if let chosen {
+                response.setCookie(Cookie(name: Self.regionCookie, value: chosen, maxAge: 31_536_000, path: "/console", secure: secure, httpOnly: true,
+                                          sameSite: .strict))
+            }
+            return response
         }
         let signInPages = SignInPages(endpoint: self)
         signInPages.register(on: router)
@@ -97,7 +110,7 @@ public struct ConsoleEndpoint: Sendable {
         let consoleRequest = ConsoleRequest(
             session: session, whoami: whoami, form: form, query: FormFields(urlEncoded: request.uri.query ?? ""),
             parameters: Dictionary(context.parameters.map { (String($0.key), String($0.value)) }) { first, _ in first }, sourceIP: sourceIP,
-            secure: secure, regionID: services.regions.defaultRegionID, path: path
+            secure: secure, regionID: region(of: request), path: path
         )
         let reply: ConsoleReply
         do {
@@ -113,6 +126,18 @@ public struct ConsoleEndpoint: Sendable {
 
     static let bodyLimit = 1 << 20
 
+    /// The region chosen in the header, else the default one.
+    func region(of request: Request) -> String {
+        let chosen = request.cookies[Self.regionCookie]?.value
+        return services.regions.regions.first { $0.id == chosen }?.id ?? services.regions.defaultRegionID
+    }
+
+    /// A path inside the console to go back to, or nil (never another site).
+    static func consolePath(_ text: String) -> String? {
+        guard text.hasPrefix("/console/"), !text.contains("//"), !text.contains("\\"), text.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else { return nil }
+        return text
+    }
+
     /// Turns a reply into a response with the console's security headers.
     func finish(_ reply: ConsoleReply, notice: String?, request: ConsoleRequest? = nil) -> Response {
         var response: Response
@@ -122,7 +147,12 @@ public struct ConsoleEndpoint: Sendable {
                 "title": .text(page.title), "page_notice": (page.notice ?? notice).view, "navigation": Self.navigation(active: page.section),
             ])
             if let request {
-                view = view.merging(["whoami": .text(request.whoami), "csrf": .text(request.session.csrfToken), "signed_in": true])
+                view = view.merging([
+                    "whoami": .text(request.whoami), "csrf": .text(request.session.csrfToken), "signed_in": true, "here": .text(request.path),
+                    "regions": .list(services.regions.regions.map {
+                        ["id": .text($0.id), "name": .text("\($0.id) · \($0.localName)"), "current": .flag($0.id == request.regionID)]
+                    }),
+                ])
             }
             let html = renderer.render(page.template, view)
             var fields = HTTPFields()

@@ -1,4 +1,5 @@
 @testable import Console
+import Foundation
 import KeywardCore
 import Testing
 
@@ -62,5 +63,16 @@ import Testing
         #expect(InstancePages.sshCommand(instance, endpoint: endpoint) == "ssh root@10.213.0.11 -p 22")
         instance.bound.bind([BoundKeyPair(name: "web", publicKey: "ssh-ed25519 AAAA")])
         #expect(InstancePages.sshCommand(instance, endpoint: InstanceEndpoint(address: "127.0.0.1", port: 2201)) == "ssh -i web.pem root@127.0.0.1 -p 2201")
+    }
+
+    @Test func goingBackStaysInsideTheConsole() {
+        #expect(ConsoleEndpoint.consolePath("/console/instances/i-1") == "/console/instances/i-1")
+        for outside in ["https://elsewhere.example/", "//elsewhere.example/console/", "/console//elsewhere", "/other", "/console/a\\b", "/console/a b", ""] {
+            #expect(ConsoleEndpoint.consolePath(outside) == nil, "\(outside) was allowed")
+        }
+    }
+
+    @Test func timesShowInUTC() {
+        #expect(ConsoleEndpoint.format(Date(timeIntervalSince1970: 1_796_155_200)) == "2026-12-01 20:00:00 UTC")
     }
 }

@@ -128,6 +128,11 @@
     if (form.dataset.busy) form.classList.add("busy");
   });
 
+  // The region menu switches at once (its Switch button stays for keyboard and no-script use).
+  document.querySelectorAll("select[data-submit-on-change]").forEach((select) => {
+    select.addEventListener("change", () => select.form.submit());
+  });
+
   // Copy buttons.
   document.querySelectorAll("button[data-copy]").forEach((button) => {
     button.addEventListener("click", () => {
