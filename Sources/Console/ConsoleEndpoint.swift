@@ -150,7 +150,7 @@ public struct ConsoleEndpoint: Sendable {
                 view = view.merging([
                     "whoami": .text(request.whoami), "csrf": .text(request.session.csrfToken), "signed_in": true, "here": .text(request.path),
                     "regions": .list(services.regions.regions.map {
-                        ["id": .text($0.id), "name": .text("\($0.id) · \($0.localName)"), "current": .flag($0.id == request.regionID)]
+                        ["id": .text($0.id), "name": .text($0.id), "current": .flag($0.id == request.regionID)]
                     }),
                 ])
             }
