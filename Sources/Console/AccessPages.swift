@@ -75,7 +75,7 @@ struct AccessPages: Sendable {
                     try await ram.createGroup($0, name: name, comments: request.form["comments"])
                 }
             } catch {
-                return try await groups(request, error: Explanation.of(error, ram: true))
+                return try await groups(request, error: Explanation.of(error, ram: true)).failing(error)
             }
             return .redirect("/console/ram/groups", notice: "Group \(name) created.")
         }

@@ -41,3 +41,11 @@ extension ConsolePage {
 }
 
 typealias ConsoleHandler = @Sendable (ConsoleRequest) async throws -> ConsoleReply
+
+extension ConsoleReply {
+    /// The page with the status the failure it shows calls for (403 for a refusal, 404 for a missing resource, …).
+    func failing(_ error: any Error) -> ConsoleReply {
+        guard case .page(let page) = self else { return self }
+        return .page(page.withStatus(Explanation.status(of: error)))
+    }
+}

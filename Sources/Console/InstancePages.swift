@@ -68,6 +68,16 @@ struct InstancePages: Sendable {
         return found
     }
 
+    /// The region's key pairs a form offers (the first 50, as DescribeKeyPairs pages them); none when the caller may not
+    /// list key pairs.
+    private func keyPairChoices(_ request: ConsoleRequest) async -> [KeyPair] {
+        (try? await endpoint.perform(request, .describeKeyPairs) { call in
+            try await endpoint.services.keyPairs.describe(
+                call, query: KeyPairQuery(accountID: request.session.accountID, regionID: request.regionID), page: PageRequest(number: 1, size: 50)
+            ).items
+        }) ?? []
+    }
+
     /// What the list and the detail page show of an instance.
     static func view(_ instance: Instance) -> View {
         [
@@ -137,11 +147,7 @@ struct InstancePages: Sendable {
             try await endpoint.services.images.describe(call, regionID: request.regionID, ids: nil, ownerAlias: nil)
         }.filter { $0.osType == .linux }
         // A caller who may not list key pairs can still launch with a password.
-        let keyPairs = (try? await endpoint.perform(request, .describeKeyPairs) { call in
-            try await endpoint.services.keyPairs.describe(
-                call, query: KeyPairQuery(accountID: request.session.accountID, regionID: request.regionID), page: PageRequest(number: 1, size: 50)
-            ).items
-        }) ?? []
+        let keyPairs = await keyPairChoices(request)
         let form = request.form
         let chosenImage = form["image"] ?? request.query["image"]
         let credential = form["credential"] ?? "keypair"
@@ -187,7 +193,7 @@ struct InstancePages: Sendable {
             guard let id = ids.first else { return .redirect("/console/instances") }
             return .redirect("/console/instances/\(id)", notice: "Instance \(id) created.")
         } catch {
-            return try await createPage(request, error: Explanation.of(error))
+            return try await createPage(request, error: Explanation.of(error)).failing(error)
         }
     }
 
@@ -209,7 +215,7 @@ struct InstancePages: Sendable {
                 try await instances.modify($0, instanceID: id, name: nil, hostName: nil, password: password)
             }
         } catch {
-            return try await passwordPage(request, error: Explanation.of(error))
+            return try await passwordPage(request, error: Explanation.of(error)).failing(error)
         }
         return .redirect("/console/instances/\(id)", notice: "The password of \(id) is reset. It takes effect after the instance restarts.")
     }
@@ -263,7 +269,7 @@ struct InstancePages: Sendable {
             )
             return try await diagnosePage(request, steps: steps, error: nil)
         } catch {
-            return try await diagnosePage(request, steps: nil, error: Explanation.of(error))
+            return try await diagnosePage(request, steps: nil, error: Explanation.of(error)).failing(error)
         }
     }
 
@@ -287,7 +293,7 @@ struct InstancePages: Sendable {
             ImagePages(endpoint: endpoint).scan(imageID, request)
             return .redirect("/console/images/\(imageID)", notice: "Image \(imageID) created. Its hygiene scan is running.")
         } catch {
-            return try await imagePage(request, error: Explanation.of(error))
+            return try await imagePage(request, error: Explanation.of(error)).failing(error)
         }
     }
 
@@ -297,11 +303,7 @@ struct InstancePages: Sendable {
         let found = try await instance(request, try request.parameter("id"))
         let names: [String]
         if attach {
-            names = ((try? await endpoint.perform(request, .describeKeyPairs) { call in
-                try await endpoint.services.keyPairs.describe(
-                    call, query: KeyPairQuery(accountID: request.session.accountID, regionID: request.regionID), page: PageRequest(number: 1, size: 50)
-                ).items
-            }) ?? []).map(\.name).filter { !found.bound.keyPairNames.contains($0) }
+            names = await keyPairChoices(request).map(\.name).filter { !found.bound.keyPairNames.contains($0) }
         } else {
             names = found.bound.keyPairNames
         }
@@ -318,7 +320,7 @@ struct InstancePages: Sendable {
             let results = try await InstanceBinding.apply(endpoint, request, keyPairName: name, instanceIDs: [id], attach: attach)
             return .page(try await InstanceBinding.resultPage(endpoint, request, keyPairName: name, results: results, attach: attach))
         } catch {
-            return try await bindingPage(request, attach: attach, error: Explanation.of(error))
+            return try await bindingPage(request, attach: attach, error: Explanation.of(error)).failing(error)
         }
     }
 }

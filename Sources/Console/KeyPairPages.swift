@@ -171,7 +171,7 @@ struct KeyPairPages: Sendable {
             let results = try await InstanceBinding.apply(endpoint, request, keyPairName: name, instanceIDs: ids, attach: attach)
             return .page(try await InstanceBinding.resultPage(endpoint, request, keyPairName: name, results: results, attach: attach))
         } catch {
-            return try await bindingPage(request, attach: attach, error: Explanation.of(error))
+            return try await bindingPage(request, attach: attach, error: Explanation.of(error)).failing(error)
         }
     }
 }

@@ -27,6 +27,11 @@ struct SignInPages: Sendable {
             }
             do {
                 let new = try await signIn.signIn(loginName: username, password: form.raw("password") ?? "", sourceIP: context.remoteAddress?.ipAddress ?? "")
+                // A session the browser still held ends: one sign-in, one session.
+                if let previous = request.cookies[ConsoleEndpoint.sessionCookie]?.value,
+                   case .live(let old)? = try? await signIn.session(cookieValue: previous, touch: false) {
+                    try? await signIn.signOut(old)
+                }
                 var response = endpoint.redirect(new.session.passwordChangeRequired ? "/console/password" : "/console/keypairs", clearingLogin: true)
                 response.setCookie(endpoint.sessionCookie(new.cookieValue))
                 return response
