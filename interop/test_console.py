@@ -418,6 +418,7 @@ def test_region_menu_shows_each_regions_own_key_pairs(console_server, browser):
     assert b.label_of("region-choice") == "Region"
     assert not b.find_all(f'#keypair-table tr[data-keypair="{name}"]')
     b.fill("#region-choice", "cn-shanghai")
+    b.click_button("Switch")
     b.wait(lambda: b.find_all(f'#keypair-table tr[data-keypair="{name}"]'), 15, "the cn-shanghai key pair listed")
     assert b.path == "/console/keypairs"
     b.screenshots("region-cn-shanghai")
@@ -431,5 +432,6 @@ def test_region_menu_shows_each_regions_own_key_pairs(console_server, browser):
     r = b.get_raw("/console/region?region=cn-hangzhou&back=//elsewhere.example/console/")
     assert r.headers["Location"] == "/console/keypairs"
     b.fill("#region-choice", "cn-hangzhou")
+    b.click_button("Switch")
     b.wait(lambda: b.find("#region-choice option:checked").get_attribute("value") == "cn-hangzhou", 15, "back in cn-hangzhou")
     assert not b.find_all(f'#keypair-table tr[data-keypair="{name}"]')

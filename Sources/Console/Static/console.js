@@ -73,6 +73,10 @@
     if (error) { error.tabIndex = -1; error.focus(); }
   }
 
+  // A form that came back with an error: the error has the focus, so it is read first.
+  const formError = document.getElementById("form-error");
+  if (formError) { formError.tabIndex = -1; formError.focus(); }
+
   // A file chosen in an input fills the named textarea (an uploaded .pub file or private key).
   document.querySelectorAll("input[type=file][data-fill]").forEach((input) => {
     input.addEventListener("change", () => {
@@ -101,6 +105,7 @@
         }
         item.classList.toggle("met", met);
         item.classList.toggle("unmet", !met);
+        item.setAttribute("aria-label", item.textContent.trim() + (met ? ": met" : ": not met"));
       });
     };
     input.addEventListener("input", update);
@@ -126,11 +131,6 @@
     const button = form.querySelector("button[type=submit]");
     if (button && form.dataset.busy) { button.textContent = form.dataset.busy; }
     if (form.dataset.busy) form.classList.add("busy");
-  });
-
-  // The region menu switches at once (its Switch button stays for keyboard and no-script use).
-  document.querySelectorAll("select[data-submit-on-change]").forEach((select) => {
-    select.addEventListener("change", () => select.form.submit());
   });
 
   // Copy buttons.
