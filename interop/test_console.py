@@ -153,7 +153,7 @@ def test_csrf_refused(console_server, browser):
     b.driver.execute_script("arguments[0].querySelector('[name=csrf]').value = 'tampered'", b.find(form))
     b.fill("#keypair-name", tampered)
     b.click_button("Create Key Pair", navigates=False)
-    b.wait_text("#error", "CSRF")
+    b.wait_text("#form-error", "CSRF")
     b.screenshots("csrf-refused")
     for name in (missing, wrong, tampered):
         assert names_of_key_pairs(console_server, name) == [], f"{name} was created without a valid csrf"
@@ -302,6 +302,14 @@ def test_create_ed25519_key_pair_search_duplicate_delete(console_server, browser
     assert "already exist" in b.text("#form-error"), b.text("#form-error")
     b.screenshots("key-pair-duplicate")
     assert b.downloads() == [f"{name}.pem"]
+    # The form stays usable on the same page: another name is created and downloaded, with its notice.
+    other = kw.uniq("edweb2")
+    b.fill("#keypair-name", other)
+    b.click_button("Create Key Pair", navigates=False)
+    b.wait_for_download(f"{other}.pem", 30)
+    b.wait_text("#notice", f"Key pair {other} created")
+    assert not b.exists("#form-error")
+    assert names_of_key_pairs(console_server, other) == [other]
 
     # Delete
     b.open(f"/console/keypairs/{name}/delete")

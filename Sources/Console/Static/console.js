@@ -30,7 +30,10 @@
           showNotice(create.dataset.downloadNotice.replaceAll("{name}", name));
           create.reset();
         } else {
-          swapMain(await response.text());
+          // The form stays as it is (values and all); only the server's words for the failure are shown.
+          const parsed = new DOMParser().parseFromString(await response.text(), "text/html");
+          const said = parsed.getElementById("form-error") || parsed.getElementById("error");
+          showError(said ? said.textContent.trim() : "The key pair was not created (HTTP " + response.status + ").");
         }
       } catch (error) {
         showError("The request failed: " + error);
@@ -62,15 +65,8 @@
       if (heading) heading.after(error); else document.getElementById("main").prepend(error);
     }
     error.textContent = text;
-  }
-
-  // Replaces the page's main content with the server's answer (an error page or the form with its error).
-  function swapMain(html) {
-    const parsed = new DOMParser().parseFromString(html, "text/html");
-    const next = parsed.getElementById("main");
-    if (next) document.getElementById("main").replaceChildren(...next.childNodes);
-    const error = document.getElementById("form-error") || document.getElementById("error");
-    if (error) { error.tabIndex = -1; error.focus(); }
+    error.tabIndex = -1;
+    error.focus();
   }
 
   // A form that came back with an error: the error has the focus, so it is read first.
