@@ -6,7 +6,7 @@ import SSHKeys
 import Store
 
 /// Who may use the console and for how long: root's console password, RAM users' login profiles, sessions with idle
-/// and absolute expiry, and a limit on failed sign-ins per login name. Everything lives in the store, so that any
+/// and absolute expiry, and a limit on failed sign-ins per identity. Everything lives in the store, so that any
 /// server of a deployment honours any session.
 public struct ConsoleSignIn: Sendable {
     /// How long sessions last.
@@ -20,7 +20,7 @@ public struct ConsoleSignIn: Sendable {
         }
     }
 
-    /// Failed sign-ins allowed per login name within `failureWindow` before it is refused for the rest of the window.
+    /// Failed sign-ins allowed per identity within `failureWindow` before it is refused for the rest of the window.
     public static let failureLimit = 5
     public static let failureWindow: TimeInterval = 900
 
