@@ -57,11 +57,17 @@ def test_non_loopback_listener_speaks_https_with_a_self_signed_certificate_both_
         again.stop()
 
 
-def test_operator_certificate_files_and_http2(tmp_path):
-    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+def operator_certificate(directory):
+    """A self-signed P-256 certificate for 127.0.0.1 that is its own CA, as an operator's files: (cert, key)."""
+    cert, key = directory / "c.pem", directory / "k.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:TRUE",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+def test_operator_certificate_files_and_http2(tmp_path):
+    cert, key = operator_certificate(tmp_path)
     port = kw.free_port()
     server = Serve(["--listen", f"127.0.0.1:{port}", "--data", str(tmp_path / "d"), "--tls-cert", str(cert), "--tls-key", str(key), *SIMULATED])
     banner = server.start(tmp_path)
@@ -95,10 +101,7 @@ def test_plain_http_on_a_public_address_needs_the_flag_and_says_what_it_exposes(
 def test_console_over_https_logs_root_on_with_the_printed_password_and_secure_cookies(tmp_path):
     """The banner prints root's console password once; over HTTPS the console's cookies are Secure and HSTS is sent."""
     import requests
-    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:TRUE",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    cert, key = operator_certificate(tmp_path)
     port = kw.free_port()
     data = tmp_path / "d"
     server = Serve(["--listen", f"127.0.0.1:{port}", "--data", str(data), "--tls-cert", str(cert), "--tls-key", str(key), *SIMULATED])

@@ -14,6 +14,20 @@ struct AdminCommand: AsyncParsableCommand {
     )
 }
 
+extension AdminCommand {
+    /// The stopped server's settings, read as `keyward serve` reads them (flags, then environment, then file).
+    static func serverSettings(config: String?, flags: [String: String?]) async throws -> ServeSettings {
+        let environment = ProcessInfo.processInfo.environment
+        var given: [AbsoluteConfigKey: ConfigValue] = [:]
+        for case let (key, value?) in flags { given[AbsoluteConfigKey(ConfigKey(key))] = .init(.string(value), isSecret: false) }
+        do {
+            return try await Serve.settings(flags: given, configFile: config ?? environment["KEYWARD_CONFIG"], environment: environment)
+        } catch {
+            throw StartupError(String(describing: error))
+        }
+    }
+}
+
 struct RotateServerKey: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate-server-key",
@@ -38,16 +52,7 @@ struct RotateServerKey: AsyncParsableCommand {
     var newKeyFile: String?
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        var flags: [AbsoluteConfigKey: ConfigValue] = [:]
-        if let data { flags[AbsoluteConfigKey(ConfigKey("data"))] = .init(.string(data), isSecret: false) }
-        if let serverKeyFile { flags[AbsoluteConfigKey(ConfigKey("server-key-file"))] = .init(.string(serverKeyFile), isSecret: false) }
-        let settings: ServeSettings
-        do {
-            settings = try await Serve.settings(flags: flags, configFile: config ?? environment["KEYWARD_CONFIG"], environment: environment)
-        } catch {
-            throw StartupError(String(describing: error))
-        }
+        let settings = try await AdminCommand.serverSettings(config: config, flags: ["data": data, "server-key-file": serverKeyFile])
         guard let directory = settings.configuration.dataDirectory, let source = settings.configuration.serverKey else {
             throw StartupError("no data directory")
         }
@@ -86,15 +91,7 @@ struct SetRootPassword: AsyncParsableCommand {
     var data: String?
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        var flags: [AbsoluteConfigKey: ConfigValue] = [:]
-        if let data { flags[AbsoluteConfigKey(ConfigKey("data"))] = .init(.string(data), isSecret: false) }
-        let settings: ServeSettings
-        do {
-            settings = try await Serve.settings(flags: flags, configFile: config ?? environment["KEYWARD_CONFIG"], environment: environment)
-        } catch {
-            throw StartupError(String(describing: error))
-        }
+        let settings = try await AdminCommand.serverSettings(config: config, flags: ["data": data])
         guard let directory = settings.configuration.dataDirectory,
               FileManager.default.fileExists(atPath: directory + "/keyward.sqlite3") else {
             throw StartupError("no Keyward database in \(settings.configuration.dataDirectory ?? "."): pass the server's --data (start the server once first)")
