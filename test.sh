@@ -33,6 +33,13 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/pip" install -q --disable-pip-version-check -r interop/requirements.txt
 
+# One PostgreSQL for the run (its own cluster on loopback, removed at exit): the Store suite runs against it as well as
+# SQLite, and the scale-out interop tests put several servers on it, each in a schema of its own.
+postgres_dir="$(mktemp -d /tmp/keyward-test-postgres.XXXXXX)"
+trap 'scripts/scratch-postgres.sh stop "$postgres_dir" >/dev/null 2>&1 || true' EXIT
+KEYWARD_TEST_POSTGRES_URL="$(scripts/scratch-postgres.sh start "$postgres_dir")"
+export KEYWARD_TEST_POSTGRES_URL KEYWARD_TEST_SCRIPT=1
+
 swift build --build-tests
 swift test --skip-build
 

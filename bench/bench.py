@@ -9,6 +9,11 @@ and measures:
   (b) ImportKeyPair req/s with wrk, a bounded count (default 4000) of distinct names / fresh Ed25519 keys
   (c) DescribeKeyPairs req/s through the SDKs, sequential: aliyun-python-sdk-ecs AcsClient vs boto3 (moto)
   (d) CreateKeyPair latency p50/p99, sequential, client-measured through the SDKs: RSA-2048 and Ed25519
+  (e) (f) DescribeKeyPairs and ImportKeyPair through Tencent's TC3 (CVM dialect), against moto's (a) and (b)
+and, for Keyward alone:
+  the ceiling: the same wrk runs against keyward-bench-ceiling (bench/ceiling/main.swift), a bare Hummingbird route
+        that answers with the bytes of one real Keyward response, so that Keyward reads as a fraction of its HTTP stack
+  scale: DescribeKeyPairs (page 1 and a deep page) with 10, 500 and 50,000 key pairs in the region
 
 All traffic goes to 127.0.0.1 only; every loop is bounded in count and in time.
 """
@@ -19,13 +24,16 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
 import math
 import os
 import platform
+import re
 import secrets
 import signal
 import socket
+import sqlite3
 import string
 import subprocess
 import sys
@@ -46,6 +54,21 @@ KW_CREATE_REGION = "eu-central-1"
 TC3_DESCRIBE_REGION = "ap-guangzhou"
 TC3_IMPORT_REGIONS = ["ap-shanghai", "ap-beijing", "ap-singapore"]
 KW_QUOTA = 500
+# The ceiling's ImportKeyPair body comes from one real import, in the one Alibaba region the import phase leaves alone
+# (the create phase adds its key pairs there afterwards; the quota check there counts this one).
+CEILING_IMPORT_REGION = KW_CREATE_REGION
+CEILING_IMPORT_KEYS = 1
+CEILING_POOL_PER_THREAD = 8        # the ceiling checks nothing: mode cycle over a few real signed lines
+CEILING_TARGETS = {"describe": 0.5, "import": 0.3}   # Keyward req/s ÷ ceiling req/s
+# Scale phase: DescribeKeyPairs with 10 (the seed), 500 (the quota, through the API) and 50,000 (seeded in the
+# database, past the quota) key pairs in one region. Every region of Keyward's catalog is in use by then, so the
+# 500 are the first import region's (topped up through the API when BENCH_IMPORTS left it short) and the 50,000
+# are the create region's key pairs plus rows inserted directly.
+SCALE_MID_REGION = KW_IMPORT_REGIONS[0]
+SCALE_LARGE_REGION = KW_CREATE_REGION
+SCALE_LARGE = 50_000
+SCALE_PAGE_SIZE = 50
+SCALE_DEEP_PAGE = 500
 # moto regions (no quota; the same layout so that every server holds the same number of key pairs per region)
 MOTO_DESCRIBE_REGION = "us-east-1"
 MOTO_IMPORT_REGIONS = ["us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-central-1",
@@ -76,6 +99,8 @@ CONF = {
     "ed25519_count": env_int("BENCH_ED25519_COUNT", 300),
     "series_cap_seconds": env_float("BENCH_SERIES_CAP_SECONDS", 90),  # time cap for each latency series
     "bounded_cap_seconds": env_float("BENCH_BOUNDED_CAP_SECONDS", 240),  # time cap for each bounded wrk run
+    "scale": env_int("BENCH_SCALE", 1),                        # 0 skips the scale phase
+    "scale_seconds": env_float("BENCH_SCALE_SECONDS", 5),      # each timed run of the scale phase
 }
 
 
@@ -240,13 +265,17 @@ class KeywardServer:
         self.secret = secrets.token_urlsafe(24)
         self.log_path = data_dir.parent / "keyward.log"
         self.proc: subprocess.Popen | None = None
+        self.starts = 0
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
     def start(self, timeout: float = 60) -> None:
+        """Starts (or, after stop(), restarts) Keyward on the same port, data dir and configured root AccessKey. The
+        log is appended to, so only what this start wrote is read (an earlier start's marker does not count)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
         env["KEYWARD_ROOT_ACCESS_KEY_ID"] = self.ak
         env["KEYWARD_ROOT_ACCESS_KEY_SECRET"] = self.secret
@@ -259,15 +288,20 @@ class KeywardServer:
         finally:
             logf.close()
         marker = f"listening on http://{HOST}:{self.port}"
+        # The banner names the root AccessKey: it must be the configured one on every start (a restart on the same
+        # data dir keeps it because the same KEYWARD_ROOT_ACCESS_KEY_ID/SECRET are passed again).
+        key_line = re.compile(r"Root AccessKeyId:\s+" + re.escape(self.ak) + r"\s*\n\s*AccessKeySecret: from KEYWARD_ROOT_ACCESS_KEY_SECRET")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            text = self.log_path.read_text(errors="replace")
-            if marker in text:
+            text = self.log_path.read_bytes()[offset:].decode(errors="replace")
+            if marker in text and key_line.search(text):
+                self.starts += 1
                 return
             if self.proc.poll() is not None:
                 raise BenchError(f"keyward exited with {self.proc.returncode}; log:\n{text[-3000:]}")
             time.sleep(0.05)
-        raise BenchError(f"keyward did not print {marker!r} within {timeout}s")
+        raise BenchError(f"keyward did not print {marker!r} and its configured root AccessKey {self.ak} within "
+                         f"{timeout}s; log:\n{text[-3000:]}")
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -408,6 +442,7 @@ class Wrk:
         cmd = [self.exe, "-t", str(threads), "-c", str(threads), "-d", f"{int(math.ceil(d))}s", "--timeout", "30s",
                "-s", str(self.lua), url + "/", "--", str(prefix), mode]
         out_path = self.work / f"wrk-{label}.out"
+        load_at_start = round(os.getloadavg()[0], 2)   # this machine is shared: a high figure explains a low rate
         with open(out_path, "w") as out:
             p = self.procs.add(subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT))
             start = time.monotonic()
@@ -462,7 +497,7 @@ class Wrk:
             "wrk_rps": round(res["requests"] / (res["duration_us"] / 1e6), 1) if res["duration_us"] else 0.0,
             "latency_ms": {k: round(v / 1000, 3) for k, v in res["latency_us"].items()},
             "wrk_errors": errs, "threads": threads, "connections": threads, "problems": problems,
-            "exhausted_threads": exhausted, "sentinels_sent": overrun,
+            "exhausted_threads": exhausted, "sentinels_sent": overrun, "loadavg_1m_at_start": load_at_start,
         }
         log(f"wrk {label}: {got} responses in {span:.2f}s = {summary['rps']:.1f} req/s "
             f"(p50 {summary['latency_ms']['p50']} ms, p99 {summary['latency_ms']['p99']} ms)"
@@ -706,14 +741,20 @@ def latency_series(label: str, fn, count: int, cap: float) -> dict:
     return res
 
 
+def check_create_counts() -> None:
+    """The create region also holds the two warm-up key pairs and the ceiling's imported one: all within the quota."""
+    room = KW_QUOTA - 2 - (CEILING_IMPORT_KEYS if CEILING_IMPORT_REGION == KW_CREATE_REGION else 0)
+    if CONF["rsa_count"] + CONF["ed25519_count"] > room:
+        raise BenchError(f"BENCH_RSA_COUNT + BENCH_ED25519_COUNT must be at most {room} (one region, quota {KW_QUOTA})")
+
+
 def phase_create_latency(kw, moto) -> dict:
     cap = CONF["series_cap_seconds"]
     sdk = KeywardSdk(kw, KW_CREATE_REGION)
     ec2 = boto_ec2(moto, MOTO_CREATE_REGION)
     run_id = secrets.token_hex(3)
     nrsa, ned = CONF["rsa_count"], CONF["ed25519_count"]
-    if nrsa + ned + 2 > KW_QUOTA:
-        raise BenchError(f"BENCH_RSA_COUNT + BENCH_ED25519_COUNT must stay below {KW_QUOTA - 2} (one region)")
+    check_create_counts()
 
     def kw_rsa(i):
         r = sdk.create_rsa(KW_CREATE_REGION, f"rsa-{run_id}-{i:04d}")
@@ -746,6 +787,391 @@ def phase_create_latency(kw, moto) -> dict:
         "ed25519": {"keyward": latency_series("Keyward CreateKeyPair Ed25519", kw_ed, ned, cap),
                     "moto": latency_series("moto CreateKeyPair ed25519", moto_ed, ned, cap)},
     }
+
+
+# ------------------------------------------------------------------------------------------ the bare-HTTP ceiling
+def http_fetch(port: int, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
+               timeout: float = 30.0) -> tuple[int, str, bytes]:
+    """One request on its own connection: (status, Content-Type, body)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp.getheader("Content-Type") or "", resp.read()
+    finally:
+        conn.close()
+
+
+def kw_fetch_json(kw: KeywardServer, action: str, params: dict[str, str]) -> tuple[str, bytes, dict]:
+    """One v1-signed GET to Keyward, as the wrk pools send it: (Content-Type, raw body, parsed body); non-200 fails."""
+    path = "/?" + V1Signer(kw.ak, kw.secret).query("GET", action, params, ali_timestamp())
+    status, ctype, body = http_fetch(kw.port, "GET", path)
+    if status != 200:
+        raise BenchError(f"Keyward {action} {params} answered {status}: {body[:500]!r}")
+    try:
+        parsed = json.loads(body)
+    except ValueError as e:
+        raise BenchError(f"Keyward {action} answered a body that is not JSON ({e}): {body[:500]!r}") from e
+    if not ctype:
+        raise BenchError(f"Keyward {action} answered without a Content-Type")
+    return ctype, body, parsed
+
+
+class CeilingServer:
+    """keyward-bench-ceiling BODY_FILE CONTENT_TYPE PORT (bench/ceiling/main.swift): a bare Hummingbird route that
+    answers every GET or POST / with the bytes of BODY_FILE."""
+
+    def __init__(self, procs: Procs, binary: str, work: Path, label: str, body: bytes, content_type: str):
+        self.procs, self.binary, self.body, self.content_type = procs, binary, body, content_type
+        self.port = free_port()
+        self.body_path = work / f"ceiling-{label}.body"
+        self.log_path = work / f"ceiling-{label}.log"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self, timeout: float = 30) -> None:
+        self.body_path.write_bytes(self.body)
+        env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
+        logf = open(self.log_path, "ab")
+        try:
+            self.proc = self.procs.add(subprocess.Popen(
+                [self.binary, str(self.body_path), self.content_type, str(self.port)],
+                stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT, env=env))
+        finally:
+            logf.close()
+        marker = f"listening on http://{HOST}:{self.port}"
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.log_path.read_text(errors="replace")
+            if marker in text:
+                break
+            if self.proc.poll() is not None:
+                raise BenchError(f"keyward-bench-ceiling exited with {self.proc.returncode}; log:\n{text[-3000:]}")
+            if time.monotonic() > deadline:
+                raise BenchError(f"keyward-bench-ceiling did not print {marker!r} within {timeout}s")
+            time.sleep(0.05)
+        # it must answer with exactly the bytes and the Content-Type Keyward sent
+        status, ctype, body = http_fetch(self.port, "GET", "/?BenchCeilingCheck=1")
+        if status != 200 or ctype != self.content_type or body != self.body:
+            raise BenchError(f"keyward-bench-ceiling answered {status}, Content-Type {ctype!r}, {len(body)} bytes; "
+                             f"expected 200, {self.content_type!r}, the {len(self.body)} bytes of {self.body_path}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            code = self.procs.stop(self.proc)
+            log(f"keyward-bench-ceiling stopped (exit code {code})")
+            self.proc = None
+
+    def rss_kib(self) -> int | None:
+        return rss_kib(self.proc)
+
+
+def ceiling_run(procs: Procs, binary: str, wrk: Wrk, work: Path, label: str, ctype: str, body: bytes,
+                lines: list[str], threads: int) -> dict:
+    """The ceiling with this body, driven as the Keyward describe run is: warm-up, then the timed run."""
+    dur, warm = CONF["describe_seconds"], CONF["warmup_seconds"]
+    srv = CeilingServer(procs, binary, work, label, body, ctype)
+    srv.start()
+    try:
+        log(f"keyward-bench-ceiling ({label}, {len(body)} bytes, {ctype}) listening on {srv.url}")
+        prefix = work / f"pool-ceiling-{label}"
+        write_pool(prefix, lines, threads, KW_SENTINEL)
+        warmup = require_clean(wrk.run(f"ceiling-{label}-warmup", srv.url, prefix, "cycle", threads, duration=warm))
+        out = require_clean(wrk.run(f"ceiling-{label}", srv.url, prefix, "cycle", threads, duration=dur))
+        out["rss_kib"] = srv.rss_kib()
+    finally:
+        srv.stop()
+    out.update({"warmup_rps": warmup["rps"], "body_bytes": len(body), "content_type": ctype})
+    return out
+
+
+def phase_ceiling_describe(kw: KeywardServer, procs: Procs, binary: str, wrk: Wrk, work: Path) -> dict:
+    """The ceiling for (a): the body of one real DescribeKeyPairs response, with the Keyward run's request lines."""
+    T = CONF["wrk_connections"]
+    params = {"RegionId": KW_DESCRIBE_REGION, "PageSize": "50"}    # as kw_describe_lines
+    ctype, body, parsed = kw_fetch_json(kw, "DescribeKeyPairs", params)
+    got = len(parsed.get("KeyPairs", {}).get("KeyPair", []))
+    if parsed.get("TotalCount") != CONF["describe_keys"] or got != CONF["describe_keys"]:
+        raise BenchError(f"Keyward DescribeKeyPairs for the ceiling's body: TotalCount {parsed.get('TotalCount')}, "
+                         f"{got} key pairs; expected {CONF['describe_keys']}")
+    out = ceiling_run(procs, binary, wrk, work, "describe", ctype, body, kw_describe_lines(kw, T * CEILING_POOL_PER_THREAD), T)
+    out["source"] = f"Keyward DescribeKeyPairs RegionId={KW_DESCRIBE_REGION} PageSize=50"
+    return out
+
+
+def phase_ceiling_import(kw: KeywardServer, procs: Procs, binary: str, wrk: Wrk, work: Path) -> dict:
+    """The ceiling for (b): the body of one real ImportKeyPair response (one extra key pair, in CEILING_IMPORT_REGION),
+    with ImportKeyPair request lines of the import run's shape (never sent to Keyward)."""
+    T = CONF["wrk_connections"]
+    run_id = secrets.token_hex(3)
+    name = f"ceiling-{run_id}"
+    ctype, body, parsed = kw_fetch_json(kw, "ImportKeyPair", {
+        "RegionId": CEILING_IMPORT_REGION, "KeyPairName": name, "PublicKeyBody": ed25519_openssh_public("ceiling")})
+    if parsed.get("KeyPairName") != name or not parsed.get("KeyPairFingerPrint"):
+        raise BenchError(f"Keyward ImportKeyPair for the ceiling's body answered {parsed}")
+    total = KeywardSdk(kw, CEILING_IMPORT_REGION).describe(CEILING_IMPORT_REGION, page_size=1)["TotalCount"]
+    if total != CEILING_IMPORT_KEYS:
+        raise BenchError(f"Keyward {CEILING_IMPORT_REGION} holds {total} key pairs after the ceiling's import, "
+                         f"expected {CEILING_IMPORT_KEYS}")
+    signer = V1Signer(kw.ak, kw.secret)
+    ts = ali_timestamp()
+    lines = [pool_line("GET", "/?" + signer.query("GET", "ImportKeyPair", {
+                 "RegionId": KW_IMPORT_REGIONS[i % len(KW_IMPORT_REGIONS)], "KeyPairName": f"imp-{run_id}-{i:05d}",
+                 "PublicKeyBody": ed25519_openssh_public(f"k{i}")}, ts))
+             for i in range(T * CEILING_POOL_PER_THREAD)]
+    out = ceiling_run(procs, binary, wrk, work, "import", ctype, body, lines, T)
+    out["source"] = f"Keyward ImportKeyPair RegionId={CEILING_IMPORT_REGION} KeyPairName={name}"
+    return out
+
+
+# ------------------------------------------------------------------------------------------ scale
+def kw_timed_once(kw: KeywardServer, wrk: Wrk, work: Path, label: str, make_lines, dur: float, warm: float,
+                  rate_hint: float) -> dict:
+    """A Keyward warm-up and timed run in mode once, each request signed for this run; the warm-up's rate sizes the
+    timed run's pool (as in phase_describe_wrk), and a pool that ran out is retried once, three times larger."""
+    T = CONF["wrk_connections"]
+    prefix = work / f"pool-kw-{label}"
+    write_pool(prefix, make_lines(max(T * 200, int(rate_hint * warm * 3) + 5000)), T, KW_SENTINEL)
+    w = require_clean(wrk.run(f"keyward-{label}-warmup", kw.url, prefix, "once", T, duration=warm))
+    pool = int(w["rps"] * dur * 1.6) + 20000
+    for attempt in (1, 2):
+        write_pool(prefix, make_lines(pool), T, KW_SENTINEL)
+        r = wrk.run(f"keyward-{label}", kw.url, prefix, "once", T, duration=dur)
+        if not r["exhausted_threads"]:
+            r = require_clean(r)
+            r.update({"pool": pool, "warmup_rps": w["rps"]})
+            return r
+        if attempt == 1:
+            log(f"{label}: pool of {pool} was too small for the run; retrying with a pool three times as large")
+            pool *= 3
+    raise BenchError(f"{r['exhausted_threads']} wrk thread(s) ran out of the {pool} precomputed requests of {label}")
+
+
+def expected_key_pairs(results: dict) -> dict[str, int]:
+    """Key pairs per region that the phases so far created in Keyward's account (every one through the API)."""
+    counts: dict[str, int] = {}
+
+    def add(region: str, n: int) -> None:
+        if n:
+            counts[region] = counts.get(region, 0) + n
+
+    add(KW_DESCRIBE_REGION, CONF["describe_keys"])
+    add(TC3_DESCRIBE_REGION, CONF["describe_keys"])
+    n, nreg = CONF["imports"], len(KW_IMPORT_REGIONS)
+    for r, region in enumerate(KW_IMPORT_REGIONS):
+        add(region, n // nreg + (1 if r < n % nreg else 0))
+    nt = results["tc3_import_wrk"]["imports"]
+    for r, region in enumerate(TC3_IMPORT_REGIONS):
+        add(region, nt // len(TC3_IMPORT_REGIONS) + (1 if r < nt % len(TC3_IMPORT_REGIONS) else 0))
+    add(CEILING_IMPORT_REGION, CEILING_IMPORT_KEYS)
+    d = results["create_latency"]
+    add(KW_CREATE_REGION, 2 + d["rsa"]["keyward"]["count"] + d["ed25519"]["keyward"]["count"])   # 2: warm-up calls
+    return counts
+
+
+def md5_fingerprint(blob: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in hashlib.md5(blob).digest())
+
+
+def sha256_fingerprint(blob: bytes) -> str:
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def ssh_string(b: bytes) -> bytes:
+    return len(b).to_bytes(4, "big") + b
+
+
+def seed_key_pairs_in_db(db_path: Path, region: str, target: int, expected: dict[str, int]) -> dict:
+    """With Keyward stopped: brings `region` to `target` key pairs by inserting rows into keyward.sqlite3 in one
+    transaction, shaped like a row the API made (every column of SELECT * copied, the row's own ones made anew), and
+    sets the region's quota_usage row to the new count (its CHECK needs used <= quota, so quota becomes the count
+    too: a later import there is refused as over quota, as it would be). Every region's count is checked first."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    if not db_path.is_file():
+        raise BenchError(f"no Keyward database at {db_path}")
+    t0 = time.monotonic()
+    con = sqlite3.connect(str(db_path), isolation_level=None, timeout=10)
+    try:
+        con.row_factory = sqlite3.Row
+        cur = con.execute("SELECT * FROM key_pairs WHERE region_id = ? AND public_key LIKE 'ssh-ed25519 %' "
+                          "ORDER BY created_at, name LIMIT 1", (KW_DESCRIBE_REGION,))
+        template = cur.fetchone()
+        if template is None:
+            raise BenchError(f"no Ed25519 key pair in {KW_DESCRIBE_REGION} to copy the row shape from")
+        columns = [c[0] for c in cur.description]
+        own = {"id", "region_id", "name", "public_key", "fingerprint_md5", "fingerprint_sha256", "created_at"}
+        if not own <= set(columns) or "account_id" not in columns:
+            raise BenchError(f"key_pairs has columns {columns}; expected at least {sorted(own | {'account_id'})}")
+        account = template["account_id"]
+        # the database must hold exactly what the phases made through the API, and quota_usage must count it
+        found = {row["region_id"]: row["n"] for row in con.execute(
+            "SELECT region_id, COUNT(*) AS n FROM key_pairs WHERE account_id = ? GROUP BY region_id", (account,))}
+        if found != expected:
+            raise BenchError(f"key pairs per region in {db_path}: {found}; expected {expected}")
+        quota_rows = [dict(r) for r in con.execute("SELECT * FROM quota_usage WHERE account_id = ? AND region_id = ?",
+                                                   (account, KW_DESCRIBE_REGION))]
+        if len(quota_rows) != 1 or quota_rows[0].get("used") != expected[KW_DESCRIBE_REGION]:
+            raise BenchError(f"quota_usage for {KW_DESCRIBE_REGION}: {quota_rows}; expected one row with used = "
+                             f"{expected[KW_DESCRIBE_REGION]}")
+        resource = quota_rows[0]["resource"]
+        used = {row["region_id"]: row["used"] for row in con.execute(
+            "SELECT region_id, used FROM quota_usage WHERE account_id = ? AND resource = ?", (account, resource))}
+        if {k: v for k, v in used.items() if v} != expected:
+            raise BenchError(f"quota_usage ({resource}) per region: {used}; expected {expected}")
+        quota_before = dict(con.execute("SELECT * FROM quota_usage WHERE account_id = ? AND region_id = ? AND resource = ?",
+                                        (account, region, resource)).fetchone() or {})
+
+        # the template's shape: id `<prefix>-<20 lowercase alphanumerics>`, OpenSSH line, fingerprints of its blob
+        tid = template["id"]
+        m = re.fullmatch(r"([a-z]+)-[a-z0-9]{20}", tid)
+        if not m:
+            raise BenchError(f"key pair id {tid!r} is not of the form prefix-<20 lowercase alphanumerics>")
+        fields = template["public_key"].split(" ")
+        tblob = base64.b64decode(fields[1])
+        if template["fingerprint_md5"] != md5_fingerprint(tblob) or template["fingerprint_sha256"] != sha256_fingerprint(tblob):
+            raise BenchError(f"the fingerprints of {tid} ({template['fingerprint_md5']}, {template['fingerprint_sha256']}) "
+                             "are not the MD5 hex pairs / SHA256: unpadded base64 of its key blob this fixture would write")
+        with_comment = len(fields) >= 3
+
+        have = expected.get(region, 0)
+        need = target - have
+        if need <= 0:
+            raise BenchError(f"{region} already holds {have} key pairs; nothing to seed up to {target}")
+        ids = {r[0] for r in con.execute("SELECT id FROM key_pairs")}
+        names = {r[0] for r in con.execute("SELECT name FROM key_pairs WHERE account_id = ? AND region_id = ?",
+                                           (account, region))}
+        md5s: set[str] = set()
+        alphabet = string.ascii_lowercase + string.digits
+        now = int(time.time())
+        span = 30 * 86400            # created over the last 30 days, before the API's own rows
+        rows = []
+        for i in range(need):
+            kid = ""
+            for _ in range(10):      # a collision in 36^20 is not expected; ten tries bound the loop anyway
+                kid = m.group(1) + "-" + "".join(secrets.choice(alphabet) for _ in range(20))
+                if kid not in ids:
+                    break
+            else:
+                raise BenchError("could not draw a fresh key pair id in ten tries")
+            ids.add(kid)
+            name = f"fleet-{i:05d}"
+            if name in names:
+                raise BenchError(f"{region} already has a key pair named {name}")
+            raw = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            blob = ssh_string(b"ssh-ed25519") + ssh_string(raw)
+            md5 = md5_fingerprint(blob)
+            if md5 in md5s:
+                raise BenchError("two generated keys have the same MD5 fingerprint")
+            md5s.add(md5)
+            line = "ssh-ed25519 " + base64.b64encode(blob).decode() + (f" fleet-{i:05d}@bench" if with_comment else "")
+            row = dict(template)
+            row.update({"id": kid, "region_id": region, "name": name, "public_key": line, "fingerprint_md5": md5,
+                        "fingerprint_sha256": sha256_fingerprint(blob), "created_at": now - span + i * span // need})
+            rows.append(tuple(row[c] for c in columns))
+        t_gen = time.monotonic() - t0
+
+        t1 = time.monotonic()
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            con.executemany(f"INSERT INTO key_pairs ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})", rows)
+            if quota_before:
+                con.execute("UPDATE quota_usage SET used = ?, quota = MAX(quota, ?) WHERE account_id = ? AND region_id = ? "
+                            "AND resource = ?", (target, target, account, region, resource))
+            else:
+                q = dict(quota_rows[0])
+                q.update({"region_id": region, "used": target, "quota": max(q["quota"], target)})
+                con.execute(f"INSERT INTO quota_usage ({', '.join(q)}) VALUES ({', '.join('?' for _ in q)})", tuple(q.values()))
+            con.execute("COMMIT")
+        except sqlite3.Error as e:
+            con.execute("ROLLBACK")
+            raise BenchError(f"inserting {need} key pairs into {db_path} failed: {e}") from e
+        t_insert = time.monotonic() - t1
+        n = con.execute("SELECT COUNT(*) FROM key_pairs WHERE account_id = ? AND region_id = ?", (account, region)).fetchone()[0]
+        if n != target:
+            raise BenchError(f"{region} holds {n} key pairs after seeding, expected {target}")
+        quota_after = dict(con.execute("SELECT * FROM quota_usage WHERE account_id = ? AND region_id = ? AND resource = ?",
+                                       (account, region, resource)).fetchone())
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
+    os.sync()   # the fixture's pages on disk before Keyward starts: their writeback is not to land in the timed runs
+    info = {"region": region, "target": target, "through_api": have, "inserted": need, "columns": columns,
+            "template_id": tid, "generate_s": round(t_gen, 2), "insert_s": round(t_insert, 2),
+            "quota_usage_before": quota_before, "quota_usage_after": quota_after,
+            "db_bytes": db_path.stat().st_size}
+    log(f"inserted {need} key pairs into {region} ({have} there through the API) in one transaction: "
+        f"generated in {t_gen:.1f}s, inserted in {t_insert:.1f}s")
+    return info
+
+
+def phase_scale(kw: KeywardServer, wrk: Wrk, work: Path, results: dict) -> dict:
+    """DescribeKeyPairs, page 1 and page SCALE_DEEP_PAGE, with 10 / 500 / 50,000 key pairs in the region."""
+    T = CONF["wrk_connections"]
+    dur, warm = CONF["scale_seconds"], CONF["warmup_seconds"]
+    sizes = [(CONF["describe_keys"], KW_DESCRIBE_REGION), (KW_QUOTA, SCALE_MID_REGION), (SCALE_LARGE, SCALE_LARGE_REGION)]
+    if len({n for n, _ in sizes}) != len(sizes):
+        raise BenchError(f"the scale phase needs three different sizes, got {[n for n, _ in sizes]}")
+    expected = expected_key_pairs(results)
+    out: dict = {}
+
+    # 500: the first import region, topped up through the API to the quota
+    have = expected.get(SCALE_MID_REGION, 0)
+    top_up = KW_QUOTA - have
+    if top_up > 0:
+        signer = V1Signer(kw.ak, kw.secret)
+        ts = ali_timestamp()
+        run_id = secrets.token_hex(3)
+        lines = [pool_line("GET", "/?" + signer.query("GET", "ImportKeyPair", {
+                     "RegionId": SCALE_MID_REGION, "KeyPairName": f"scale-{run_id}-{i:04d}",
+                     "PublicKeyBody": ed25519_openssh_public(f"s{i}")}, ts)) for i in range(top_up)]
+        prefix = work / "pool-kw-scale-import"
+        write_pool(prefix, lines, min(T, top_up), KW_SENTINEL)
+        out["top_up_import"] = require_clean(wrk.run("keyward-scale-import", kw.url, prefix, "once", min(T, top_up),
+                                                     expected=top_up, cap=CONF["bounded_cap_seconds"]))
+        expected[SCALE_MID_REGION] = KW_QUOTA
+    out["top_up"] = {"region": SCALE_MID_REGION, "had": have, "imported": max(top_up, 0)}
+
+    # 50,000: past the quota, so straight into the database with Keyward stopped, then the same Keyward again
+    kw.stop()
+    out["seed"] = seed_key_pairs_in_db(kw.data_dir / "keyward.sqlite3", SCALE_LARGE_REGION, SCALE_LARGE, expected)
+    kw.start()
+    log(f"keyward restarted on {kw.url} (same data dir, same root AccessKey {kw.ak})")
+    sdk = KeywardSdk(kw, KW_DESCRIBE_REGION)
+    for n, region in sizes:
+        total = sdk.describe(region, page_size=1)["TotalCount"]
+        if total != n:
+            raise BenchError(f"after the restart Keyward {region} holds {total} key pairs, expected {n}")
+
+    rate_hint = results["describe_wrk"]["keyward"]["rps"]
+    runs = []
+    for n, region in sizes:
+        for page in (1, SCALE_DEEP_PAGE):
+            params = {"RegionId": region, "PageSize": str(SCALE_PAGE_SIZE), "PageNumber": str(page)}
+            _, body, parsed = kw_fetch_json(kw, "DescribeKeyPairs", params)
+            items = len(parsed.get("KeyPairs", {}).get("KeyPair", []))
+            want = max(0, min(SCALE_PAGE_SIZE, n - (page - 1) * SCALE_PAGE_SIZE))
+            if parsed.get("TotalCount") != n or items != want or parsed.get("PageNumber") != page:
+                raise BenchError(f"Keyward DescribeKeyPairs {params}: TotalCount {parsed.get('TotalCount')}, "
+                                 f"PageNumber {parsed.get('PageNumber')}, {items} key pairs; expected {n}, {page}, {want}")
+
+            def make_lines(count: int, params=params) -> list[str]:
+                signer = V1Signer(kw.ak, kw.secret)
+                ts = ali_timestamp()
+                return [pool_line("GET", "/?" + signer.query("GET", "DescribeKeyPairs", params, ts)) for _ in range(count)]
+
+            r = kw_timed_once(kw, wrk, work, f"scale-{n}-p{page}", make_lines, dur, warm, rate_hint)
+            r.update({"key_pairs": n, "region": region, "page": page, "items": items, "body_bytes": len(body)})
+            runs.append(r)
+        if n == SCALE_LARGE:
+            out["rss_kib"] = kw.rss_kib()
+            log(f"Keyward RSS after the {n} key pair runs: {out['rss_kib']} KiB")
+    out["runs"] = runs
+    return out
 
 
 # ------------------------------------------------------------------------------------------ report
@@ -805,6 +1231,61 @@ def build_rows(r: dict) -> list[dict]:
     return rows
 
 
+def build_ceiling_rows(r: dict) -> list[dict]:
+    """Keyward's req/s as a fraction of the bare route's, on the same machine in the same run (the TC3 rows against the
+    same ceilings: the bare route answering the Alibaba dialect's bodies)."""
+    c = r["ceiling"]
+    rows = []
+
+    def row(name, k, ceiling, kind):
+        ratio = round(k / ceiling, 3) if ceiling else None
+        target = CEILING_TARGETS[kind]
+        rows.append({"operation": name, "unit": "req/s", "keyward": k, "ceiling": ceiling, "ratio": ratio,
+                     "target": target, "met": ratio is not None and ratio >= target})
+
+    row("DescribeKeyPairs ÷ bare Hummingbird route", r["describe_wrk"]["keyward"]["rps"], c["describe"]["rps"], "describe")
+    row("ImportKeyPair ÷ bare Hummingbird route", r["import_wrk"]["keyward"]["rps"], c["import"]["rps"], "import")
+    row("CVM DescribeKeyPairs (TC3) ÷ bare Hummingbird route", r["tc3_describe_wrk"]["rps"], c["describe"]["rps"], "describe")
+    row("CVM ImportKeyPair (TC3) ÷ bare Hummingbird route", r["tc3_import_wrk"]["rps"], c["import"]["rps"], "import")
+    return rows
+
+
+def build_scale_rows(r: dict) -> list[dict]:
+    return [{"key_pairs": x["key_pairs"], "page": x["page"], "items": x["items"], "body_bytes": x["body_bytes"],
+             "rps": x["rps"], "p50_ms": x["latency_ms"]["p50"], "p99_ms": x["latency_ms"]["p99"]}
+            for x in r["scale"]["runs"]]
+
+
+def print_ceiling_table(rows: list[dict], r: dict) -> None:
+    c = r["ceiling"]
+    w = max(len(x["operation"]) for x in rows) + 2
+    print(f"Against the ceiling — keyward-bench-ceiling answering the same bytes ({c['describe']['body_bytes']} / "
+          f"{c['import']['body_bytes']} bytes), wrk {CONF['wrk_connections']} conns, "
+          f"{CONF['warmup_seconds']:g} s warm-up + {CONF['describe_seconds']:g} s")
+    print(f"{'operation':<{w}}{'unit':>6}{'Keyward':>12}{'ceiling':>12}{'ratio':>9}{'target':>9}  met")
+    print("-" * (w + 6 + 12 + 12 + 9 + 9 + 6))
+    for x in rows:
+        ratio = f"{x['ratio']:.3f}" if x["ratio"] is not None else "n/a"
+        print(f"{x['operation']:<{w}}{x['unit']:>6}{x['keyward']:>12.1f}{x['ceiling']:>12.1f}{ratio:>9}"
+              f"{'≥ ' + format(x['target'], 'g'):>9}  {'yes' if x['met'] else 'no'}")
+    print()
+
+
+def print_scale_table(rows: list[dict], r: dict) -> None:
+    s = r["scale"]
+    print(f"DescribeKeyPairs by key pairs in the region — PageSize {SCALE_PAGE_SIZE}, wrk {CONF['wrk_connections']} conns, "
+          f"{CONF['warmup_seconds']:g} s warm-up + {CONF['scale_seconds']:g} s each; the {SCALE_LARGE} were "
+          f"{s['seed']['through_api']} made through the API + {s['seed']['inserted']} inserted in the database")
+    print(f"{'key pairs':>10}{'page':>6}{'items':>7}{'bytes':>8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+    print("-" * 61)
+    for x in rows:
+        print(f"{x['key_pairs']:>10}{x['page']:>6}{x['items']:>7}{x['body_bytes']:>8}{x['rps']:>10.1f}"
+              f"{x['p50_ms']:>10.3f}{x['p99_ms']:>10.3f}")
+    rss = s.get("rss_kib")
+    print(f"Keyward RSS after the {SCALE_LARGE} key pair runs: " + (f"{rss / 1024:.1f} MiB ({rss} KiB)" if rss else "n/a"))
+    print()
+
+
 def print_table(rows: list[dict], info: dict) -> None:
     w = max(len(x["operation"]) for x in rows) + 2
     print()
@@ -827,10 +1308,17 @@ def main() -> int:
     ap.add_argument("--work-dir", required=True, type=Path, help="scratch dir (data dirs, pools, logs)")
     ap.add_argument("--results", required=True, type=Path, help="where to write the JSON results")
     ap.add_argument("--wrk", default="wrk")
+    ap.add_argument("--ceiling-bin", required=True, help="keyward-bench-ceiling (bench/ceiling/main.swift), release build")
     ap.add_argument("--build-info", default="", help="free text about the Keyward build, stored in the JSON")
     args = ap.parse_args()
 
     scrub_proxy_env()
+    if not (os.path.isfile(args.ceiling_bin) and os.access(args.ceiling_bin, os.X_OK)):
+        raise BenchError(f"--ceiling-bin {args.ceiling_bin} is not an executable file")
+    n_alibaba = len(KW_IMPORT_REGIONS)
+    if CONF["imports"] > KW_QUOTA * n_alibaba:
+        raise BenchError(f"BENCH_IMPORTS={CONF['imports']} exceeds Keyward's quota over {n_alibaba} regions ({KW_QUOTA * n_alibaba})")
+    check_create_counts()
     work: Path = args.work_dir
     work.mkdir(parents=True, exist_ok=True)
     here = Path(__file__).resolve().parent
@@ -857,12 +1345,21 @@ def main() -> int:
         log(f"moto_server listening on {moto.url}")
         seed(kw, moto, CONF["describe_keys"])
         results["describe_wrk"] = phase_describe_wrk(kw, moto, wrk, work)
+        results["ceiling"] = {"describe": phase_ceiling_describe(kw, procs, args.ceiling_bin, wrk, work)}
         results["sdk_describe"] = phase_sdk_describe(kw, moto)
         results["import_wrk"] = phase_import_wrk(kw, moto, wrk, work)
+        results["ceiling"]["import"] = phase_ceiling_import(kw, procs, args.ceiling_bin, wrk, work)
         results["tc3_describe_wrk"] = phase_tc3_describe_wrk(kw, wrk, work)
         results["tc3_import_wrk"] = phase_tc3_import_wrk(kw, wrk, work)
         results["create_latency"] = phase_create_latency(kw, moto)
         results["rss_kib_at_end"] = {"keyward": kw.rss_kib(), "moto": moto.rss_kib()}
+        # after every compared figure, so that none of them sees the large account or the restart
+        if CONF["scale"]:
+            moto.stop()
+            results["scale"] = phase_scale(kw, wrk, work, results)
+        else:
+            log("scale phase skipped (BENCH_SCALE=0)")
+            results["scale"] = None
     finally:
         kw.stop()
         moto.stop()
@@ -871,7 +1368,12 @@ def main() -> int:
     results["date_utc"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     rows = build_rows(results)
     results["table"] = rows
+    results["table_ceiling"] = build_ceiling_rows(results)
+    results["table_scale"] = build_scale_rows(results) if results["scale"] else None
     print_table(rows, info)
+    print_ceiling_table(results["table_ceiling"], results)
+    if results["table_scale"]:
+        print_scale_table(results["table_scale"], results)
     args.results.write_text(json.dumps(results, indent=2) + "\n")
     log(f"results written to {args.results} (benchmark phases took {results['elapsed_s']} s)")
     return 0

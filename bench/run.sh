@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Keyward vs moto_server benchmark (see bench/README.md). One run, same machine, loopback only:
-#   builds Keyward (release) unless KEYWARD_BIN is given, makes/reuses a Python venv with moto + the SDKs,
+#   builds Keyward and the bare-HTTP ceiling keyward-bench-ceiling (release) unless KEYWARD_BIN is given, makes/reuses
+#   a Python venv with moto + the SDKs,
 #   installs wrk if missing, then runs bench/bench.py, which starts both servers, measures, prints a table and
 #   writes bench/results-<UTC date>.json.
 #
 # Environment:
 #   KEYWARD_BIN=path     use this keyward binary, skip `swift build` (a debug binary works but its figures mean
 #                        nothing; the script says so)
+#   CEILING_BIN=path     use this keyward-bench-ceiling (default with KEYWARD_BIN: the one beside it; without: built)
 #   BENCH_VENV=dir       Python venv to use/create (default bench/.venv)
 #   BENCH_KEEP_WORK=1    keep the scratch dir (data dirs, request pools, wrk and server logs)
+#   BENCH_REAL_INSTANCES=0  skip bench/instances.py (otherwise run when root)
 #   BENCH_* knobs        see the top of bench/bench.py (durations, counts, wrk connections)
 set -euo pipefail
 
@@ -35,6 +38,9 @@ if [ -n "${KEYWARD_BIN:-}" ]; then
     [ -x "$KEYWARD_BIN" ] || die "KEYWARD_BIN=$KEYWARD_BIN is not an executable file"
     BIN="$(cd "$(dirname "$KEYWARD_BIN")" && pwd)/$(basename "$KEYWARD_BIN")"
     BUILD_INFO="prebuilt $BIN"
+    CEILING="${CEILING_BIN:-$(dirname "$BIN")/keyward-bench-ceiling}"
+    [ -f "$CEILING" ] && [ -x "$CEILING" ] || die "no keyward-bench-ceiling at $CEILING: build it with" \
+        "'swift build -c release --product keyward-bench-ceiling' or set CEILING_BIN to one"
 else
     command -v swift >/dev/null 2>&1 || die "swift not found (or set KEYWARD_BIN to a built keyward)"
     echo "bench: swift build -c release --product keyward (a cold release build takes ~16 minutes on 2 cores)"
@@ -42,11 +48,24 @@ else
     BIN="$(cd "$ROOT" && swift build -c release --product keyward --show-bin-path)/keyward"
     [ -x "$BIN" ] || die "release build did not produce $BIN"
     BUILD_INFO="swift build -c release at $BIN"
+    if [ -n "${CEILING_BIN:-}" ]; then
+        CEILING="$CEILING_BIN"
+        [ -f "$CEILING" ] && [ -x "$CEILING" ] || die "CEILING_BIN=$CEILING_BIN is not an executable file"
+    else
+        echo "bench: swift build -c release --product keyward-bench-ceiling"
+        (cd "$ROOT" && swift build -c release --product keyward-bench-ceiling)
+        CEILING="$(dirname "$BIN")/keyward-bench-ceiling"
+        [ -x "$CEILING" ] || die "release build did not produce $CEILING"
+    fi
 fi
-case "$BIN" in
-    */debug/*) echo "bench: WARNING: $BIN looks like a DEBUG build; the figures will not be meaningful" >&2
-               BUILD_INFO="$BUILD_INFO (DEBUG BUILD: figures not meaningful)" ;;
-esac
+CEILING="$(cd "$(dirname "$CEILING")" && pwd)/$(basename "$CEILING")"
+for b in "$BIN" "$CEILING"; do
+    case "$b" in
+        */debug/*) echo "bench: WARNING: $b looks like a DEBUG build; the figures will not be meaningful" >&2
+                   BUILD_INFO="$BUILD_INFO (DEBUG BUILD $(basename "$b"): figures not meaningful)" ;;
+    esac
+done
+BUILD_INFO="$BUILD_INFO; ceiling $CEILING"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)"
 if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null || true)" ]; then
     COMMIT="$COMMIT+dirty"
@@ -99,14 +118,16 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 RESULTS="$HERE/results-$(date -u +%Y%m%d-%H%M%S).json"
-echo "bench: keyward $BIN; venv $VENV; scratch $WORK; nproc $(nproc)"
-"$VENV/bin/python" "$HERE/bench.py" --keyward-bin "$BIN" --work-dir "$WORK" --results "$RESULTS" \
-    --wrk "$(command -v wrk)" --build-info "$BUILD_INFO" &
+echo "bench: keyward $BIN; ceiling $CEILING; venv $VENV; scratch $WORK; nproc $(nproc)"
+"$VENV/bin/python" "$HERE/bench.py" --keyward-bin "$BIN" --ceiling-bin "$CEILING" --work-dir "$WORK" \
+    --results "$RESULTS" --wrk "$(command -v wrk)" --build-info "$BUILD_INFO" &
 DRIVER=$!
 wait "$DRIVER"
 
 # Real instances (root only): Keyward's sandbox driver against the shell recipe it was built from.
-if [ "$(id -u)" = 0 ]; then
+if [ "${BENCH_REAL_INSTANCES:-1}" = 0 ]; then
+    echo "bench: instance benchmark skipped (BENCH_REAL_INSTANCES=0)"
+elif [ "$(id -u)" = 0 ]; then
     "$VENV/bin/python" "$HERE/instances.py" "$BIN"
 else
     echo "bench: instance benchmark skipped: it needs root to run sandboxes"

@@ -61,12 +61,18 @@ public enum KeywardServer {
             }
         }
         var locks: [HostLock] = []
-        let store: SQLStore
         if let directory = configuration.dataDirectory {
             locks.append(try DataDirectory.prepare(directory))
-            store = try await SQLStore.sqlite(path: directory + "/keyward.sqlite3", logger: logger)
-        } else {
-            store = try await SQLStore.sqlite(path: nil, logger: logger)
+        }
+        let store: SQLStore
+        do {
+            if let url = configuration.databaseURL {
+                store = try await SQLStore.postgres(url: url, logger: logger)
+            } else {
+                store = try await SQLStore.sqlite(path: configuration.dataDirectory.map { $0 + "/keyward.sqlite3" }, logger: logger)
+            }
+        } catch let error as StoreError {
+            throw StartupFailure(description: "the database cannot be opened: \(error.message)")
         }
         do {
             return try await assemble(configuration, store: store, locks: locks, logger: logger, metrics: metrics, onListening: onListening)
@@ -107,7 +113,7 @@ public enum KeywardServer {
         let rootPassword = try await signIn.ensureRootPassword(configured: configuration.rootPassword)
         let (driver, network) = try await makeDriver(configuration, locks: &locks, logger: logger)
         let keyPairs = KeyPairService(store: store, regions: regions, logger: logger)
-        let instances = InstanceService(store: store, driver: driver, regions: regions, logger: logger)
+        let instances = InstanceService(store: store, driver: driver, regions: regions, logger: logger, hostID: configuration.hostID)
         let images = ImageService(store: store, driver: driver, regions: regions, logger: logger)
         let agents = AgentService(store: store, regions: regions, logger: logger)
 

@@ -7,6 +7,7 @@ import Store
 public struct CredentialService: Sendable {
     private let store: any Store
     private let sealer: SecretSealer
+    private let secrets = SecretCache()
 
     public init(store: any Store, sealer: SecretSealer) {
         self.store = store
@@ -117,7 +118,8 @@ public struct CredentialService: Sendable {
                 identity: .roleSession(roleName: session.roleName, roleID: session.roleID, sessionName: session.sessionName),
                 accessKeyID: accessKeyID, sessionPolicy: session.sessionPolicy
             )
-            return Credential(principal: principal, secret: try sealer.open(found.sealedSecret), tokenRefusal: refusal)
+            let secret = try secrets.secret(accessKeyID: accessKeyID, sealed: found.sealedSecret, open: sealer.open)
+            return Credential(principal: principal, secret: secret, tokenRefusal: refusal)
         }
         let resolved: (AccessKey, [UInt8], String?)? = try await store.read { tx in
             guard let found = try await tx.accessKey(id: accessKeyID) else { return nil }
@@ -128,7 +130,8 @@ public struct CredentialService: Sendable {
         guard let (key, sealed, userID) = resolved else { throw Refusal.unknownAccessKey }
         guard key.status == .active else { throw Refusal.inactiveAccessKey }
         let identity: Principal.Identity = if let name = key.userName, let userID { .user(name: name, id: userID) } else { .root }
-        return Credential(principal: Principal(accountID: key.accountID, identity: identity, accessKeyID: key.id), secret: try sealer.open(sealed), tokenRefusal: nil)
+        let secret = try secrets.secret(accessKeyID: key.id, sealed: sealed, open: sealer.open)
+        return Credential(principal: Principal(accountID: key.accountID, identity: identity, accessKeyID: key.id), secret: secret, tokenRefusal: nil)
     }
 
     private static func ensureDefaultAccount(_ tx: any StoreTransaction) async throws {

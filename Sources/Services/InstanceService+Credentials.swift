@@ -106,7 +106,7 @@ extension InstanceService {
             try? await tracked(kind, id, call, restartsInstance: wasRunning) {
                 if wasRunning { try await self.halt(id, call) }
                 do {
-                    try await self.locks.with(id) {
+                    try await self.exclusive(id) {
                         try await call.write { tx in
                             guard var instance = try await tx.instance(id: id, accountID: call.accountID) else { throw DomainError.instanceNotFound(id) }
                             try Self.checkChangeable(instance, .refuse)

@@ -39,7 +39,7 @@ extension InstanceService {
 
     /// Powers the instance's system off and records it Stopped.
     func halt(_ instanceID: String, _ call: AuthorizedCall) async throws {
-        try await locks.with(instanceID) {
+        try await exclusive(instanceID) {
             guard var current = try await self.store.read({ tx in try await tx.instance(id: instanceID, accountID: nil) }) else { return }
             guard current.status != .stopped else { return }
             try await self.setStatus(instanceID, .stopping)
@@ -57,7 +57,7 @@ extension InstanceService {
 
     public func delete(_ call: AuthorizedCall, instanceID: String, force: Bool) async throws {
         try await checkDeletable(call, instanceID: instanceID, force: force)
-        try await locks.with(instanceID) {
+        try await exclusive(instanceID) {
             // Checked again under the lock: a start may have won the race.
             let instance = try await self.owned(instanceID, call)
             try InstanceRules.check(force ? .forceDelete : .delete, status: instance.status)
@@ -69,7 +69,7 @@ extension InstanceService {
 
     /// Starts (or restarts) the instance's system with its bound credentials; they are effective afterwards.
     func boot(_ instanceID: String, from statuses: Set<InstanceStatus>) async throws {
-        try await locks.with(instanceID) {
+        try await exclusive(instanceID) {
             guard var instance = try await self.store.read({ tx in try await tx.instance(id: instanceID, accountID: nil) }) else {
                 throw DomainError.instanceNotFound(instanceID)
             }
@@ -145,7 +145,14 @@ extension InstanceService {
     /// After a restart: instances recorded as running are re-adopted when their system still runs, restarted
     /// with their effective credentials otherwise; interrupted transitions are settled.
     public func reconcile() async {
-        guard let instances = try? await store.read({ tx in try await tx.instances(inStatuses: [.running, .starting, .stopping, .pending]) }) else { return }
+        let hostID = self.hostID
+        do {
+            try await store.write { tx in try await tx.claimUnhostedInstances(hostID: hostID) }
+        } catch {
+            logger.error("instances recorded without a host were not claimed", metadata: ["error": "\(error)"])
+        }
+        guard let instances = try? await store.read({ tx in try await tx.instances(inStatuses: [.running, .starting, .stopping, .pending], hostID: hostID) })
+        else { return }
         for instance in instances where instance.osType == .linux && instance.agent == nil {
             let running = await driver.isRunning(instanceID: instance.id)
             switch instance.status {
@@ -171,7 +178,8 @@ extension InstanceService {
     /// Operations a stop of the control plane cut short end here: an instance stopped to apply a change is started
     /// again (with whichever credentials were committed), and the record says what happened.
     private func settleInterruptedOperations() async {
-        guard let all = try? await store.read({ tx in try await tx.instances(inStatuses: InstanceStatus.allCases) }) else { return }
+        let hostID = self.hostID
+        guard let all = try? await store.read({ tx in try await tx.instances(inStatuses: InstanceStatus.allCases, hostID: hostID) }) else { return }
         for instance in all {
             guard var operation = instance.latestOperation, operation.state == .operating else { continue }
             var status = instance.status

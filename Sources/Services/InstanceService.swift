@@ -13,12 +13,15 @@ public struct InstanceService: Sendable {
     let regions: RegionCatalog
     let logger: Logger
     let locks = InstanceLocks()
+    /// The host this server's driver runs instances on; instances of other hosts are theirs to change.
+    let hostID: String
 
-    public init(store: any Store, driver: any InstanceDriver, regions: RegionCatalog, logger: Logger) {
+    public init(store: any Store, driver: any InstanceDriver, regions: RegionCatalog, logger: Logger, hostID: String = "local") {
         self.store = store
         self.driver = driver
         self.regions = regions
         self.logger = logger
+        self.hostID = hostID
     }
 
     /// What RunInstances and CreateInstance take.
@@ -169,6 +172,7 @@ public struct InstanceService: Sendable {
             )
             instance.zoneID = request.zoneID ?? (try? regions.region(regionID))?.zones.first?.id
             instance.latestOperation = operation
+            instance.hostID = hostID
             instances.append(instance)
         }
     }
@@ -296,7 +300,7 @@ public struct InstanceService: Sendable {
             throw DomainError.invalidParameter(name: "ImageId", reason: "the image's operating system differs from the instance's")
         }
         let bound = credentials
-        try await locks.with(instanceID) {
+        try await exclusive(instanceID) {
             let current = try await self.owned(instanceID, call)
             try InstanceRules.check(.replaceSystemDisk, status: current.status)
             if image.osType == .linux { try await self.driver.replaceDisk(instanceID: instanceID, imageID: image.id) }
@@ -372,7 +376,20 @@ public struct InstanceService: Sendable {
     public func localRoot(_ call: AuthorizedCall, instanceID: String) async throws -> (instance: Instance, root: LocalRoot?) {
         try call.expect("ecs:DescribeInstances")
         let instance = try await owned(instanceID, call)
-        return (instance, instance.agent == nil ? driver.localRoot(instanceID: instanceID) : nil)
+        let local = instance.agent == nil && (instance.hostID.isEmpty || instance.hostID == hostID)
+        return (instance, local ? driver.localRoot(instanceID: instanceID) : nil)
+    }
+
+    /// Runs `body` holding the instance's lock, once it is sure that this server's driver runs the instance's system (an
+    /// instance of another host of the deployment is refused with `DomainError.instanceOnAnotherHost`).
+    func exclusive<T: Sendable>(_ instanceID: String, _ body: @Sendable () async throws -> T) async throws -> T {
+        try await locks.with(instanceID) {
+            if let instance = try await self.store.read({ tx in try await tx.instance(id: instanceID, accountID: nil) }),
+               instance.agent == nil, !instance.hostID.isEmpty, instance.hostID != self.hostID {
+                throw DomainError.instanceOnAnotherHost(instanceID: instanceID, hostID: instance.hostID)
+            }
+            return try await body()
+        }
     }
 
     /// The caller's instance, authorised again by the ARN of its own region (the request's `RegionId` names no instance).

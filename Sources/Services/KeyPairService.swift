@@ -114,14 +114,8 @@ public struct KeyPairService: Sendable {
     public func boundInstances(_ call: AuthorizedCall, regionID: String, names: [String]) async throws -> [String: [String]] {
         let principal = call.principal
         guard !names.isEmpty else { return [:] }
-        return try await store.read { tx in
-            var result: [String: [String]] = [:]
-            for name in names {
-                let query = InstanceQuery(accountID: principal.accountID, regionID: regionID, keyPairName: name)
-                result[name] = try await tx.instances(matching: query, page: nil).items.map(\.id)
-            }
-            return result
-        }
+        let found = try await store.read { tx in try await tx.boundInstanceIDs(accountID: principal.accountID, regionID: regionID, keyPairNames: names) }
+        return Dictionary(uniqueKeysWithValues: Set(names).map { ($0, found[$0] ?? []) })
     }
 
     /// The caller's key pairs in a region that match `query`'s filters, one page of them. A caller allowed on only some

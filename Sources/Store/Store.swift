@@ -6,6 +6,9 @@ import KeywardCore
 public protocol Store: Sendable {
     func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
     func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+    /// A small write (a nonce, an audit event) that may share one transaction and one commit with concurrent ones: it is
+    /// durable when this returns, and a failure undoes only this body's changes.
+    func writeGrouped<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) async throws -> T) async throws -> T
     func close() async
 }
 
@@ -51,8 +54,12 @@ public protocol StoreTransaction: AccessStoreTransaction, ScalingStoreTransactio
     /// The instance whose sshd listens at `address` (namespace sandboxes have one address each).
     func instance(atAddress address: String) async throws -> Instance?
     func instances(matching query: InstanceQuery, page: PageRequest?) async throws -> Page<Instance>
-    /// Instances of every account in any of `statuses` (for re-adoption after a restart).
-    func instances(inStatuses statuses: [InstanceStatus]) async throws -> [Instance]
+    /// The ids of the instances each named key pair is bound to, in creation order (one query for all names).
+    func boundInstanceIDs(accountID: String, regionID: String, keyPairNames: [String]) async throws -> [String: [String]]
+    /// Instances of every account in any of `statuses` run by `hostID`'s driver (for re-adoption after a restart).
+    func instances(inStatuses statuses: [InstanceStatus], hostID: String) async throws -> [Instance]
+    /// Records `hostID` as the host of the instances recorded before hosts were (a deployment's first server takes them).
+    func claimUnhostedInstances(hostID: String) async throws
     /// How many instances of every account are in each status (statuses with none are absent).
     func instanceCountsByStatus() async throws -> [InstanceStatus: Int]
     /// The agent bindings of every host that joined through the guest agent.

@@ -29,6 +29,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Directory for the SQLite database, the TLS certificate and the sandboxes. Default ./keyward-data.")
     var data: String?
 
+    @Option(help: "Database: sqlite (DATA/keyward.sqlite3, the default) or a PostgreSQL URL, postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=disable|prefer|require|verify-ca|verify-full&sslrootcert=CA.pem, shared by every server of a deployment (with one --server-key-file). KEYWARD_DATABASE keeps a password off the command line.")
+    var database: String?
+
+    @Option(help: "This server's host id, under which its sandbox instances are recorded in a shared database. Default: derived from /etc/machine-id and the data directory.")
+    var hostId: String?
+
     @Option(help: "Instance driver: auto (sandboxes when running as root with bubblewrap and sshd), sandbox, or simulated. Default auto.")
     var driver: String?
 
@@ -90,6 +96,7 @@ struct Serve: AsyncParsableCommand {
             ("port-base", portBase.map(String.init)), ("start-timeout", startTimeout.map(String.init)),
             ("shutdown-timeout", shutdownTimeout.map(String.init)), ("console-idle-timeout", consoleIdleTimeout.map(String.init)),
             ("console-absolute-timeout", consoleAbsoluteTimeout.map(String.init)),
+            ("database", database), ("host-id", hostId),
         ]
         for case let (key, value?) in texts { values[AbsoluteConfigKey(ConfigKey(key))] = .init(.string(value), isSecret: false) }
         if allowPlainHttp { values["allow-plain-http"] = .init(.string("true"), isSecret: false) }

@@ -7,8 +7,13 @@ import Testing
 @Suite struct SQLStoreTests {
     static let account = "acct-1"
 
-    static func store(path: String? = nil) async throws -> SQLStore {
-        let store = try await SQLStore.sqlite(path: path, logger: Logger(label: "test"))
+    /// A fresh store with the test account, on `backend` (SQLite in memory when none is named).
+    static func store(_ backend: StoreBackend? = nil, location: String? = nil) async throws -> SQLStore {
+        let store = if let backend {
+            try await backend.open(try location ?? backend.newLocation())
+        } else {
+            try await SQLStore.sqlite(path: nil, logger: Logger(label: "test"))
+        }
         try await store.write { tx in try await tx.insertAccount(id: account, name: "test-\(UUID().uuidString)", createdAt: Date()) }
         return store
     }
@@ -24,8 +29,8 @@ import Testing
         try await store.read { tx in try await tx.keyPairs(matching: KeyPairQuery(accountID: account, regionID: region), page: nil).totalCount }
     }
 
-    @Test func duplicateNameInTheSameRegionIsRefusedButAllowedInAnother() async throws {
-        let store = try await Self.store()
+    @Test(arguments: StoreBackend.available) func duplicateNameInTheSameRegionIsRefusedButAllowedInAnother(backend: StoreBackend) async throws {
+        let store = try await Self.store(backend)
         try await store.write { tx in try await tx.insertKeyPair(Self.keyPair("a"), quota: 10) }
         await #expect(throws: DomainError.keyPairAlreadyExists("a")) {
             try await store.write { tx in try await tx.insertKeyPair(Self.keyPair("a"), quota: 10) }
@@ -34,8 +39,8 @@ import Testing
         #expect(try await Self.count(store) == 1)
     }
 
-    @Test func quotaIsEnforcedByTheDatabaseAndFreedByDeletion() async throws {
-        let store = try await Self.store()
+    @Test(arguments: StoreBackend.available) func quotaIsEnforcedByTheDatabaseAndFreedByDeletion(backend: StoreBackend) async throws {
+        let store = try await Self.store(backend)
         for index in 0..<3 {
             try await store.write { tx in try await tx.insertKeyPair(Self.keyPair("k\(index)"), quota: 3) }
         }
@@ -49,11 +54,8 @@ import Testing
         #expect(try await Self.count(store) == 3)
     }
 
-    @Test func concurrentWritersNeverExceedTheQuotaOrDuplicateANameOnDisk() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kw-store-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try await Self.store(path: directory + "/db.sqlite3")
+    @Test(arguments: StoreBackend.available) func concurrentWritersNeverExceedTheQuotaOrDuplicateANameOnDisk(backend: StoreBackend) async throws {
+        let store = try await Self.store(backend)
         let outcomes = await withTaskGroup(of: String.self) { group in
             for index in 0..<64 {
                 group.addTask {
@@ -80,8 +82,8 @@ import Testing
         await store.close()
     }
 
-    @Test func listingFiltersByWildcardFingerprintAndTagsAndPages() async throws {
-        let store = try await Self.store()
+    @Test(arguments: StoreBackend.available) func listingFiltersByWildcardFingerprintAndTagsAndPages(backend: StoreBackend) async throws {
+        let store = try await Self.store(backend)
         try await store.write { tx in
             try await tx.insertKeyPair(Self.keyPair("web-1", fingerprint: "0a:0b", tags: [try KeywardCore.Tag(key: "env", value: "prod")]), quota: 50)
             try await tx.insertKeyPair(Self.keyPair("web-2", tags: [try KeywardCore.Tag(key: "env", value: "dev")]), quota: 50)
@@ -112,8 +114,8 @@ import Testing
         #expect(page.items.count == 1)
     }
 
-    @Test func anInstanceCarryingSeveralKeyPairsIsFoundUnderEachUntilItDropsOne() async throws {
-        let store = try await Self.store()
+    @Test(arguments: StoreBackend.available) func anInstanceCarryingSeveralKeyPairsIsFoundUnderEachUntilItDropsOne(backend: StoreBackend) async throws {
+        let store = try await Self.store(backend)
         var credentials = InstanceCredentials()
         credentials.add(BoundKeyPair(name: "a", publicKey: "ssh-ed25519 A"))
         credentials.add(BoundKeyPair(name: "b", publicKey: "ssh-ed25519 B"))
@@ -142,8 +144,8 @@ import Testing
         #expect(try await carriers("b").isEmpty)
     }
 
-    @Test func deletingAKeyPairRemovesItsTags() async throws {
-        let store = try await Self.store()
+    @Test(arguments: StoreBackend.available) func deletingAKeyPairRemovesItsTags(backend: StoreBackend) async throws {
+        let store = try await Self.store(backend)
         let keyPair = Self.keyPair("tagged", tags: [try KeywardCore.Tag(key: "a", value: "1")])
         try await store.write { tx in try await tx.insertKeyPair(keyPair, quota: 5) }
         _ = try await store.write { tx in try await tx.deleteKeyPairs(accountID: Self.account, regionID: "cn-hangzhou", names: ["tagged"]) }
@@ -151,20 +153,99 @@ import Testing
         #expect(tags.isEmpty)
     }
 
-    @Test func aNonceIsClaimedOncePerAccessKeyAndSurvivesReopening() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kw-nonce-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let first = try await Self.store(path: directory + "/db.sqlite3")
+    @Test(arguments: StoreBackend.available) func aNonceIsClaimedOncePerAccessKeyAndSurvivesReopening(backend: StoreBackend) async throws {
+        let location = try backend.newLocation()
+        let first = try await Self.store(backend, location: location)
         #expect(try await first.write { tx in try await tx.claimNonce("n1", accessKeyID: "ak", at: Date()) })
         #expect(try await first.write { tx in try await tx.claimNonce("n1", accessKeyID: "other", at: Date()) })
         #expect(!(try await first.write { tx in try await tx.claimNonce("n1", accessKeyID: "ak", at: Date()) }))
         await first.close()
-        let reopened = try await SQLStore.sqlite(path: directory + "/db.sqlite3", logger: Logger(label: "test"))
+        let reopened = try await backend.open(location)
         #expect(!(try await reopened.write { tx in try await tx.claimNonce("n1", accessKeyID: "ak", at: Date()) }))
         try await reopened.write { tx in try await tx.purgeNonces(before: Date().addingTimeInterval(60)) }
         #expect(try await reopened.write { tx in try await tx.claimNonce("n1", accessKeyID: "ak", at: Date()) })
         await reopened.close()
+    }
+
+    @Test(arguments: StoreBackend.available) func groupedWritesCommitTogetherAndAFailureUndoesOnlyItsOwn(backend: StoreBackend) async throws {
+        let store = try await Self.store(backend)
+        // Two writers race for each nonce: exactly one of each pair wins, every winner is stored.
+        let outcomes = await withTaskGroup(of: (String, Bool?).self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    let nonce = "n\(index / 2)"
+                    let won = try? await store.writeGrouped { tx in try await tx.claimNonce(nonce, accessKeyID: "ak", at: Date()) }
+                    return (nonce, won)
+                }
+            }
+            return await group.reduce(into: [(String, Bool?)]()) { $0.append($1) }
+        }
+        #expect(!outcomes.contains { $0.1 == nil }, "no grouped write failed")
+        let winners = Dictionary(grouping: outcomes.filter { $0.1 == true }, by: \.0)
+        #expect(winners.count == 100)
+        #expect(winners.values.allSatisfy { $0.count == 1 })
+        // A grouped body that throws after writing leaves nothing behind, and its neighbours commit.
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            try await store.writeGrouped { tx in
+                _ = try await tx.claimNonce("undone", accessKeyID: "ak", at: Date())
+                throw Refused()
+            }
+        }
+        #expect(try await store.writeGrouped { tx in try await tx.claimNonce("undone", accessKeyID: "ak", at: Date()) })
+        for index in 0..<100 {
+            #expect(!(try await store.write { tx in try await tx.claimNonce("n\(index)", accessKeyID: "ak", at: Date()) }))
+        }
+        await store.close()
+    }
+
+    @Test(arguments: StoreBackend.available) func boundInstancesOfSeveralKeyPairsComeFromOneQueryInCreationOrder(backend: StoreBackend) async throws {
+        let store = try await Self.store(backend)
+        var made: [Instance] = []
+        for (index, names) in [["a"], ["a", "b"], ["b"], []].enumerated() {
+            var credentials = InstanceCredentials()
+            for name in names { credentials.add(BoundKeyPair(name: name, publicKey: "ssh-ed25519 \(name)")) }
+            let instance = Instance(
+                id: ResourceID.make(prefix: "i"), accountID: Self.account, regionID: "cn-hangzhou", name: "i\(index)", hostName: "h", imageID: "img",
+                instanceType: "ecs.g7.large", osType: .linux, status: .stopped, bound: credentials, effective: nil, firstBootPending: true,
+                passwordInherit: false, endpoint: nil, userData: "", metadataTokensRequired: false, metadataEnabled: true,
+                creationTime: Date(timeIntervalSince1970: 1_700_000_000 + Double(index)), startTime: nil, firstBootReport: []
+            )
+            try await store.write { tx in try await tx.insertInstance(instance, quota: Instance.quotaPerRegion) }
+            made.append(instance)
+        }
+        let bound = try await store.read { tx in
+            try await tx.boundInstanceIDs(accountID: Self.account, regionID: "cn-hangzhou", keyPairNames: ["a", "b", "c"])
+        }
+        #expect(bound == ["a": [made[0].id, made[1].id], "b": [made[1].id, made[2].id]])
+        let elsewhere = try await store.read { tx in try await tx.boundInstanceIDs(accountID: Self.account, regionID: "cn-beijing", keyPairNames: ["a"]) }
+        #expect(elsewhere.isEmpty)
+        await store.close()
+    }
+
+    @Test(arguments: StoreBackend.available) func readsRunInParallelWithAWriteInProgress(backend: StoreBackend) async throws {
+        let store = try await Self.store(backend)
+        try await store.write { tx in try await tx.insertKeyPair(Self.keyPair("before"), quota: 10) }
+        // A write transaction stays open while reads run: they see the committed state, not the write's, and finish first.
+        let (entered, enteredContinuation) = AsyncStream<Void>.makeStream()
+        let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
+        let writer = Task {
+            try await store.write { tx in
+                try await tx.insertKeyPair(Self.keyPair("during"), quota: 10)
+                enteredContinuation.yield()
+                for await _ in release { break }
+            }
+        }
+        for await _ in entered { break }
+        let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 { group.addTask { try await Self.count(store) } }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(counts == Array(repeating: 1, count: 8))
+        releaseContinuation.yield()
+        try await writer.value
+        #expect(try await Self.count(store) == 2)
+        await store.close()
     }
 }
 
@@ -180,8 +261,8 @@ import Testing
         return instance
     }
 
-    @Test func instancesAreFoundByShortIDStatusesNamesAddressesAndZones() async throws {
-        let store = try await SQLStoreTests.store()
+    @Test(arguments: StoreBackend.available) func instancesAreFoundByShortIDStatusesNamesAddressesAndZones(backend: StoreBackend) async throws {
+        let store = try await SQLStoreTests.store(backend)
         let web = Self.instance("web", status: .running, address: "10.0.0.1", zone: "ap-guangzhou-3")
         let db = Self.instance("db", status: .stopped, address: "10.0.0.2", zone: "ap-guangzhou-4")
         let old = Self.instance("old", status: .stopped, address: "10.0.0.3", zone: nil)
@@ -205,8 +286,8 @@ import Testing
         #expect(try await names { $0.zoneIDs = ["ap-guangzhou-4"]; $0.statuses = [.running] }.isEmpty, "every field must match")
     }
 
-    @Test func theZoneAndTheLatestOperationAreKept() async throws {
-        let store = try await SQLStoreTests.store()
+    @Test(arguments: StoreBackend.available) func theZoneAndTheLatestOperationAreKept(backend: StoreBackend) async throws {
+        let store = try await SQLStoreTests.store(backend)
         var instance = Self.instance("web", status: .running, address: "10.0.0.1", zone: "ap-guangzhou-3")
         let started = Date(timeIntervalSince1970: 1_700_000_000)
         instance.latestOperation = InstanceOperation(kind: .bindKeyPairs, state: .failed, errorMessage: "it broke", requestID: "r-1", startTime: started)

@@ -30,8 +30,8 @@ import Testing
         )
     }
 
-    @Test func namesAreUniquePerRegionAndTheQuotaHolds() async throws {
-        let store = try await SQLStoreTests.store()
+    @Test(arguments: StoreBackend.available) func namesAreUniquePerRegionAndTheQuotaHolds(backend: StoreBackend) async throws {
+        let store = try await SQLStoreTests.store(backend)
         try await store.write { tx in try await tx.insertScalingGroup(Self.group("web"), quota: 2) }
         await #expect(throws: DomainError.scalingGroupNameTaken("web")) {
             try await store.write { tx in try await tx.insertScalingGroup(Self.group("web"), quota: 2) }
@@ -44,8 +44,8 @@ import Testing
         #expect(names == ["web", "db"])
     }
 
-    @Test func aGroupHasAtMostOneActivityInProgressAndAnInstanceAtMostOneGroup() async throws {
-        let store = try await SQLStoreTests.store()
+    @Test(arguments: StoreBackend.available) func aGroupHasAtMostOneActivityInProgressAndAnInstanceAtMostOneGroup(backend: StoreBackend) async throws {
+        let store = try await SQLStoreTests.store(backend)
         let (a, b) = (Self.group("a"), Self.group("b"))
         try await store.write { tx in
             try await tx.insertScalingGroup(a, quota: 10)

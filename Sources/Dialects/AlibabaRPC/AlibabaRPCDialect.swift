@@ -2,6 +2,7 @@ import Foundation
 import KeywardCore
 import Logging
 import Services
+import Store
 
 /// The Alibaba Cloud RPC API (ECS now; ESS and RAM join through `RPCRoutes`): decode, authenticate,
 /// dispatch on Version + Action, encode the result or the error as the official SDKs parse it.
@@ -115,6 +116,7 @@ public struct AlibabaRPCDialect: Sendable {
         case let error as DomainError: product == .ess ? ESSActions.rpcError(for: error) : AlibabaErrorTable.rpcError(for: error)
         case let error as AccessDenied: AccessErrorTable.rpcError(for: error, product: product)
         case let error as AccessError: AccessErrorTable.rpcError(for: error, product: product)
+        case StoreError.unavailable: .serviceUnavailable
         default: .internalError
         }
     }

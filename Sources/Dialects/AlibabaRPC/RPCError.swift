@@ -38,6 +38,8 @@ public struct RPCError: Error, Sendable, Equatable {
         status: 400, code: "InvalidSecurityToken.MismatchWithAccessKey", message: "Specified SecurityToken mismatch with the AccessKey."
     )
     static let expiredSecurityToken = RPCError(status: 403, code: "InvalidSecurityToken.Expired", message: "Specified SecurityToken is expired.")
+    /// The database cannot be reached for now (the SDKs retry this code on read actions).
+    static let serviceUnavailable = RPCError(status: 503, code: "ServiceUnavailable", message: "The request has failed due to a temporary failure of the server.")
     static let internalError = RPCError(status: 500, code: "InternalError", message: "The request processing has failed due to some unknown error, exception or failure.")
 
     /// The codes that mean the signature check refused a request, with the reason metrics count them under.
@@ -94,6 +96,8 @@ enum AlibabaErrorTable {
             RPCError(status: 400, code: "InvalidParameter.KeyPairName", message: "The key pair \(keyPair) is not bound to instance \(instance).")
         case .incorrectInstanceStatus:
             RPCError(status: 403, code: "IncorrectInstanceStatus", message: "The current status of the resource does not support this operation.")
+        case .instanceOnAnotherHost(let instance, let host):
+            RPCError(status: 403, code: "OperationDenied", message: "The instance \(instance) runs on Keyward host \(host): send this call to a server of that host.")
         case .windowsInstanceKeyPair:
             RPCError(status: 403, code: "DependencyViolation.WindowsInstance", message: "The instance creating is windows, cannot use ssh key pair to login")
         case .nonIOOptimizedKeyPair:

@@ -1,5 +1,6 @@
 import KeywardCore
 import Services
+import Store
 
 /// An error in Tencent Cloud's words: always HTTP 200 with `{"Response":{"Error":{"Code","Message"},"RequestId"}}`.
 public struct TencentError: Error, Sendable, Equatable {
@@ -31,6 +32,8 @@ public struct TencentError: Error, Sendable, Equatable {
     static let invalidAction = TencentError("InvalidAction", "The requested action does not exist.")
     static let noSuchVersion = TencentError("NoSuchVersion", "The requested API version does not exist.")
     static let dryRun = TencentError("DryRunOperation", "The request would have succeeded; DryRun is set.")
+    /// The database cannot be reached for now.
+    static let serviceUnavailable = TencentError("ServiceUnavailable", "The service is temporarily unavailable.")
     static let internalError = TencentError("InternalError", "An internal error occurred.")
 
     /// The codes that mean the signature check refused a request, with the reason metrics count them under.
@@ -52,6 +55,7 @@ enum TencentErrorTable {
         case let denial as AccessDenied:
             TencentError("AuthFailure.UnauthorizedOperation", "The request is not authorized: \(denial.action) (\(denial.kind.rawValue), \(denial.policyType)).")
         case is AccessError: TencentError("InvalidParameter", "The request is not valid.")
+        case StoreError.unavailable: .serviceUnavailable
         default: .internalError
         }
     }
@@ -84,6 +88,8 @@ enum TencentErrorTable {
         case .windowsInstanceKeyPair: TencentError("UnsupportedOperation.InstanceOsWindows", "Windows instances do not support key pairs.")
         case .imageInUse(let id): TencentError("InvalidImageId.IncorrectState", "The image `\(TencentProfile.imageID(id))` is in use.")
         case .imageNotFound(let id): TencentError("InvalidImageId.NotFound", "The image `\(TencentProfile.imageID(id))` does not exist.")
+        case .instanceOnAnotherHost(let instance, let host):
+            TencentError("FailedOperation", "The instance `\(TencentProfile.instanceID(instance))` runs on Keyward host \(host): send this call to a server of that host.")
         case .incorrectInstanceStatus(let status): TencentError("UnsupportedOperation.InstanceState\(status.capitalized)", "The instance state does not support this operation.")
         case .invalidPassword: TencentError("InvalidParameterValue.InvalidPassword", "The password does not meet the requirements.")
         case .instanceQuotaExceeded: TencentError("LimitExceeded.InstanceQuota", "The number of instances exceeds the quota.")

@@ -155,6 +155,8 @@ public struct Instance: Sendable, Hashable {
     public var zoneID: String?
     /// Stored with the instance when it is inserted; afterwards changed only through the store's `setLatestOperation`.
     public var latestOperation: InstanceOperation?
+    /// The Keyward host whose driver runs the instance's system ("" for instances recorded before hosts were).
+    public var hostID: String = ""
 
     public init(
         id: String, accountID: String, regionID: String, name: String, hostName: String, imageID: String, instanceType: String,

@@ -90,12 +90,27 @@ public struct ServeSettings: Sendable {
         if let metadata, metadata != "off", ServerConfiguration.parseListen(metadata) == nil {
             throw Invalid(description: "metadata-listen: '\(metadata)' is not HOST:PORT or off")
         }
+        let database = settings.text("database") ?? "sqlite"
+        let databaseURL: String?
+        if database == "sqlite" {
+            databaseURL = nil
+        } else if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            databaseURL = database
+        } else {
+            throw Invalid(description: "database: expected sqlite or a postgres:// URL")
+        }
+        let hostID = settings.text("host-id") ?? HostIdentity.derived(dataDirectory: directory)
+        guard HostIdentity.isValid(hostID) else {
+            throw Invalid(description: "host-id: '\(hostID)' must be 1 to 64 letters, digits, '-', '_' or '.'")
+        }
         var configuration = ServerConfiguration(
             host: host, port: port, dataDirectory: directory, rootAccessKey: rootKey, driver: driver, metadataListen: metadata,
             metricsListen: metrics == "api" ? nil : metrics, transport: transport, serverKey: serverKey,
             startTimeout: .seconds(try settings.integer("start-timeout", in: 5...3600, default: 120))
         )
         configuration.rootPassword = rootPassword
+        configuration.databaseURL = databaseURL
+        configuration.hostID = hostID
         configuration.consoleLifetimes = ConsoleSignIn.Lifetimes(
             idle: TimeInterval(try settings.integer("console-idle-timeout", in: 1...86_400, default: 1800)),
             absolute: TimeInterval(try settings.integer("console-absolute-timeout", in: 1...2_592_000, default: 43_200))

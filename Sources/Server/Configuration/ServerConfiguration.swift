@@ -22,6 +22,10 @@ public struct ServerConfiguration: Sendable {
     public var rootPassword: String?
     /// How long console sessions last when idle, and at most.
     public var consoleLifetimes = ConsoleSignIn.Lifetimes()
+    /// The PostgreSQL database every server of the deployment shares; nil for SQLite in the data directory.
+    public var databaseURL: String?
+    /// The host this server's sandbox instances are recorded under.
+    public var hostID = "local"
 
     /// Which instance driver to use.
     public enum DriverChoice: Sendable, Equatable {

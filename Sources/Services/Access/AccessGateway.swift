@@ -42,13 +42,13 @@ public struct AccessGateway: Sendable {
             let result = try await body(call)
             if !recorder.isRecorded {
                 let event = recorder.event(error: nil)
-                try await store.write { tx in try await tx.insertAuditEvent(event) }
+                try await store.writeGrouped { tx in try await tx.insertAuditEvent(event) }
             }
             return result
         } catch {
             let event = recorder.event(error: context.describeError(error))
             do {
-                try await store.write { tx in try await tx.insertAuditEvent(event) }
+                try await store.writeGrouped { tx in try await tx.insertAuditEvent(event) }
             } catch let auditError {
                 logger.error("audit event not recorded", metadata: ["action": "\(operation.action)", "error": "\(auditError)"])
             }
@@ -77,7 +77,7 @@ public struct AuthorizedCall: Sendable {
         self.commonConditionKeys = [
             "acs:SourceIp": [context.sourceIP],
             "acs:SecureTransport": [context.secureTransport ? "true" : "false"],
-            "acs:CurrentTime": [ISO8601DateFormatter().string(from: context.time)],
+            "acs:CurrentTime": [context.time.formatted(.iso8601)],
             "acs:MFAPresent": ["false"],
         ]
     }

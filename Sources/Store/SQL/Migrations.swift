@@ -438,6 +438,11 @@ enum Migrations {
             "CREATE TABLE console_sign_in_failures (login_name TEXT NOT NULL, failed_at BIGINT NOT NULL)",
             "CREATE INDEX console_sign_in_failures_by_name ON console_sign_in_failures (login_name, failed_at)",
         ]),
+        (12, [
+            // Several servers on one database: each instance is run by one host's driver.
+            "ALTER TABLE instances ADD COLUMN host_id TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX instances_by_host ON instances (host_id, status)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded.

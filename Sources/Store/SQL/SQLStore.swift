@@ -5,10 +5,12 @@ import Logging
 /// The one `Store` implementation, over any `SQLDatabase` (SQLite now, PostgreSQL for scale-out).
 public struct SQLStore: Store {
     private let database: any SQLDatabase
+    private let groupCommit: GroupCommit
 
     /// Wraps `database`, bringing its schema up to date.
     public init(database: any SQLDatabase) async throws {
         self.database = database
+        self.groupCommit = GroupCommit(database: database)
         try await Migrations.run(on: database)
     }
 
@@ -17,12 +19,27 @@ public struct SQLStore: Store {
         try await SQLStore(database: try await SQLiteDatabase.open(path: path, logger: logger))
     }
 
+    /// Connects to the PostgreSQL database `url` names (`postgres://user:password@host:port/database?sslmode=…`).
+    public static func postgres(url: String, logger: Logger) async throws -> SQLStore {
+        let database = try await PostgresDatabase.open(url: url, logger: logger)
+        do {
+            return try await SQLStore(database: database)
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
     public func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         try await database.write { db in try await body(SQLTransaction(db: db)) }
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         try await database.read { db in try await body(SQLTransaction(db: db)) }
+    }
+
+    public func writeGrouped<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        try await groupCommit.write { db in try await body(SQLTransaction(db: db)) }
     }
 
     public func close() async {
@@ -250,15 +267,11 @@ struct SQLTransaction: StoreTransaction {
     // MARK: Nonces
 
     func claimNonce(_ nonce: String, accessKeyID: String, at date: Date) async throws -> Bool {
-        do {
-            try await db.execute(
-                "INSERT INTO signature_nonces (access_key_id, nonce, seen_at) VALUES ($1, $2, $3)",
-                [.text(accessKeyID), .text(nonce), .integer(date.epochSeconds)]
-            )
-            return true
-        } catch StoreError.uniqueViolation {
-            return false
-        }
+        let inserted = try await db.execute(
+            "INSERT INTO signature_nonces (access_key_id, nonce, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING nonce",
+            [.text(accessKeyID), .text(nonce), .integer(date.epochSeconds)]
+        )
+        return !inserted.isEmpty
     }
 
     func purgeNonces(before date: Date) async throws {

@@ -31,13 +31,14 @@ extension SQLTransaction {
             instance.startFailure.map(SQLValue.text) ?? .null,
             instance.zoneID.map(SQLValue.text) ?? .null,
             try instance.latestOperation.map { .text(try Self.json($0)) } ?? .null,
+            .text(instance.hostID),
         ]
     }
 
     private static let instanceColumns = """
         id, account_id, region_id, name, host_name, image_id, instance_type, os_type, status, key_pair_name, bound_credentials,
         effective_credentials, first_boot_pending, password_inherit, address, port, user_data, metadata_tokens_required,
-        metadata_enabled, first_boot_report, created_at, started_at, agent_binding, start_failure, zone_id, latest_operation
+        metadata_enabled, first_boot_report, created_at, started_at, agent_binding, start_failure, zone_id, latest_operation, host_id
         """
 
     func insertInstance(_ instance: Instance, quota: Int) async throws {
@@ -50,7 +51,7 @@ extension SQLTransaction {
     }
 
     private func insertInstanceRow(_ instance: Instance) async throws {
-        let placeholders = (1...26).map { "$\($0)" }.joined(separator: ", ")
+        let placeholders = (1...27).map { "$\($0)" }.joined(separator: ", ")
         try await db.execute("INSERT INTO instances (\(Self.instanceColumns)) VALUES (\(placeholders))", try instanceValues(instance))
         // Which instances carry a key pair, whichever of its bound key pairs it is.
         for name in Set(instance.bound.keyPairNames) {
@@ -140,11 +141,37 @@ extension SQLTransaction {
         return Page(items: items, totalCount: Int(total), request: page ?? PageRequest(number: 1, size: max(items.count, 1)))
     }
 
-    func instances(inStatuses statuses: [InstanceStatus]) async throws -> [Instance] {
+    func boundInstanceIDs(accountID: String, regionID: String, keyPairNames: [String]) async throws -> [String: [String]] {
+        guard !keyPairNames.isEmpty else { return [:] }
+        var binds = SQLBinds()
+        let account = binds.add(accountID)
+        let region = binds.add(regionID)
+        let names = keyPairNames.map { binds.add($0) }.joined(separator: ", ")
+        let rows = try await db.execute(
+            """
+            SELECT b.key_pair_name, b.instance_id FROM instance_key_pairs b JOIN instances i ON i.id = b.instance_id
+            WHERE b.account_id = \(account) AND b.region_id = \(region) AND b.key_pair_name IN (\(names))
+            ORDER BY i.created_at, i.id
+            """,
+            binds.values
+        )
+        var result: [String: [String]] = [:]
+        for row in rows { result[try row.text("key_pair_name"), default: []].append(try row.text("instance_id")) }
+        return result
+    }
+
+    func instances(inStatuses statuses: [InstanceStatus], hostID: String) async throws -> [Instance] {
         guard !statuses.isEmpty else { return [] }
         var binds = SQLBinds()
+        let host = binds.add(hostID)
         let list = statuses.map { binds.add($0.rawValue) }.joined(separator: ", ")
-        return try await db.execute("SELECT * FROM instances WHERE status IN (\(list)) ORDER BY created_at, id", binds.values).map(Self.instance)
+        return try await db.execute(
+            "SELECT * FROM instances WHERE host_id = \(host) AND status IN (\(list)) ORDER BY created_at, id", binds.values
+        ).map(Self.instance)
+    }
+
+    func claimUnhostedInstances(hostID: String) async throws {
+        try await db.execute("UPDATE instances SET host_id = $1 WHERE host_id = '' AND agent_binding IS NULL", [.text(hostID)])
     }
 
     func deleteInstance(id: String) async throws {
@@ -187,6 +214,7 @@ extension SQLTransaction {
         instance.startFailure = try row.optionalText("start_failure")
         instance.zoneID = try row.optionalText("zone_id")
         instance.latestOperation = try row.optionalText("latest_operation").map { try decode(InstanceOperation.self, $0) }
+        instance.hostID = try row.optionalText("host_id") ?? ""
         return instance
     }
 

@@ -11,3 +11,12 @@ public enum StoreError: Error, Sendable, Equatable {
     /// Any other backend failure.
     case backend(String)
 }
+
+extension StoreError {
+    /// What the backend said.
+    public var message: String {
+        switch self {
+        case .uniqueViolation(let text), .checkViolation(let text), .corruptRow(let text), .unavailable(let text), .backend(let text): text
+        }
+    }
+}
