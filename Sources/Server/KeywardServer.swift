@@ -112,12 +112,14 @@ public enum KeywardServer {
         let signIn = ConsoleSignIn(store: store, lifetimes: configuration.consoleLifetimes, logger: logger)
         let rootPassword = try await signIn.ensureRootPassword(configured: configuration.rootPassword)
         let (driver, network) = try await makeDriver(configuration, locks: &locks, logger: logger)
-        let keyPairs = KeyPairService(store: store, regions: regions, logger: logger)
+        let keyPool = KeyPool()
+        let keyPairs = KeyPairService(store: store, regions: regions, logger: logger, keys: keyPool)
         let instances = InstanceService(store: store, driver: driver, regions: regions, logger: logger, hostID: configuration.hostID)
         let images = ImageService(store: store, driver: driver, regions: regions, logger: logger)
         let agents = AgentService(store: store, regions: regions, logger: logger)
 
         var closer = StoreCloser(store: store, locks: locks)
+        closer.keyPool = keyPool
         var services: [any Service] = []
         var metadataEndpoint: String?
         if let (host, port) = metadataAddress(configuration, network: network) {
@@ -311,9 +313,12 @@ struct StoreCloser: Service {
     let locks: [HostLock]
     /// Set once the runner exists: its health checks stop before the store closes (activities resume at the next start).
     var scalingRunner: ScalingActivityRunner?
+    /// Its pre-generated private keys are dropped at shutdown.
+    var keyPool: KeyPool?
 
     func run() async throws {
         try? await gracefulShutdown()
+        keyPool?.discard()
         await scalingRunner?.stopHealthChecks()
         await store.close()
         withExtendedLifetime(locks) {}

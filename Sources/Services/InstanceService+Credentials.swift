@@ -66,7 +66,7 @@ extension InstanceService {
         whenRunning: RunningInstanceChange
     ) async throws {
         try call.expect("ecs:ModifyInstanceAttribute")
-        let hash = PasswordHash.sha512Crypt(password)
+        let hash = await PasswordHashing.hash(password)
         call.note("change", "password reset")
         try await changeCredentials(call, regionID: regionID, instanceIDs: instanceIDs, kind: .resetPassword, whenRunning: whenRunning) { credentials, instance in
             try policy(instance.osType).validate(password)

@@ -89,7 +89,7 @@ public struct InstanceService: Sendable {
         if request.passwordInherit, !image.presetPasswordUsers.contains("root") { throw DomainError.imageHasNoPresetPassword }
 
         var credentials = InstanceCredentials(passwordInherited: request.passwordInherit)
-        if let password = request.password { credentials.setPassword(hash: PasswordHash.sha512Crypt(password)) }
+        if let password = request.password { credentials.setPassword(hash: await PasswordHashing.hash(password)) }
         if let hash = request.passwordHash { credentials.setPassword(hash: hash) }
         if let selection = request.keyPairs {
             try InstanceRules.checkKeyPairAllowedAtLaunch(osType: image.osType, instanceType: request.instanceType)
@@ -161,7 +161,7 @@ public struct InstanceService: Sendable {
             var credentials = credentials
             if credentials.keyPairs.isEmpty, credentials.passwordHash == nil, !credentials.passwordInherited, request.unknownPasswordWhenNoLogin {
                 // Each instance its own: instances of one batch never share a password.
-                credentials.setPassword(hash: PasswordHash.sha512Crypt(RandomText.alphanumeric(count: 24)))
+                credentials.setPassword(hash: await PasswordHashing.hash(RandomText.alphanumeric(count: 24)))
             }
             var instance = Instance(
                 id: id, accountID: principal.accountID, regionID: regionID, name: name, hostName: host, imageID: image.id,
@@ -186,7 +186,7 @@ public struct InstanceService: Sendable {
         if let name { try InstanceRules.validateInstanceName(name) }
         if let hostName { try InstanceRules.validateHostName(hostName) }
         if let password { try PasswordPolicy.ecs.validate(password) }
-        let hash = password.map { PasswordHash.sha512Crypt($0) }
+        let hash: String? = if let password { await PasswordHashing.hash(password) } else { nil }
         if hash != nil { call.note("change", "password reset; effective at the next start") }
         try await locks.with(instanceID) {
             try await call.write { tx in
@@ -291,7 +291,7 @@ public struct InstanceService: Sendable {
         try call.require(call.operation.resources, conditions: Self.imageConditions(image, accountID: principal.accountID))
         if passwordInherit, !image.presetPasswordUsers.contains("root") { throw DomainError.imageHasNoPresetPassword }
         var credentials = InstanceCredentials(passwordInherited: passwordInherit)
-        if let password { credentials.setPassword(hash: PasswordHash.sha512Crypt(password)) }
+        if let password { credentials.setPassword(hash: await PasswordHashing.hash(password)) }
         if let keyPairName {
             try InstanceRules.checkKeyPairAllowedAtLaunch(osType: image.osType, instanceType: instance.instanceType)
             credentials.bind(try await findKeyPairs(.names([keyPairName]), principal: principal, regionID: instance.regionID).map(BoundKeyPair.init))

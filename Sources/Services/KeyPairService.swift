@@ -40,11 +40,14 @@ public struct KeyPairService: Sendable {
     private let store: any Store
     private let regions: RegionCatalog
     private let logger: Logger
+    private let keys: KeyPool
 
-    public init(store: any Store, regions: RegionCatalog, logger: Logger) {
+    /// `keys` hands out RSA keys generated ahead; without one, every key is generated when asked for.
+    public init(store: any Store, regions: RegionCatalog, logger: Logger, keys: KeyPool = KeyPool(capacity: 0)) {
         self.store = store
         self.regions = regions
         self.logger = logger
+        self.keys = keys
     }
 
     /// Generates a key pair and registers its public half; the private key is returned, never kept.
@@ -61,7 +64,7 @@ public struct KeyPairService: Sendable {
         let region = try regions.region(regionID)
         try Tag.validateSet(tags)
         call.note("change", "key pair created; its private key was returned once and is not kept")
-        let generated = try await Offload.run { () throws(KeyGenerationError) in try KeyGenerator.generate(algorithm) }
+        let generated = try await keys.take(algorithm)
         let keyPair = KeyPair(
             name: name, publicKey: generated.publicKey, accountID: principal.accountID, regionID: region.id,
             resourceGroupID: resourceGroupID, projectID: projectID, tags: tags, now: Date()

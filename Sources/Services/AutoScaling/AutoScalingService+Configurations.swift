@@ -119,7 +119,7 @@ extension AutoScalingService {
         configuration.imageID = image.id
         configuration.instanceTypes = request.instanceTypes
         configuration.keyPairName = request.keyPairName
-        configuration.passwordHash = request.password.map { PasswordHash.sha512Crypt($0) }
+        configuration.passwordHash = if let password = request.password { await PasswordHashing.hash(password) } else { nil }
         configuration.passwordInherit = request.passwordInherit
         configuration.hostName = request.hostName
         configuration.instanceName = request.instanceName

@@ -53,7 +53,7 @@ public struct ConsoleSignIn: Sendable {
         if try await store.read({ tx in try await tx.rootConsolePasswordHash(accountID: accountID) }) != nil { return .existing }
         let password = configured ?? Self.randomPassword()
         if configured != nil { try Self.checkPassword(password) }
-        let hash = PasswordHash.sha512Crypt(password)
+        let hash = await PasswordHashing.hash(password)
         try await store.write { tx in try await tx.setRootConsolePasswordHash(hash, accountID: accountID, at: Date()) }
         return configured == nil ? .generated(password) : .configured
     }
@@ -62,7 +62,7 @@ public struct ConsoleSignIn: Sendable {
     public func setRootPassword(_ password: String) async throws {
         try Self.checkPassword(password)
         let accountID = CredentialService.defaultAccountID
-        let hash = PasswordHash.sha512Crypt(password)
+        let hash = await PasswordHashing.hash(password)
         try await store.write { tx in
             guard try await tx.accountExists(id: accountID) else { throw SignInFailure.noAccount }
             try await tx.setRootConsolePasswordHash(hash, accountID: accountID, at: Date())
@@ -132,7 +132,7 @@ public struct ConsoleSignIn: Sendable {
             throw SignInFailure.throttled(retryAfter: max(1, retry))
         }
         // A missing identity is checked against a hash of the same cost, so timing tells nothing.
-        let matches = PasswordHash.verify(password, against: found?.hash ?? Self.decoyHash)
+        let matches = await PasswordHashing.verify(password, against: found?.hash ?? Self.decoyHash)
         guard let found, matches else {
             try await record(name, sourceIP: sourceIP, accountID: found?.accountID, principal: found?.identity, error: "InvalidPassword", now: now)
             throw SignInFailure.incorrect
@@ -217,7 +217,7 @@ public struct ConsoleSignIn: Sendable {
         try call.expect("ram:ChangePassword")
         guard newPassword == confirmation else { throw SignInFailure.passwordsDiffer }
         try Self.checkPassword(newPassword)
-        let hash = PasswordHash.sha512Crypt(newPassword)
+        let hash = await PasswordHashing.hash(newPassword)
         let cookie = RandomText.token()
         let renewed = ConsoleSession(
             idDigest: Self.digest(cookie), accountID: session.accountID, identity: session.identity, csrfToken: RandomText.token(), createdAt: now,
@@ -225,19 +225,25 @@ public struct ConsoleSignIn: Sendable {
         )
         let accountID = session.accountID
         call.note("change", "console password changed by its owner")
+        let identity = session.identity
+        @Sendable func currentHash(_ tx: any StoreTransaction) async throws -> String? {
+            switch identity {
+            case .root: try await tx.rootConsolePasswordHash(accountID: accountID)
+            case .user(let name, _): try await tx.loginProfile(userName: name, accountID: accountID)?.passwordHash
+            }
+        }
+        // Verified outside the transaction (a hash takes a while); the write then checks the hash is still the one verified.
+        guard let verifiedHash = try await store.read({ tx in try await currentHash(tx) }) else { throw SignInFailure.incorrect }
+        if !session.passwordChangeRequired {
+            guard let currentPassword, await PasswordHashing.verify(currentPassword, against: verifiedHash) else {
+                throw SignInFailure.currentPasswordWrong
+            }
+        }
+        if await PasswordHashing.verify(newPassword, against: verifiedHash) {
+            throw SignInFailure.passwordRule("The new password must differ from the current one.")
+        }
         try await call.write { tx in
-            let currentHash: String?
-            switch session.identity {
-            case .root: currentHash = try await tx.rootConsolePasswordHash(accountID: accountID)
-            case .user(let name, _): currentHash = try await tx.loginProfile(userName: name, accountID: accountID)?.passwordHash
-            }
-            guard let currentHash else { throw SignInFailure.incorrect }
-            if !session.passwordChangeRequired {
-                guard let currentPassword, PasswordHash.verify(currentPassword, against: currentHash) else {
-                    throw SignInFailure.currentPasswordWrong
-                }
-            }
-            if PasswordHash.verify(newPassword, against: currentHash) { throw SignInFailure.passwordRule("The new password must differ from the current one.") }
+            guard try await currentHash(tx) == verifiedHash else { throw SignInFailure.incorrect }
             switch session.identity {
             case .root:
                 try await tx.setRootConsolePasswordHash(hash, accountID: accountID, at: now)
@@ -346,5 +352,5 @@ public struct ConsoleSignIn: Sendable {
     }
 
     /// A hash no password matches, with the default cost.
-    private static let decoyHash = PasswordHash.sha512Crypt(RandomText.token())
+    private static let decoyHash = PasswordHash.sha512Crypt(RandomText.token(), rounds: PasswordHashing.rounds)
 }

@@ -87,7 +87,7 @@ extension RAMService {
         try Self.validateConsolePassword(password)
         let now = Date()
         let profile = LoginProfile(
-            userName: userName, passwordHash: PasswordHash.sha512Crypt(password), passwordResetRequired: resetRequired,
+            userName: userName, passwordHash: await PasswordHashing.hash(password), passwordResetRequired: resetRequired,
             mfaBindRequired: mfaBindRequired, createdAt: now, updatedAt: now
         )
         call.note("change", "console password set for \(userName)")
@@ -108,9 +108,11 @@ extension RAMService {
         try call.expect("ram:UpdateLoginProfile")
         if let password { try Self.validateConsolePassword(password) }
         if password != nil { call.note("change", "console password changed for \(userName)") }
+        // Hashed before the transaction: the write lock is not held while the hash is computed.
+        let newHash: String? = if let password { await PasswordHashing.hash(password) } else { nil }
         try await call.write { tx in
             var profile = try await Self.existingProfile(userName, accountID: call.accountID, tx)
-            if let password { profile.passwordHash = PasswordHash.sha512Crypt(password) }
+            if let newHash { profile.passwordHash = newHash }
             if let resetRequired { profile.passwordResetRequired = resetRequired }
             if let mfaBindRequired { profile.mfaBindRequired = mfaBindRequired }
             profile.updatedAt = Date()
