@@ -120,6 +120,7 @@ public enum KeywardServer {
 
         var closer = StoreCloser(store: store, locks: locks)
         closer.keyPool = keyPool
+        closer.jobs = instances.jobs
         var services: [any Service] = []
         var metadataEndpoint: String?
         if let (host, port) = metadataAddress(configuration, network: network) {
@@ -138,6 +139,7 @@ public enum KeywardServer {
         }
         try await images.preparePublicImages()
         await instances.reconcile()
+        instances.jobs.start { job in try await instances.runJob(job) }
 
         let gateway = AccessGateway(store: store, logger: logger)
         let runner = ScalingActivityRunner(
@@ -316,9 +318,13 @@ struct StoreCloser: Service {
     /// Its pre-generated private keys are dropped at shutdown.
     var keyPool: KeyPool?
 
+    /// Stops claiming jobs before the store closes (running ones finish, or run again at the next start).
+    var jobs: JobWorker?
+
     func run() async throws {
         try? await gracefulShutdown()
         keyPool?.discard()
+        await jobs?.stop()
         await scalingRunner?.stopHealthChecks()
         await store.close()
         withExtendedLifetime(locks) {}

@@ -46,12 +46,20 @@ public struct ImageService: Sendable {
 
     /// Captures the instance's root state, preset credentials included, as a custom image.
     public func createImage(
-        _ call: AuthorizedCall, regionID: String, instanceID: String, name: String?, description: String = "", nameRule: InstanceRules.NameRule = .ecs
+        _ call: AuthorizedCall, regionID: String, instanceID: String, name: String?, description: String = "", nameRule: InstanceRules.NameRule = .ecs,
+        clientToken: String? = nil
     ) async throws -> String {
         let principal = call.principal
         let region = try regions.region(regionID)
         if let name { try Image.validateName(name, rule: nameRule) }
         guard description.count <= 256 else { throw DomainError.invalidParameter(name: "Description", reason: "at most 256 characters") }
+        let token = try clientToken.map { token throws(DomainError) in
+            try ClientToken(token, parameters: [region.id, instanceID, name ?? "-", description])
+        }
+        let action = call.operation.action
+        if let token, let previous = try await store.read({ tx in try await token.previous(action: action, accountID: principal.accountID, in: tx) }) {
+            return previous[0]
+        }
         guard let instance = try await store.read({ tx in try await tx.instance(id: instanceID, accountID: principal.accountID) }),
               instance.regionID == region.id
         else { throw DomainError.instanceNotFound(instanceID) }
@@ -74,16 +82,25 @@ public struct ImageService: Sendable {
         image.description = description
         let recorded = image
         call.noteResource(.ecs("image/\(id)"))
+        let previous: [String]?
         do {
-            try await call.write { tx in
+            previous = try await call.write { tx -> [String]? in
+                // A call with the same token that finished meanwhile wins: this copy is dropped.
+                if let token, let previous = try await token.previous(action: action, accountID: principal.accountID, in: tx) { return previous }
                 if try await Self.isTaken(recorded.name, accountID: principal.accountID, regionID: region.id, in: tx) {
                     throw DomainError.imageNameAlreadyExists(recorded.name)
                 }
                 try await tx.insertImage(recorded)
+                try await token?.record([id], action: action, accountID: principal.accountID, in: tx)
+                return nil
             }
         } catch {
             if instance.osType == .linux { try? await driver.deleteImage(imageID: id) }
             throw error
+        }
+        if let previous {
+            if instance.osType == .linux { try? await driver.deleteImage(imageID: id) }
+            return previous[0]
         }
         logger.info("custom image created", metadata: ["image": "\(id)", "instance": "\(instanceID)", "presetPasswords": "\(capture.presetPasswordUsers.count)",
                                                        "presetKeys": "\(capture.presetKeyCount)"])

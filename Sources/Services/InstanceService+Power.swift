@@ -151,9 +151,12 @@ extension InstanceService {
         } catch {
             logger.error("instances recorded without a host were not claimed", metadata: ["error": "\(error)"])
         }
-        guard let instances = try? await store.read({ tx in try await tx.instances(inStatuses: [.running, .starting, .stopping, .pending], hostID: hostID) })
-        else { return }
-        for instance in instances where instance.osType == .linux && instance.agent == nil {
+        guard let (instances, launching) = try? await store.read({ tx in
+            (try await tx.instances(inStatuses: [.running, .starting, .stopping, .pending], hostID: hostID),
+             try await tx.unsettledJobInstanceIDs(hostID: hostID))
+        }) else { return }
+        // An instance with a job still open is the job's to finish (the worker claims it once its lease expires).
+        for instance in instances where instance.osType == .linux && instance.agent == nil && !launching.contains(instance.id) {
             let running = await driver.isRunning(instanceID: instance.id)
             switch instance.status {
             case .running where running:

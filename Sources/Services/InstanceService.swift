@@ -15,13 +15,18 @@ public struct InstanceService: Sendable {
     let locks = InstanceLocks()
     /// The host this server's driver runs instances on; instances of other hosts are theirs to change.
     let hostID: String
+    /// Runs this host's launch jobs; start it with `runJob` (until then, a launch runs its jobs itself before returning).
+    public let jobs: JobWorker
 
-    public init(store: any Store, driver: any InstanceDriver, regions: RegionCatalog, logger: Logger, hostID: String = "local") {
+    public init(
+        store: any Store, driver: any InstanceDriver, regions: RegionCatalog, logger: Logger, hostID: String = "local", jobs: JobWorker? = nil
+    ) {
         self.store = store
         self.driver = driver
         self.regions = regions
         self.logger = logger
         self.hostID = hostID
+        self.jobs = jobs ?? JobWorker(store: store, hostID: hostID, logger: logger)
     }
 
     /// What RunInstances and CreateInstance take.
@@ -58,8 +63,12 @@ public struct InstanceService: Sendable {
         /// Runs inside the transaction that records the instances (Auto Scaling records its members there), so that both
         /// commit or neither does.
         public var alsoRecord: (@Sendable (any StoreTransaction, [Instance]) async throws -> Void)?
-        /// Whether a boot that fails fails the call (ECS), or only that instance's launch, recorded as its failed latest
-        /// operation while the call returns every id (CVM's LAUNCH_FAILED).
+        /// Makes a repeated call return the first one's instances (ECS's and CVM's ClientToken).
+        public var clientToken: String?
+        /// Waits until every instance's launch job has settled (Auto Scaling judges an activity by its instances); a call
+        /// otherwise returns once the instances are recorded Pending, as ECS and CVM do.
+        public var awaitLaunch: Bool = false
+        /// With `awaitLaunch`: whether a launch that fails fails the call, after the others have settled.
         public var failOnBootFailure: Bool = true
 
         public init(regionID: String, imageID: String, instanceType: String) {
@@ -95,47 +104,104 @@ public struct InstanceService: Sendable {
             try InstanceRules.checkKeyPairAllowedAtLaunch(osType: image.osType, instanceType: request.instanceType)
             credentials.bind(try await findKeyPairs(selection, principal: principal, regionID: region.id).map(BoundKeyPair.init))
         }
+        let token = try request.clientToken.map { token throws(DomainError) in try ClientToken(token, parameters: request.idempotenceParameters) }
         if request.dryRun { return [] }
 
-        var instances: [Instance] = []
-        do {
-            let operation = InstanceOperation(
-                kind: .launch, state: request.start ? .operating : .success, requestID: call.context.requestID, startTime: Date()
-            )
-            try await createInstances(
-                &instances, request: request, image: image, credentials: credentials, operation: operation, principal: principal, regionID: region.id
-            )
-            let batch = instances
-            for instance in batch { call.noteResource(.ecs("instance/\(instance.id)")) }
-            try await call.write { tx in
-                for instance in batch { try await tx.insertInstance(instance, quota: Instance.quotaPerRegion) }
-                try await request.alsoRecord?(tx, batch)
+        let requestID = call.context.requestID
+        let hostID = self.hostID
+        let operation = InstanceOperation(kind: .launch, state: .operating, requestID: requestID, startTime: Date())
+        let batch = await records(request: request, image: image, credentials: credentials, operation: operation, principal: principal, regionID: region.id)
+        for instance in batch { call.noteResource(.ecs("instance/\(instance.id)")) }
+        let boot = request.start
+        // The records (and the quota they take) and their launch jobs commit together, before any disk is copied: a
+        // server that dies after the commit leaves jobs that another run finishes.
+        let action = call.operation.action
+        let accountID = principal.accountID
+        let previous = try await call.write { tx -> [String]? in
+            if let token, let previous = try await token.previous(action: action, accountID: accountID, in: tx) { return previous }
+            for instance in batch {
+                try await tx.insertInstance(instance, quota: Instance.quotaPerRegion)
+                try await tx.insertJob(Job(kind: .launch, hostID: hostID, instanceID: instance.id, boot: boot, requestID: requestID, now: Date()))
             }
-        } catch {
-            // No instance is half made: disks of a failed batch are removed before the error is reported.
-            for instance in instances where instance.endpoint != nil { try? await driver.destroy(instanceID: instance.id) }
-            throw error
+            try await request.alsoRecord?(tx, batch)
+            try await token?.record(batch.map(\.id), action: action, accountID: accountID, in: tx)
+            return nil
         }
-        let created = instances
-        logger.info("instances created", metadata: ["count": "\(created.count)", "image": "\(image.id)", "region": "\(region.id)"])
-        if request.start {
-            // Each boot settles its own instance (Running, or Stopped on failure); one failure cancels no other.
-            let failures = await withTaskGroup(of: Bool.self) { group in
-                var failed = 0
-                for (offset, instance) in created.enumerated() {
-                    if offset >= 8, let ok = await group.next(), !ok { failed += 1 }
-                    group.addTask {
-                        (try? await self.tracked(.launch, instance.id, call, started: true) { try await self.boot(instance.id, from: [.pending]) }) != nil
-                    }
-                }
-                for await ok in group where !ok { failed += 1 }
-                return failed
-            }
+        if let previous { return previous }
+        let created = batch.map(\.id)
+        logger.info("instances recorded", metadata: ["count": "\(created.count)", "image": "\(image.id)", "region": "\(region.id)"])
+        if jobs.isRunning {
+            jobs.wake()
+        } else {
+            await jobs.runQueued(runJob)
+        }
+        if request.awaitLaunch {
+            let failures = try await settledLaunches(created)
             if failures > 0, request.failOnBootFailure {
                 throw DomainError.internalFailure("\(failures) of \(created.count) instances failed to start")
             }
         }
-        return created.map(\.id)
+        return created
+    }
+
+    /// Waits (bounded) for the launch jobs of `instanceIDs` to settle and returns how many failed.
+    private func settledLaunches(_ instanceIDs: [String]) async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(600)
+        while true {
+            let jobs = try await store.read { tx in try await tx.jobs(instanceIDs: instanceIDs) }.filter { $0.kind == .launch }
+            if jobs.allSatisfy(\.isSettled) { return jobs.filter { $0.state == .failed }.count }
+            guard ContinuousClock.now < deadline else { throw DomainError.internalFailure("the launch of \(instanceIDs.count) instances did not settle") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    // MARK: Jobs
+
+    /// Runs one of this host's jobs (the worker calls it). Run twice, it reaches the same end: a disk half made by a run
+    /// that died is made again, an instance already Running is left alone.
+    public func runJob(_ job: Job) async throws {
+        switch job.kind {
+        case .launch: try await launch(job)
+        }
+    }
+
+    private func launch(_ job: Job) async throws {
+        let instanceID = job.instanceID
+        do {
+            try await exclusive(instanceID) {
+                // Released meanwhile: nothing is left to do.
+                guard let instance = try await self.store.read({ tx in try await tx.instance(id: instanceID, accountID: nil) }) else { return }
+                var endpoint = instance.endpoint
+                if instance.osType == .linux, endpoint == nil {
+                    if job.attempts > 1 { try? await self.driver.destroy(instanceID: instanceID) }
+                    endpoint = try await self.driver.createDisk(instanceID: instanceID, imageID: instance.imageID)
+                }
+                let made = endpoint
+                try await self.store.write { tx in
+                    guard var current = try await tx.instance(id: instanceID, accountID: nil) else { return }
+                    current.endpoint = made
+                    if !job.boot, current.status == .pending { current.status = .stopped }
+                    try await tx.updateInstance(current)
+                }
+            }
+            if job.boot {
+                let status = try await store.read { tx in try await tx.instance(id: instanceID, accountID: nil) }?.status
+                if let status, status == .pending || status == .starting {
+                    try await boot(instanceID, from: [.pending, .starting])
+                }
+            }
+            try await finishOperation(instanceID, requestID: job.requestID, failure: nil)
+        } catch {
+            try? await store.write { tx in
+                guard var current = try await tx.instance(id: instanceID, accountID: nil) else { return }
+                if current.status == .pending || current.status == .starting { current.status = .stopped }
+                if current.startFailure == nil { current.startFailure = Self.startFailure(error) }
+                try await tx.updateInstance(current)
+            }
+            try? await finishOperation(instanceID, requestID: job.requestID, failure: error)
+            logger.error("instance launch failed", metadata: ["instance": "\(instanceID)", "error": "\(error)"])
+            throw error
+        }
     }
 
     /// The condition keys a policy can put on the image an instance is launched from (known once the image is loaded).
@@ -147,17 +213,16 @@ public struct InstanceService: Sendable {
         ]
     }
 
-    /// Creates the disks and records of a batch, appending each to `instances` as soon as its disk exists.
-    private func createInstances(
-        _ instances: inout [Instance], request: LaunchRequest, image: Image, credentials: InstanceCredentials, operation: InstanceOperation,
-        principal: Principal, regionID: String
-    ) async throws {
+    /// The records of a batch, Pending; their disks come from the launch jobs.
+    private func records(
+        request: LaunchRequest, image: Image, credentials: InstanceCredentials, operation: InstanceOperation, principal: Principal, regionID: String
+    ) async -> [Instance] {
+        var instances: [Instance] = []
         for index in 0..<request.amount {
             let id = ResourceID.make(prefix: "i")
             let suffix = request.uniqueSuffix && request.amount > 1 ? String(format: "%03d", index + 1) : ""
             let name = request.instanceName.map { $0 + suffix } ?? id
             let host = request.hostName.map { $0 + suffix } ?? ("iZ" + id.dropFirst(2) + "Z")
-            let endpoint = image.osType == .linux ? try await driver.createDisk(instanceID: id, imageID: image.id) : nil
             var credentials = credentials
             if credentials.keyPairs.isEmpty, credentials.passwordHash == nil, !credentials.passwordInherited, request.unknownPasswordWhenNoLogin {
                 // Each instance its own: instances of one batch never share a password.
@@ -165,8 +230,8 @@ public struct InstanceService: Sendable {
             }
             var instance = Instance(
                 id: id, accountID: principal.accountID, regionID: regionID, name: name, hostName: host, imageID: image.id,
-                instanceType: request.instanceType, osType: image.osType, status: request.start ? .pending : .stopped, bound: credentials,
-                effective: nil, firstBootPending: true, passwordInherit: request.passwordInherit, endpoint: endpoint, userData: request.userData,
+                instanceType: request.instanceType, osType: image.osType, status: .pending, bound: credentials,
+                effective: nil, firstBootPending: true, passwordInherit: request.passwordInherit, endpoint: nil, userData: request.userData,
                 metadataTokensRequired: request.metadataTokensRequired, metadataEnabled: request.metadataEnabled, creationTime: Date(),
                 startTime: nil, firstBootReport: []
             )
@@ -175,6 +240,7 @@ public struct InstanceService: Sendable {
             instance.hostID = hostID
             instances.append(instance)
         }
+        return instances
     }
 
     // MARK: Attributes and credentials
@@ -430,5 +496,16 @@ public struct InstanceService: Sendable {
                 return keyPair
             }
         }
+    }
+}
+
+extension InstanceService.LaunchRequest {
+    /// What makes two launches the same call, for ClientToken (the password as its digest).
+    var idempotenceParameters: [String] {
+        [
+            regionID, imageID, instanceType, String(amount), instanceName ?? "-", hostName ?? "-", String(uniqueSuffix), zoneID ?? "-",
+            keyPairs.map { String(describing: $0) } ?? "-", ClientToken.secretDigest(password), passwordHash ?? "-", String(passwordInherit),
+            userData, String(metadataTokensRequired), String(metadataEnabled), String(start),
+        ]
     }
 }

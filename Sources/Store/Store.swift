@@ -13,7 +13,7 @@ public protocol Store: Sendable {
 }
 
 /// The operations available inside a transaction.
-public protocol StoreTransaction: AccessStoreTransaction, ScalingStoreTransaction, ConsoleStoreTransaction {
+public protocol StoreTransaction: AccessStoreTransaction, ScalingStoreTransaction, ConsoleStoreTransaction, JobStoreTransaction {
     // Accounts and AccessKeys
     func insertAccount(id: String, name: String, createdAt: Date) async throws
     func account(named name: String) async throws -> String?
@@ -81,6 +81,12 @@ public protocol StoreTransaction: AccessStoreTransaction, ScalingStoreTransactio
     func setTags(_ tags: [Tag], resourceType: String, resourceID: String, accountID: String, regionID: String) async throws
     /// Removes the given keys, or every tag when `keys` is nil.
     func removeTags(keys: [String]?, resourceType: String, resourceID: String) async throws
+
+    // Idempotence (ClientToken)
+    /// What an earlier call of `action` with `token` returned, and the digest of its parameters.
+    func clientTokenResult(accountID: String, action: String, token: String) async throws -> (digest: String, result: [String])?
+    func insertClientTokenResult(accountID: String, action: String, token: String, digest: String, result: [String], at: Date) async throws
+    func purgeClientTokens(before: Date) async throws
 
     // Replay protection
     /// Records `nonce` for `accessKeyID`; false if it was already recorded.

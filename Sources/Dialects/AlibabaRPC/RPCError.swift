@@ -96,6 +96,8 @@ enum AlibabaErrorTable {
             RPCError(status: 400, code: "InvalidParameter.KeyPairName", message: "The key pair \(keyPair) is not bound to instance \(instance).")
         case .incorrectInstanceStatus:
             RPCError(status: 403, code: "IncorrectInstanceStatus", message: "The current status of the resource does not support this operation.")
+        case .idempotentParameterMismatch:
+            RPCError(status: 400, code: "IdempotentParameterMismatch", message: "Request uses a client token in a previous request but is not identical to that request.")
         case .instanceOnAnotherHost(let instance, let host):
             RPCError(status: 403, code: "OperationDenied", message: "The instance \(instance) runs on Keyward host \(host): send this call to a server of that host.")
         case .windowsInstanceKeyPair:

@@ -88,6 +88,8 @@ enum TencentErrorTable {
         case .windowsInstanceKeyPair: TencentError("UnsupportedOperation.InstanceOsWindows", "Windows instances do not support key pairs.")
         case .imageInUse(let id): TencentError("InvalidImageId.IncorrectState", "The image `\(TencentProfile.imageID(id))` is in use.")
         case .imageNotFound(let id): TencentError("InvalidImageId.NotFound", "The image `\(TencentProfile.imageID(id))` does not exist.")
+        case .idempotentParameterMismatch:
+            TencentError("InvalidParameterValue.ClientToken", "The ClientToken was used by an earlier request with other parameters.")
         case .instanceOnAnotherHost(let instance, let host):
             TencentError("FailedOperation", "The instance `\(TencentProfile.instanceID(instance))` runs on Keyward host \(host): send this call to a server of that host.")
         case .incorrectInstanceStatus(let status): TencentError("UnsupportedOperation.InstanceState\(status.capitalized)", "The instance state does not support this operation.")

@@ -96,7 +96,7 @@ public actor SandboxDriver: InstanceDriver {
     public func preparePublicImage(id: String) async throws {
         let root = imageRoot(id)
         guard !FileManager.default.fileExists(atPath: root + "/etc/passwd") else { return }
-        try? FileManager.default.removeItem(atPath: base + "/images/\(id)")
+        await Self.removeTree(base + "/images/\(id)")
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try await Command("/bin/sh", ["-c", PublicImageRecipe.script, "sh", root]).check()
         logger.info("public image prepared from the host system", metadata: ["image": "\(id)"])
@@ -118,8 +118,14 @@ public actor SandboxDriver: InstanceDriver {
         return ImageCapture(presetPasswordUsers: users, presetKeyCount: keys)
     }
 
+    /// Removes a directory tree (a disk is thousands of files) on a Dispatch thread, not on the actor's; a missing one is
+    /// no error.
+    static func removeTree(_ path: String) async {
+        await Offload.run { try? FileManager.default.removeItem(atPath: path) }
+    }
+
     public func deleteImage(imageID: String) async throws {
-        try? FileManager.default.removeItem(atPath: base + "/images/\(imageID)")
+        await Self.removeTree(base + "/images/\(imageID)")
     }
 
     // MARK: Disks
@@ -136,7 +142,7 @@ public actor SandboxDriver: InstanceDriver {
             return endpoint
         } catch {
             indices[instanceID] = nil
-            try? FileManager.default.removeItem(atPath: instanceDirectory(instanceID))
+            await Self.removeTree(instanceDirectory(instanceID))
             throw error
         }
     }
@@ -145,18 +151,18 @@ public actor SandboxDriver: InstanceDriver {
         guard FileManager.default.fileExists(atPath: imageRoot(imageID)) else { throw DriverError.notFound("image \(imageID)") }
         // Copied beside the old disk first, then swapped: a failed copy leaves the old disk in place.
         let fresh = instanceRoot(instanceID) + ".new"
-        try? FileManager.default.removeItem(atPath: fresh)
+        await Self.removeTree(fresh)
         do {
             try await Command("/bin/cp", ["-a", imageRoot(imageID), fresh]).check()
         } catch {
-            try? FileManager.default.removeItem(atPath: fresh)
+            await Self.removeTree(fresh)
             throw error
         }
         let old = instanceRoot(instanceID) + ".old"
-        try? FileManager.default.removeItem(atPath: old)
+        await Self.removeTree(old)
         try FileManager.default.moveItem(atPath: instanceRoot(instanceID), toPath: old)
         try FileManager.default.moveItem(atPath: fresh, toPath: instanceRoot(instanceID))
-        try? FileManager.default.removeItem(atPath: old)
+        await Self.removeTree(old)
     }
 
     public func destroy(instanceID: String) async throws {
@@ -164,7 +170,7 @@ public actor SandboxDriver: InstanceDriver {
         if case .namespaces(let net) = network, let index = indices[instanceID] {
             await net.removeNamespace(instanceID: instanceID, index: index)
         }
-        try? FileManager.default.removeItem(atPath: instanceDirectory(instanceID))
+        await Self.removeTree(instanceDirectory(instanceID))
         indices[instanceID] = nil
     }
 

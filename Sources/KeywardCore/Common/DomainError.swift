@@ -30,6 +30,8 @@ public enum DomainError: Error, Sendable, Equatable {
     case keyPairNotBound(keyPair: String, instanceID: String)
     case imageNotFound(String)
     case incorrectInstanceStatus(String)
+    /// A ClientToken used before with other parameters.
+    case idempotentParameterMismatch
     /// The instance's system runs on another Keyward host of the deployment: only that server's driver can change it.
     case instanceOnAnotherHost(instanceID: String, hostID: String)
     case windowsInstanceKeyPair

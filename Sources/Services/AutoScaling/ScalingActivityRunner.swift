@@ -295,6 +295,8 @@ public actor ScalingActivityRunner {
         request.unknownPasswordWhenNoLogin = true
         request.userData = configuration.userData
         request.start = false
+        // The activity goes on once the instances have their disks (Stopped), as it did when launches were synchronous.
+        request.awaitLaunch = true
         request.alsoRecord = { tx, instances in
             for instance in instances {
                 try await tx.insertScalingMember(ScalingMember(

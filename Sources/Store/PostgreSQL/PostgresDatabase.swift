@@ -141,6 +141,7 @@ import Synchronization
 struct PostgresExecutor: SQLExecutor {
     let connection: PostgresConnection
     let logger: Logger
+    var backend: SQLBackend { .postgres }
 
     @discardableResult
     func execute(_ sql: String, _ binds: [SQLValue]) async throws(StoreError) -> [SQLRow] {

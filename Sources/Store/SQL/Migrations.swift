@@ -443,6 +443,39 @@ enum Migrations {
             "ALTER TABLE instances ADD COLUMN host_id TEXT NOT NULL DEFAULT ''",
             "CREATE INDEX instances_by_host ON instances (host_id, status)",
         ]),
+        (13, [
+            """
+            CREATE TABLE jobs (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                host_id TEXT NOT NULL,
+                instance_id TEXT NOT NULL,
+                boot INTEGER NOT NULL,
+                request_id TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+                attempts INTEGER NOT NULL,
+                lease_owner TEXT,
+                lease_expires_at BIGINT,
+                error TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX jobs_claimable ON jobs (host_id, state, created_at)",
+            "CREATE INDEX jobs_by_instance ON jobs (instance_id)",
+            """
+            CREATE TABLE client_tokens (
+                account_id TEXT NOT NULL,
+                action TEXT NOT NULL,
+                token TEXT NOT NULL,
+                digest TEXT NOT NULL,
+                result TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (account_id, action, token)
+            )
+            """,
+            "CREATE INDEX client_tokens_age ON client_tokens (created_at)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded.

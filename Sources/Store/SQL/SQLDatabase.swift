@@ -1,5 +1,12 @@
+/// The SQL a statement may need to spell differently.
+public enum SQLBackend: Sendable {
+    case sqlite, postgres
+}
+
 /// Runs statements inside an open transaction. `$1`, `$2`, … are bind placeholders on every backend.
 public protocol SQLExecutor: Sendable {
+    var backend: SQLBackend { get }
+
     @discardableResult
     func execute(_ sql: String, _ binds: [SQLValue]) async throws(StoreError) -> [SQLRow]
 }

@@ -264,6 +264,28 @@ struct SQLTransaction: StoreTransaction {
         try await db.execute(sql, binds.values)
     }
 
+    // MARK: Client tokens
+
+    func clientTokenResult(accountID: String, action: String, token: String) async throws -> (digest: String, result: [String])? {
+        guard let row = try await db.execute(
+            "SELECT digest, result FROM client_tokens WHERE account_id = $1 AND action = $2 AND token = $3", [.text(accountID), .text(action), .text(token)]
+        ).first else { return nil }
+        let result = try JSONDecoder().decode([String].self, from: Data(try row.text("result").utf8))
+        return (try row.text("digest"), result)
+    }
+
+    func insertClientTokenResult(accountID: String, action: String, token: String, digest: String, result: [String], at date: Date) async throws {
+        let encoded = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
+        try await db.execute(
+            "INSERT INTO client_tokens (account_id, action, token, digest, result, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            [.text(accountID), .text(action), .text(token), .text(digest), .text(encoded), .integer(date.epochSeconds)]
+        )
+    }
+
+    func purgeClientTokens(before date: Date) async throws {
+        try await db.execute("DELETE FROM client_tokens WHERE created_at < $1", [.integer(date.epochSeconds)])
+    }
+
     // MARK: Nonces
 
     func claimNonce(_ nonce: String, accessKeyID: String, at date: Date) async throws -> Bool {

@@ -106,6 +106,7 @@ public final class SQLiteDatabase: SQLDatabase {
 /// Statements of one transaction on one connection.
 struct SQLiteExecutor: SQLExecutor {
     let handle: SQLiteHandle
+    var backend: SQLBackend { .sqlite }
 
     @discardableResult
     func execute(_ sql: String, _ binds: [SQLValue]) async throws(StoreError) -> [SQLRow] {

@@ -69,8 +69,9 @@ public struct ECSInstanceActions: Sendable {
             let p = call.parameters
             let instanceID = try p.required("InstanceId")
             let (name, description) = (p.optional("ImageName"), p.optional("Description") ?? "")
+            let token = p.optional("ClientToken")
             let id = try await call.perform(.createImage(instanceID: instanceID)) {
-                try await self.images.createImage($0, regionID: call.regionID, instanceID: instanceID, name: name, description: description)
+                try await self.images.createImage($0, regionID: call.regionID, instanceID: instanceID, name: name, description: description, clientToken: token)
             }
             return [("ImageId", .string(id))]
         }
@@ -117,6 +118,7 @@ public struct ECSInstanceActions: Sendable {
         default: throw RPCError.invalidParameter("HttpEndpoint")
         }
         request.dryRun = try p.bool("DryRun", default: false)
+        request.clientToken = p.optional("ClientToken")
         let launch = request
         let operation = Operation.launch(
             start: start, instanceType: request.instanceType, passwordInherit: passwordInherit, passwordCustomized: request.password != nil

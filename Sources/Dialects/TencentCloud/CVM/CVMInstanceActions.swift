@@ -88,6 +88,7 @@ public struct CVMInstanceActions: Sendable {
         request.unknownPasswordWhenNoLogin = true
         request.failOnBootFailure = false
         request.dryRun = try p.optionalBool("DryRun") ?? false
+        request.clientToken = try p.optionalString("ClientToken")
         let operation = Operation.launch(start: true, instanceType: typeName, passwordInherit: keepImageLogin, passwordCustomized: password != nil)
         let prepared = request
         let ids = try await call.perform(operation) { authorized in

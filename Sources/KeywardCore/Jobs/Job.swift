@@ -1,0 +1,68 @@
+import Foundation
+
+/// Work on an instance that outlives the call that asked for it: recorded in the database with the call's change, run
+/// by a worker of the host that owns the instance under a lease, and run again (to the same end) by another worker
+/// when a lease expires because its worker died.
+public struct Job: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        /// Give a new instance its disk, then boot it (RunInstances) or leave it Stopped (CreateInstance).
+        case launch
+    }
+
+    public enum State: String, Sendable, Codable {
+        case queued, running, done, failed
+    }
+
+    public let id: String
+    public let kind: Kind
+    /// The host whose worker runs it.
+    public let hostID: String
+    public let instanceID: String
+    /// Whether the instance boots once its disk exists.
+    public let boot: Bool
+    /// The request that asked for it (for the instance's latest operation).
+    public let requestID: String
+    public var state: State
+    public var attempts: Int
+    /// The worker holding the lease, and until when.
+    public var leaseOwner: String?
+    public var leaseExpiresAt: Date?
+    public var error: String?
+    public let createdAt: Date
+
+    public init(kind: Kind, hostID: String, instanceID: String, boot: Bool, requestID: String, now: Date) {
+        self.id = ResourceID.make(prefix: "job")
+        self.kind = kind
+        self.hostID = hostID
+        self.instanceID = instanceID
+        self.boot = boot
+        self.requestID = requestID
+        self.state = .queued
+        self.attempts = 0
+        self.leaseOwner = nil
+        self.leaseExpiresAt = nil
+        self.error = nil
+        self.createdAt = now
+    }
+
+    public init(
+        id: String, kind: Kind, hostID: String, instanceID: String, boot: Bool, requestID: String, state: State, attempts: Int,
+        leaseOwner: String?, leaseExpiresAt: Date?, error: String?, createdAt: Date
+    ) {
+        self.id = id
+        self.kind = kind
+        self.hostID = hostID
+        self.instanceID = instanceID
+        self.boot = boot
+        self.requestID = requestID
+        self.state = state
+        self.attempts = attempts
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.error = error
+        self.createdAt = createdAt
+    }
+
+    /// Finished, one way or the other.
+    public var isSettled: Bool { state == .done || state == .failed }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Instances
+import KeywardCore
+import Logging
+import Services
+import Store
+import Testing
+
+/// Launches as jobs: recorded Pending with the call, finished by a worker under a lease, idempotent by ClientToken.
+@Suite struct LaunchJobTests {
+    static func context(_ account: String, request: String = "r-1") -> CallContext {
+        CallContext(
+            principal: Principal(accountID: account, identity: .root, accessKeyID: "ak"), sourceIP: "127.0.0.1", secureTransport: false,
+            requestID: request, regionID: "cn-hangzhou", apiVersion: "2014-05-26", describeError: { _ in ("E", "e") }
+        )
+    }
+
+    static let operation = Operation.launch(start: true, instanceType: "ecs.g7.large", passwordInherit: nil, passwordCustomized: false)
+
+    static func launch(_ instances: InstanceService, _ services: SimulatedServices, amount: Int = 1, token: String? = nil, name: String? = nil,
+                       request: String = "r-1") async throws -> [String] {
+        var launch = InstanceService.LaunchRequest(regionID: "cn-hangzhou", imageID: ImageService.linuxImageID, instanceType: "ecs.g7.large")
+        launch.amount = amount
+        launch.clientToken = token
+        launch.instanceName = name
+        let prepared = launch
+        return try await AccessGateway(store: services.store, logger: services.logger).perform(operation, context(services.account, request: request)) {
+            try await instances.launch($0, prepared)
+        }
+    }
+
+    static func waitUntil(_ what: String, _ condition: () async throws -> Bool) async throws {
+        for _ in 0..<300 {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("timed out waiting for \(what)")
+    }
+
+    @Test func aLaunchReturnsPendingInstancesThatTheWorkerBringsToRunning() async throws {
+        let services = try await SimulatedServices()
+        let instances = services.instances
+        // Claims nothing until started: the call returns with its instances Pending.
+        let worker = instances.jobs
+        let ids = try await Self.launch(instances, services, amount: 3)
+        #expect(ids.count == 3)
+        let store = services.store
+        let recorded = try await store.read { tx in try await ids.asyncMap { try await tx.instance(id: $0, accountID: nil) } }
+        #expect(recorded.allSatisfy { $0?.status == .running }, "without a running worker the call runs its jobs itself")
+        let jobs = try await store.read { tx in try await tx.jobs(instanceIDs: ids) }
+        #expect(jobs.map(\.state) == [.done, .done, .done])
+        #expect(jobs.allSatisfy { $0.attempts == 1 })
+
+        worker.start { job in try await instances.runJob(job) }
+        let more = try await Self.launch(instances, services, amount: 2, request: "r-2")
+        let pending = try await store.read { tx in try await more.asyncMap { try await tx.instance(id: $0, accountID: nil)?.status } }
+        #expect(pending.allSatisfy { $0 == .pending || $0 == .starting || $0 == .running })
+        try await Self.waitUntil("both Running") {
+            try await store.read { tx in try await more.asyncMap { try await tx.instance(id: $0, accountID: nil)?.status } }.allSatisfy { $0 == .running }
+        }
+        let operations = try await store.read { tx in try await more.asyncMap { try await tx.instance(id: $0, accountID: nil)?.latestOperation?.state } }
+        #expect(operations.allSatisfy { $0 == .success })
+        await worker.stop()
+    }
+
+    @Test func aJobWhoseWorkerDiedIsFinishedOnceByTheNextClaimAfterItsLease() async throws {
+        let services = try await SimulatedServices()
+        let store = services.store
+        let instances = services.instances
+        let ids = try await Self.launch(instances, services)
+        // A job left by a worker that died holding its lease.
+        let job = Job(kind: .launch, hostID: "local", instanceID: ids[0], boot: true, requestID: "r-9", now: Date())
+        try await store.write { tx in try await tx.insertJob(job) }
+        let dead = try await store.write { tx in
+            try await tx.claimJob(hostID: "local", worker: "dead", now: Date(), leaseUntil: Date().addingTimeInterval(0.3))
+        }
+        #expect(dead?.id == job.id)
+        #expect(try await store.write { tx in
+            try await tx.claimJob(hostID: "local", worker: "early", now: Date(), leaseUntil: Date().addingTimeInterval(30))
+        } == nil, "a job under lease is claimed again")
+        try await Task.sleep(for: .milliseconds(400))
+        let runs = RunCounter()
+        let worker = JobWorker(store: store, hostID: "local", logger: services.logger)
+        await worker.runQueued { job in
+            runs.add(job.id)
+            try await instances.runJob(job)
+        }
+        #expect(runs.ids == [job.id])
+        let settled = try await store.read { tx in try await tx.job(id: job.id) }
+        #expect(settled?.state == .done)
+        #expect(settled?.attempts == 2)
+        #expect(!(try await store.write { tx in try await tx.finishJob(id: job.id, worker: "dead", state: .failed, error: "late", at: Date()) }),
+                "the dead worker's late outcome replaces the real one")
+        #expect(try await store.read { tx in try await tx.job(id: job.id) }?.state == .done)
+        #expect(try await store.read { tx in try await tx.instance(id: ids[0], accountID: nil) }?.status == .running)
+    }
+
+    @Test func aClientTokenRepeatsTheFirstLaunchAndRefusesOtherParameters() async throws {
+        let services = try await SimulatedServices()
+        let instances = services.instances
+        let first = try await Self.launch(instances, services, amount: 2, token: "token-1", name: "web")
+        let again = try await Self.launch(instances, services, amount: 2, token: "token-1", name: "web", request: "r-2")
+        #expect(again == first)
+        await #expect(throws: DomainError.idempotentParameterMismatch) {
+            try await Self.launch(instances, services, amount: 3, token: "token-1", name: "web", request: "r-3")
+        }
+        await #expect(throws: DomainError.invalidParameter(name: "ClientToken", reason: "must be 1 to 64 printable ASCII characters")) {
+            try await Self.launch(instances, services, token: String(repeating: "x", count: 65))
+        }
+        // Racing calls with one token make one batch.
+        let raced = try await withThrowingTaskGroup(of: [String].self) { group in
+            for index in 0..<6 { group.addTask { try await Self.launch(instances, services, token: "token-2", name: "race", request: "r-\(index + 10)") } }
+            return try await group.reduce(into: [[String]]()) { $0.append($1) }
+        }
+        #expect(Set(raced).count == 1)
+        let account = services.account
+        let all = try await services.store.read { tx in
+            try await tx.instances(matching: InstanceQuery(accountID: account, regionID: "cn-hangzhou"), page: nil).items
+        }
+        #expect(all.count == 3, "2 from token-1 and 1 from token-2")
+    }
+}
+
+final class RunCounter: Sendable {
+    private let state = Mutex<[String]>([])
+    func add(_ id: String) { state.withLock { $0.append(id) } }
+    var ids: [String] { state.withLock { $0 } }
+}
+
+import Synchronization
