@@ -73,27 +73,33 @@ class Fleet:
         return kf
 
     # -- instances ---------------------------------------------------------------------
-    def run(self, sdk=None, expect: Optional[int] = None, **kwargs) -> List[str]:
+    def run(self, sdk=None, expect: Optional[int] = None, wait: bool = True, **kwargs) -> List[str]:
+        """RunInstances, then (unless `wait` is False) DescribeInstances until the batch has left Pending and Starting."""
         sdk = sdk or self.legacy
         r = sdk.run_instances(**kwargs)
         ids = ih.instance_ids_of(r)
         self.track(ids)
         want = expect if expect is not None else int(kwargs.get("amount") or 1)
         assert len(ids) == want, f"RunInstances returned {ids} for Amount={kwargs.get('amount')}: {r}"
+        if wait:
+            ih.wait_launched(sdk, ids)
         return ids
 
     def run_one(self, sdk=None, **kwargs) -> dict:
-        """RunInstances for one instance; returns its DescribeInstances entry (asserted Running)."""
+        """RunInstances for one instance; returns its DescribeInstances entry once launched (asserted Running)."""
         (iid,) = self.run(sdk, **kwargs)
         inst = ih.describe_one(sdk or self.legacy, iid)
-        assert inst["Status"] == "Running", f"RunInstances returned before {iid} was Running: {inst['Status']}"
+        assert inst["Status"] == "Running", f"{iid} did not reach Running: {inst['Status']} {inst.get('StartFailure')}"
         return inst
 
-    def create(self, sdk=None, **kwargs) -> str:
+    def create(self, sdk=None, wait: bool = True, **kwargs) -> str:
+        """CreateInstance, then (unless `wait` is False) DescribeInstances until it is Stopped."""
         sdk = sdk or self.legacy
         r = sdk.create_instance(**kwargs)
         iid = r["InstanceId"]
         self.track([iid])
+        if wait:
+            ih.wait_launched(sdk, [iid])
         return iid
 
     def track(self, ids):

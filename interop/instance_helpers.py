@@ -532,6 +532,27 @@ def describe_one(sdk, instance_id: str) -> dict:
     return found[0]
 
 
+LAUNCH_WAIT = 180.0
+
+
+def wait_settled(fetch, expected: int, limit: float = LAUNCH_WAIT) -> List[dict]:
+    """Polls `fetch()` (DescribeInstances entries as dicts) until `expected` instances are listed and none is Pending or
+    Starting: RunInstances and CreateInstance return with the instances Pending, as ECS does."""
+    deadline = time.monotonic() + limit
+    while True:
+        found = fetch()
+        if len(found) >= expected and all(i["Status"] not in ("Pending", "Starting") for i in found):
+            return found
+        assert time.monotonic() < deadline, f"instances still launching after {limit:.0f} s: {[(i['InstanceId'], i['Status']) for i in found]}"
+        time.sleep(0.2)
+
+
+def wait_launched(sdk, instance_ids: List[str], limit: float = LAUNCH_WAIT) -> List[dict]:
+    """DescribeInstances until each of `instance_ids` has left Pending and Starting (Running after RunInstances, Stopped
+    after CreateInstance or a failed launch)."""
+    return wait_settled(lambda: instances_of(sdk.describe_instances(instance_ids=list(instance_ids))), len(instance_ids), limit)
+
+
 def describe_all_instances(sdk, **filters) -> List[dict]:
     out, page = [], 1
     while True:

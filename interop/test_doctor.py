@@ -12,6 +12,7 @@ import pytest
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.request import CommonRequest
 
+import instance_helpers as ih
 import kwhelpers as kw
 
 BRIDGE, SUBNET = "kwbrd0", "10.213.8"
@@ -59,7 +60,7 @@ def instance(sandbox_server, tmp_path):
     run = api.call("RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", KeyPairName=name)
     instance_id = run["InstanceIdSets"]["InstanceIdSet"][0]
     LAUNCHED.append(instance_id)
-    described = api.call("DescribeInstances", InstanceIds=json.dumps([instance_id]))["Instances"]["Instance"][0]
+    described = ih.wait_settled(lambda: api.call("DescribeInstances", InstanceIds=json.dumps([instance_id]))["Instances"]["Instance"], 1)[0]
     address = described["VpcAttributes"]["PrivateIpAddress"]["IpAddress"][0]
     rootfs = sandbox_server.data_dir / "sandbox" / "instances" / instance_id / "rootfs"
     yield api, instance_id, address, rootfs, key

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+import instance_helpers as ih
 import kwhelpers as kw
 from operator_helpers import ecs_call
 
@@ -53,7 +54,8 @@ def test_restart_after_sigkill_mid_launch_settles_every_instance(tmp_path):
     thread.join(timeout=30)
     server.start()
     try:
-        listed = ecs_call(server, "DescribeInstances", PageSize=100)["Instances"]["Instance"]
+        # The launch jobs the killed server held are taken over by the new one at once and settle every instance.
+        listed = ih.wait_settled(lambda: ecs_call(server, "DescribeInstances", PageSize=100)["Instances"]["Instance"], 12)
         assert len(listed) == 12
         assert {item["Status"] for item in listed} <= {"Running", "Stopped"}, [item["Status"] for item in listed]
         for item in listed:
@@ -83,7 +85,7 @@ def test_shutdown_is_bounded_while_a_launch_runs(tmp_path):
     assert code in (0, 1)
     server.start()
     try:
-        listed = ecs_call(server, "DescribeInstances", PageSize=100)["Instances"]["Instance"]
+        listed = ih.wait_settled(lambda: ecs_call(server, "DescribeInstances", PageSize=100)["Instances"]["Instance"], 1)
         assert {item["Status"] for item in listed} <= {"Running", "Stopped"}
         for item in listed:
             ecs_call(server, "DeleteInstance", InstanceId=item["InstanceId"], Force="true")

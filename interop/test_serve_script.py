@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import instance_helpers as ih
 import kwhelpers as kw
 from operator_helpers import banner_credentials, clean_env
 
@@ -48,6 +49,10 @@ def test_serve_script_from_another_directory_gives_real_instances(tmp_path):
         run = client.run_instances(ecs.RunInstancesRequest(region_id="cn-hangzhou", image_id="debian_12_x64_keyward.vhd",
                                                            instance_type="ecs.g7.large", key_pair_name="first"))
         instance_id = run.body.instance_id_sets.instance_id_set[0]
+        def statuses():
+            described = client.describe_instances(ecs.DescribeInstancesRequest(region_id="cn-hangzhou", instance_ids=f'["{instance_id}"]'))
+            return [{"InstanceId": i.instance_id, "Status": i.status} for i in described.body.instances.instance]
+        ih.wait_settled(statuses, 1)
         described = client.describe_instances(ecs.DescribeInstancesRequest(region_id="cn-hangzhou", instance_ids=f'["{instance_id}"]'))
         instance = described.body.instances.instance[0]
         assert instance.status == "Running"

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+import instance_helpers as ih
 import kwhelpers as kw
 from operator_helpers import ecs_call, one_error_line, run_to_exit
 
@@ -52,7 +53,7 @@ def test_two_servers_coexist_and_each_guest_sees_its_own_metadata(two_servers, t
         key.chmod(0o600)
         run = ecs_call(server, "RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", KeyPairName=name)
         instance_id = run["InstanceIdSets"]["InstanceIdSet"][0]
-        item = ecs_call(server, "DescribeInstances", InstanceIds=json.dumps([instance_id]))["Instances"]["Instance"][0]
+        item = ih.wait_settled(lambda: ecs_call(server, "DescribeInstances", InstanceIds=json.dumps([instance_id]))["Instances"]["Instance"], 1)[0]
         address = item["VpcAttributes"]["PrivateIpAddress"]["IpAddress"][0]
         assert address.startswith(NETWORKS[index][1] + ".")
         instances.append((server, instance_id, address, key))

@@ -14,6 +14,8 @@ import pytest
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.request import CommonRequest
 
+import instance_helpers as ih
+
 import kwhelpers as kw
 
 USER = "kwunpriv"
@@ -83,7 +85,7 @@ def test_unprivileged_instance_accepts_its_key_and_runs_as_the_user(unprivileged
     key.chmod(0o600)
     run = call(client, "RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", KeyPairName=name, Password="Passw0rd!x")
     instance_id = run["InstanceIdSets"]["InstanceIdSet"][0]
-    described = call(client, "DescribeInstances", InstanceIds=json.dumps([instance_id]))["Instances"]["Instance"][0]
+    described = ih.wait_settled(lambda: call(client, "DescribeInstances", InstanceIds=json.dumps([instance_id]))["Instances"]["Instance"], 1)[0]
     port = described["SshPort"]
     assert described["Status"] == "Running" and port > base
     login = subprocess.run(["ssh", "-i", str(key), "-p", str(port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",

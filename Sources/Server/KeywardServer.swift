@@ -139,7 +139,7 @@ public enum KeywardServer {
         }
         try await images.preparePublicImages()
         await instances.reconcile()
-        instances.jobs.start { job in try await instances.runJob(job) }
+        await instances.jobs.start { job in try await instances.runJob(job) }
 
         let gateway = AccessGateway(store: store, logger: logger)
         let runner = ScalingActivityRunner(

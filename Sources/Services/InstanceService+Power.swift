@@ -8,17 +8,64 @@ extension InstanceService {
 
     public func start(_ call: AuthorizedCall, instanceID: String) async throws {
         try await check(call, instanceID: instanceID, .start)
+        if try await delegated(.start, instanceID, call, operation: .start) { return }
         try await tracked(.start, instanceID, call) { try await self.boot(instanceID, from: [.stopped]) }
     }
 
     public func stop(_ call: AuthorizedCall, instanceID: String) async throws {
         try await check(call, instanceID: instanceID, .stop)
+        if try await delegated(.stop, instanceID, call, operation: .stop) { return }
         try await tracked(.stop, instanceID, call) { try await self.halt(instanceID, call) }
     }
 
     public func reboot(_ call: AuthorizedCall, instanceID: String) async throws {
         try await check(call, instanceID: instanceID, .reboot)
+        if try await delegated(.reboot, instanceID, call, operation: .reboot) { return }
         try await tracked(.reboot, instanceID, call) { try await self.boot(instanceID, from: [.running]) }
+    }
+
+    /// When another host of the deployment runs the instance, records the call as a job for that host's worker (with
+    /// the call's operation as the instance's latest, `operating` until the worker settles it) and returns true: the call
+    /// is answered at once, as ECS answers StartInstance, and DescribeInstances shows the rest.
+    func delegated(_ kind: Job.Kind, _ instanceID: String, _ call: AuthorizedCall, operation: InstanceOperation.Kind?) async throws -> Bool {
+        guard let instance = try await store.read({ tx in try await tx.instance(id: instanceID, accountID: nil) }),
+              instance.agent == nil, !instance.hostID.isEmpty, instance.hostID != hostID
+        else { return false }
+        let requestID = call.context.requestID
+        let job = Job(kind: kind, hostID: instance.hostID, instanceID: instanceID, boot: false, requestID: requestID, now: Date())
+        try await call.write { tx in
+            if let operation {
+                try await tx.setLatestOperation(InstanceOperation(kind: operation, state: .operating, requestID: requestID, startTime: Date()),
+                                                instanceID: instanceID)
+            }
+            try await tx.insertJob(job)
+        }
+        logger.info("call passed to the instance's host", metadata: ["instance": "\(instanceID)", "host": "\(instance.hostID)", "job": "\(kind.rawValue)"])
+        return true
+    }
+
+    /// Runs a call another server passed to this host (see `delegated`), settling the instance's latest operation.
+    func runDelegated(_ job: Job) async throws {
+        let instanceID = job.instanceID
+        do {
+            switch job.kind {
+            case .start: try await boot(instanceID, from: [.stopped])
+            case .reboot: try await boot(instanceID, from: [.running])
+            case .stop: try await halt(instanceID, nil)
+            case .delete:
+                try await exclusive(instanceID) {
+                    guard let instance = try await self.store.read({ tx in try await tx.instance(id: instanceID, accountID: nil) }) else { return }
+                    if instance.osType == .linux, instance.agent == nil { try await self.driver.destroy(instanceID: instanceID) }
+                    try await self.store.write { tx in try await tx.deleteInstance(id: instanceID) }
+                }
+                return
+            case .launch: return
+            }
+            try await finishOperation(instanceID, requestID: job.requestID, failure: nil)
+        } catch {
+            try? await finishOperation(instanceID, requestID: job.requestID, failure: error)
+            throw error
+        }
     }
 
     /// Whether the instance is up or on its way (Auto Scaling's health check): a stopped one, or one recorded Running
@@ -37,8 +84,8 @@ extension InstanceService {
         try InstanceRules.check(operation, status: instance.status)
     }
 
-    /// Powers the instance's system off and records it Stopped.
-    func halt(_ instanceID: String, _ call: AuthorizedCall) async throws {
+    /// Powers the instance's system off and records it Stopped (in the call's transaction when there is a call).
+    func halt(_ instanceID: String, _ call: AuthorizedCall?) async throws {
         try await exclusive(instanceID) {
             guard var current = try await self.store.read({ tx in try await tx.instance(id: instanceID, accountID: nil) }) else { return }
             guard current.status != .stopped else { return }
@@ -46,7 +93,11 @@ extension InstanceService {
             if current.osType == .linux, current.agent == nil { try await self.driver.stop(instanceID: instanceID) }
             current.status = .stopped
             let stopped = current
-            try await call.write { tx in try await tx.updateInstance(stopped) }
+            if let call {
+                try await call.write { tx in try await tx.updateInstance(stopped) }
+            } else {
+                try await self.store.write { tx in try await tx.updateInstance(stopped) }
+            }
         }
     }
 
@@ -57,6 +108,7 @@ extension InstanceService {
 
     public func delete(_ call: AuthorizedCall, instanceID: String, force: Bool) async throws {
         try await checkDeletable(call, instanceID: instanceID, force: force)
+        if try await delegated(.delete, instanceID, call, operation: nil) { return }
         try await exclusive(instanceID) {
             // Checked again under the lock: a start may have won the race.
             let instance = try await self.owned(instanceID, call)

@@ -162,6 +162,7 @@ public struct InstanceService: Sendable {
     public func runJob(_ job: Job) async throws {
         switch job.kind {
         case .launch: try await launch(job)
+        case .start, .stop, .reboot, .delete: try await runDelegated(job)
         }
     }
 

@@ -17,6 +17,9 @@ public protocol JobStoreTransaction: Sendable {
     func jobs(instanceIDs: [String]) async throws -> [Job]
     /// The instances of `hostID` with a job not yet settled.
     func unsettledJobInstanceIDs(hostID: String) async throws -> Set<String>
+    /// Makes the running jobs of `hostID` leased by anyone but `worker` claimable now: at a server's start, the workers of
+    /// its host's earlier runs are dead (one process holds a host's data directory). Returns how many were released.
+    func releaseJobLeases(hostID: String, except worker: String) async throws -> Int
     /// Forgets settled jobs finished before `date`.
     func purgeSettledJobs(before date: Date) async throws
 }

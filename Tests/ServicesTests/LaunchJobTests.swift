@@ -51,7 +51,7 @@ import Testing
         #expect(jobs.map(\.state) == [.done, .done, .done])
         #expect(jobs.allSatisfy { $0.attempts == 1 })
 
-        worker.start { job in try await instances.runJob(job) }
+        await worker.start { job in try await instances.runJob(job) }
         let more = try await Self.launch(instances, services, amount: 2, request: "r-2")
         let pending = try await store.read { tx in try await more.asyncMap { try await tx.instance(id: $0, accountID: nil)?.status } }
         #expect(pending.allSatisfy { $0 == .pending || $0 == .starting || $0 == .running })

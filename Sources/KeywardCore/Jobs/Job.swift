@@ -7,6 +7,9 @@ public struct Job: Sendable, Equatable {
     public enum Kind: String, Sendable, Codable {
         /// Give a new instance its disk, then boot it (RunInstances) or leave it Stopped (CreateInstance).
         case launch
+        /// A call another server took for an instance of this host: StartInstance, StopInstance, RebootInstance,
+        /// DeleteInstance (its checks passed when the call was taken).
+        case start, stop, reboot, delete
     }
 
     public enum State: String, Sendable, Codable {

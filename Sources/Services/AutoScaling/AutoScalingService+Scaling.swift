@@ -44,6 +44,8 @@ extension AutoScalingService {
         let activity = try await call.write { tx -> ScalingActivity in
             let group = try await Self.group(groupID, call, in: tx)
             guard group.state == .active else { throw DomainError.incorrectScalingGroupStatus(group.state.rawValue) }
+            // A running activity is said first: its members are already counted, so the capacity would seem unchanged.
+            try await Self.checkNoActivity(group, in: tx)
             let members = try await tx.scalingMembers(groupID: group.id).filter { $0.state != .removing }
             let target = try adjustment.target(current: members.count, bounds: group.minSize...group.maxSize)
             var changed = group

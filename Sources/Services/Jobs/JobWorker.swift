@@ -45,9 +45,17 @@ public final class JobWorker: Sendable {
     /// Whether `start` was called: a worker that is not running leaves jobs to `runQueued`.
     public var isRunning: Bool { state.withLock { $0.loop != nil && !$0.stopping } }
 
-    /// Starts claiming and running jobs with `runner` until `stop`. Jobs of other servers and of this one's earlier runs
-    /// whose leases expired are found by polling once a second.
-    public func start(_ runner: @escaping Runner) {
+    /// Starts claiming and running jobs with `runner` until `stop`. The jobs this host's earlier run held are claimed at
+    /// once (that run is dead: one process holds a host's data directory); jobs queued by other servers and leases that
+    /// expire later are found by polling once a second.
+    public func start(_ runner: @escaping Runner) async {
+        let (hostID, workerID) = (self.hostID, self.workerID)
+        do {
+            let released = try await store.write { tx in try await tx.releaseJobLeases(hostID: hostID, except: workerID) }
+            if released > 0 { logger.info("jobs of the previous run taken over", metadata: ["count": "\(released)"]) }
+        } catch {
+            logger.warning("jobs of the previous run not taken over now (their leases expire)", metadata: ["error": "\(error)"])
+        }
         state.withLock { state in
             guard state.loop == nil else { return }
             state.loop = Task { await self.loop(runner) }

@@ -67,6 +67,13 @@ extension SQLTransaction {
         ).map { try $0.text("instance_id") })
     }
 
+    func releaseJobLeases(hostID: String, except worker: String) async throws -> Int {
+        try await db.execute(
+            "UPDATE jobs SET lease_expires_at = 0 WHERE host_id = $1 AND state = 'running' AND lease_owner <> $2 RETURNING id",
+            [.text(hostID), .text(worker)]
+        ).count
+    }
+
     func purgeSettledJobs(before date: Date) async throws {
         try await db.execute("DELETE FROM jobs WHERE state IN ('done', 'failed') AND updated_at < $1", [.integer(date.epochMilliseconds)])
     }
