@@ -51,3 +51,6 @@ KEYWARD_DEB="$(ls "$PWD/$package_dir"/keyward_*.deb)"
 export KEYWARD_DEB
 
 KEYWARD_BIN="$(swift build --show-bin-path)/keyward" "$VENV/bin/python" -m pytest -q interop "$@"
+
+# Faults, short version (reliability/run.sh runs the long one): kill -9 under an SDK write load, on SQLite and PostgreSQL.
+KEYWARD_BIN="$(swift build --show-bin-path)/keyward" RELIABILITY_KILLS=5 "$VENV/bin/python" -m pytest -q reliability

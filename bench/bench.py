@@ -14,6 +14,11 @@ and, for Keyward alone:
   the ceiling: the same wrk runs against keyward-bench-ceiling (bench/ceiling/main.swift), a bare Hummingbird route
         that answers with the bytes of one real Keyward response, so that Keyward reads as a fraction of its HTTP stack
   scale: DescribeKeyPairs (page 1 and a deep page) with 10, 500 and 50,000 key pairs in the region
+  burst: CreateKeyPair RSA-2048 right after an idle pause (served from Keyward's pool of pre-generated keys), beside
+        the sustained series of (d)
+  PostgreSQL (BENCH_POSTGRES): the wrk rows (a) and (b) again with Keyward on a scratch PostgreSQL, against the same
+        ceilings, then DescribeKeyPairs and ImportKeyPair with 1, 2 and 4 Keyward servers on that one database
+and prints a final table of every target with its measured figure.
 
 All traffic goes to 127.0.0.1 only; every loop is bounded in count and in time.
 """
@@ -35,8 +40,10 @@ import signal
 import socket
 import sqlite3
 import string
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -60,6 +67,8 @@ CEILING_IMPORT_REGION = KW_CREATE_REGION
 CEILING_IMPORT_KEYS = 1
 CEILING_POOL_PER_THREAD = 8        # the ceiling checks nothing: mode cycle over a few real signed lines
 CEILING_TARGETS = {"describe": 0.5, "import": 0.3}   # Keyward req/s ÷ ceiling req/s
+PG_CEILING_TARGETS = {"describe": 0.25, "import": 0.15}   # Keyward on PostgreSQL req/s ÷ the same ceiling req/s
+RSA_BURST_TARGET_MS = 5.0          # CreateKeyPair RSA-2048 burst p50 through the SDK (Keyward's pool holds 8 keys)
 # Scale phase: DescribeKeyPairs with 10 (the seed), 500 (the quota, through the API) and 50,000 (seeded in the
 # database, past the quota) key pairs in one region. Every region of Keyward's catalog is in use by then, so the
 # 500 are the first import region's (topped up through the API when BENCH_IMPORTS left it short) and the 50,000
@@ -74,6 +83,12 @@ MOTO_DESCRIBE_REGION = "us-east-1"
 MOTO_IMPORT_REGIONS = ["us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-central-1",
                        "ap-southeast-1", "ap-northeast-1"]
 MOTO_CREATE_REGION = "ca-central-1"
+# Every region of Keyward's catalog but the describe region, whose 10 key pairs every DescribeKeyPairs run reads: the
+# PostgreSQL scale-out imports use whatever room the quota leaves in these
+KW_SCALE_OUT_IMPORT_REGIONS = KW_IMPORT_REGIONS + [KW_CREATE_REGION, TC3_DESCRIBE_REGION] + TC3_IMPORT_REGIONS
+# PostgreSQL phase: one scratch cluster (scripts/scratch-postgres.sh), Keyward's tables in a schema of their own
+SCRATCH_POSTGRES = Path(__file__).resolve().parent.parent / "scripts" / "scratch-postgres.sh"
+PG_SCHEMA = "keyward_bench"
 MOTO_AK = "AKIDKEYWARDBENCH0000"
 MOTO_SECRET = "bench-secret-not-checked-by-moto"
 
@@ -100,7 +115,17 @@ CONF = {
     "series_cap_seconds": env_float("BENCH_SERIES_CAP_SECONDS", 90),  # time cap for each latency series
     "bounded_cap_seconds": env_float("BENCH_BOUNDED_CAP_SECONDS", 240),  # time cap for each bounded wrk run
     "scale": env_int("BENCH_SCALE", 1),                        # 0 skips the scale phase
-    "scale_seconds": env_float("BENCH_SCALE_SECONDS", 5),      # each timed run of the scale phase
+    "scale_seconds": env_float("BENCH_SCALE_SECONDS", 5),      # each timed run of the scale and scale-out phases
+    "rsa_burst": env_int("BENCH_RSA_BURST", 8),                # CreateKeyPair RSA calls of the burst (Keyward's pool: 8)
+    "rsa_idle_seconds": env_float("BENCH_RSA_IDLE_SECONDS", 5),  # idle pause before the burst
+    # PostgreSQL: "1" runs it (and fails the run if PostgreSQL cannot be started), "0" skips it; unset: on when root
+    "postgres": os.environ.get("BENCH_POSTGRES", ""),
+    "pg_imports": env_int("BENCH_PG_IMPORTS", 2000),           # ImportKeyPair on PostgreSQL, over the 8 import regions
+    "pg_servers": [int(x) for x in os.environ.get("BENCH_PG_SERVERS", "1,2,4").split(",") if x.strip()],
+    # 0: BENCH_WRK_CONNECTIONS split over the servers of a scale-out run; N: N connections (wrk threads) per server
+    "pg_connections_per_server": env_int("BENCH_PG_CONNECTIONS_PER_SERVER", 0),
+    # ImportKeyPair in each scale-out step, in all (split over its servers); 0 skips the scale-out imports
+    "pg_scale_imports": env_int("BENCH_PG_SCALE_IMPORTS", 1200),
 }
 
 
@@ -258,12 +283,19 @@ def ed25519_openssh_public(comment: str) -> str:
 
 # ------------------------------------------------------------------------------------------ servers
 class KeywardServer:
-    def __init__(self, procs: Procs, binary: str, data_dir: Path):
+    """`keyward serve` on SQLite in `data_dir` (the default) or, with `database` (a postgres:// URL) and
+    `server_key_file`, one server of a PostgreSQL deployment: the servers of one deployment share the database, the
+    server key file and the root AccessKey (`ak`/`secret`, passed through the environment), each with its own data
+    dir, port and log."""
+
+    def __init__(self, procs: Procs, binary: str, data_dir: Path, *, ak: str | None = None, secret: str | None = None,
+                 database: str | None = None, server_key_file: Path | None = None, log_path: Path | None = None):
         self.procs, self.binary, self.data_dir = procs, binary, data_dir
         self.port = free_port()
-        self.ak = "LTAI" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(20))
-        self.secret = secrets.token_urlsafe(24)
-        self.log_path = data_dir.parent / "keyward.log"
+        self.ak = ak or "LTAI" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(20))
+        self.secret = secret or secrets.token_urlsafe(24)
+        self.database, self.server_key_file = database, server_key_file
+        self.log_path = log_path or data_dir.parent / "keyward.log"
         self.proc: subprocess.Popen | None = None
         self.starts = 0
 
@@ -279,12 +311,16 @@ class KeywardServer:
         env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
         env["KEYWARD_ROOT_ACCESS_KEY_ID"] = self.ak
         env["KEYWARD_ROOT_ACCESS_KEY_SECRET"] = self.secret
+        cmd = [self.binary, "serve", "--listen", f"{HOST}:{self.port}", "--data", str(self.data_dir),
+               "--driver", "simulated", "--metadata-listen", "off"]
+        if self.database:
+            cmd += ["--database", self.database]
+        if self.server_key_file:
+            cmd += ["--server-key-file", str(self.server_key_file)]
         logf = open(self.log_path, "ab")
         try:
             self.proc = self.procs.add(subprocess.Popen(
-                [self.binary, "serve", "--listen", f"{HOST}:{self.port}", "--data", str(self.data_dir),
-                 "--driver", "simulated", "--metadata-listen", "off"],
-                stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT, env=env))
+                cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT, env=env))
         finally:
             logf.close()
         marker = f"listening on http://{HOST}:{self.port}"
@@ -306,7 +342,7 @@ class KeywardServer:
     def stop(self) -> None:
         if self.proc is not None:
             code = self.procs.stop(self.proc)
-            log(f"keyward stopped (exit code {code})")
+            log(f"keyward on port {self.port} stopped (exit code {code})")
             self.proc = None
 
     def rss_kib(self) -> int | None:
@@ -437,6 +473,11 @@ class Wrk:
             expected: int | None = None, cap: float = 240.0) -> dict:
         """duration: a timed run (wrk -d). expected: a bounded run of exactly `expected` requests in mode once;
         wrk is SIGINTed once every thread has written its done marker."""
+        return self.finish([self.start(label, url, prefix, mode, threads, duration=duration, expected=expected, cap=cap)])[0]
+
+    def start(self, label: str, url: str, prefix: Path, mode: str, threads: int, *, duration: float | None = None,
+              expected: int | None = None, cap: float = 240.0) -> dict:
+        """Starts one wrk (as run() does) and returns its handle for finish(); several may run at the same time."""
         bounded = expected is not None
         d = cap if bounded else duration
         cmd = [self.exe, "-t", str(threads), "-c", str(threads), "-d", f"{int(math.ceil(d))}s", "--timeout", "30s",
@@ -445,20 +486,34 @@ class Wrk:
         load_at_start = round(os.getloadavg()[0], 2)   # this machine is shared: a high figure explains a low rate
         with open(out_path, "w") as out:
             p = self.procs.add(subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT))
-            start = time.monotonic()
-            sigint_sent = False
-            while p.poll() is None:
-                elapsed = time.monotonic() - start
-                if bounded and not sigint_sent:
-                    done = [prefix.parent / f"{prefix.name}.done.{t + 1}" for t in range(threads)]
+        return {"label": label, "proc": p, "prefix": prefix, "threads": threads, "bounded": bounded,
+                "expected": expected, "d": d, "out_path": out_path, "load_at_start": load_at_start,
+                "start": time.monotonic(), "sigint_sent": False}
+
+    def finish(self, handles: list[dict]) -> list[dict]:
+        """Waits for every started wrk (each bounded one SIGINTed once all its threads are done), then summarizes each."""
+        while any(h["proc"].poll() is None for h in handles):
+            for h in handles:
+                p = h["proc"]
+                if p.poll() is not None:
+                    continue
+                if h["bounded"] and not h["sigint_sent"]:
+                    prefix = h["prefix"]
+                    done = [prefix.parent / f"{prefix.name}.done.{t + 1}" for t in range(h["threads"])]
                     if all(f.exists() for f in done):
                         p.send_signal(signal.SIGINT)
-                        sigint_sent = True
-                if elapsed > d + 120:  # wrk should have ended by itself long ago
+                        h["sigint_sent"] = True
+                if time.monotonic() - h["start"] > h["d"] + 120:  # wrk should have ended by itself long ago
                     p.kill()
                     p.wait()
-                    raise BenchError(f"wrk run {label} hung; see {out_path}")
-                time.sleep(0.05)
+                    raise BenchError(f"wrk run {h['label']} hung; see {h['out_path']}")
+            time.sleep(0.05)
+        return [self._summary(h) for h in handles]
+
+    def _summary(self, h: dict) -> dict:
+        label, p, out_path, threads = h["label"], h["proc"], h["out_path"], h["threads"]
+        bounded, expected, d, sigint_sent = h["bounded"], h["expected"], h["d"], h["sigint_sent"]
+        load_at_start = h["load_at_start"]
         text = out_path.read_text(errors="replace")
         if p.returncode != 0:
             raise BenchError(f"wrk run {label} exited with {p.returncode}:\n{text[-3000:]}")
@@ -498,6 +553,8 @@ class Wrk:
             "latency_ms": {k: round(v / 1000, 3) for k, v in res["latency_us"].items()},
             "wrk_errors": errs, "threads": threads, "connections": threads, "problems": problems,
             "exhausted_threads": exhausted, "sentinels_sent": overrun, "loadavg_1m_at_start": load_at_start,
+            # CLOCK_MONOTONIC is system-wide: wrk runs at the same time are put on one time line with these
+            "t_first": min(firsts) if firsts else None, "t_last": max(lasts) if lasts else None,
         }
         log(f"wrk {label}: {got} responses in {span:.2f}s = {summary['rps']:.1f} req/s "
             f"(p50 {summary['latency_ms']['p50']} ms, p99 {summary['latency_ms']['p99']} ms)"
@@ -512,20 +569,27 @@ def require_clean(res: dict) -> dict:
 
 
 # ------------------------------------------------------------------------------------------ phases
+def seed_keyward(kw: KeywardServer, n: int, region: str = KW_DESCRIBE_REGION, comment: str = "kw") -> None:
+    """`n` key pairs in `region` through the Alibaba SDK, then checked with DescribeKeyPairs."""
+    sdk = KeywardSdk(kw, region)
+    for i in range(n):
+        sdk.import_key(region, f"bench-describe-{i:02d}", ed25519_openssh_public(f"{comment}-{i}"))
+    kt = sdk.describe(region)
+    if kt.get("TotalCount") != n or len(kt["KeyPairs"]["KeyPair"]) != n:
+        raise BenchError(f"Keyward DescribeKeyPairs in {region} after seeding: {kt}")
+
+
 def seed(kw: KeywardServer, moto: MotoServer, n: int) -> None:
-    sdk = KeywardSdk(kw, KW_DESCRIBE_REGION)
+    seed_keyward(kw, n)
     ec2 = boto_ec2(moto, MOTO_DESCRIBE_REGION)
     for i in range(n):
-        sdk.import_key(KW_DESCRIBE_REGION, f"bench-describe-{i:02d}", ed25519_openssh_public(f"kw-{i}"))
         ec2.import_key_pair(KeyName=f"bench-describe-{i:02d}",
                             PublicKeyMaterial=ed25519_openssh_public(f"moto-{i}").encode())
-    kt = sdk.describe(KW_DESCRIBE_REGION)
-    if kt.get("TotalCount") != n or len(kt["KeyPairs"]["KeyPair"]) != n:
-        raise BenchError(f"Keyward DescribeKeyPairs after seeding: {kt}")
     mk = ec2.describe_key_pairs()["KeyPairs"]
     if len(mk) != n:
         raise BenchError(f"moto describe_key_pairs after seeding returned {len(mk)} pairs")
     # The same number in Tencent's region, through the Alibaba SDK (one record for both dialects), for the TC3 rows.
+    sdk = KeywardSdk(kw, KW_DESCRIBE_REGION)
     for i in range(n):
         sdk.import_key(TC3_DESCRIBE_REGION, f"bench-describe-{i:02d}", ed25519_openssh_public(f"tc-{i}"))
     log(f"seeded {n} key pairs in Keyward {KW_DESCRIBE_REGION} and {TC3_DESCRIBE_REGION} and moto {MOTO_DESCRIBE_REGION}")
@@ -570,19 +634,27 @@ def phase_describe_wrk(kw, moto, wrk: Wrk, work: Path) -> dict:
     wrk.run("moto-describe-warmup", moto.url, mprefix, "cycle", T, duration=warm)
     out["moto"] = require_clean(wrk.run("moto-describe", moto.url, mprefix, "cycle", T, duration=dur))
 
-    # Keyward: every request carries its own nonce, so the pool must outlast the run. The warm-up run sizes it.
-    kprefix = work / "pool-kw-describe"
+    out["keyward"] = kw_describe_wrk(kw, wrk, work, "keyward")
+    return out
+
+
+def kw_describe_wrk(kw: KeywardServer, wrk: Wrk, work: Path, tag: str) -> dict:
+    """Keyward's DescribeKeyPairs wrk run (a): every request carries its own nonce, so the pool must outlast the run;
+    the warm-up run sizes it. `tag` names the run (keyward: SQLite; pg: the PostgreSQL phase)."""
+    T = CONF["wrk_connections"]
+    dur, warm = CONF["describe_seconds"], CONF["warmup_seconds"]
+    kprefix = work / f"pool-{tag}-describe"
     warm_pool = max(T * 200, int(os.environ.get("BENCH_KW_WARMUP_POOL", 60000)))
     write_pool(kprefix, kw_describe_lines(kw, warm_pool), T, KW_SENTINEL)
-    w = require_clean(wrk.run("keyward-describe-warmup", kw.url, kprefix, "once", T, duration=warm))
+    w = require_clean(wrk.run(f"{tag}-describe-warmup", kw.url, kprefix, "once", T, duration=warm))
     rate = w["rps"]
     pool = int(os.environ.get("BENCH_KW_DESCRIBE_POOL", 0)) or int(rate * dur * 1.6) + 20000
     for attempt in (1, 2):
-        log(f"signing {pool} DescribeKeyPairs requests for Keyward")
+        log(f"signing {pool} DescribeKeyPairs requests for Keyward ({tag})")
         t0 = time.monotonic()
         write_pool(kprefix, kw_describe_lines(kw, pool), T, KW_SENTINEL)
         log(f"  signed in {time.monotonic() - t0:.1f}s")
-        r = wrk.run("keyward-describe", kw.url, kprefix, "once", T, duration=dur)
+        r = wrk.run(f"{tag}-describe", kw.url, kprefix, "once", T, duration=dur)
         if r["exhausted_threads"]:
             if attempt == 1:
                 log("pool was too small for the run; retrying with a pool three times as large")
@@ -590,10 +662,11 @@ def phase_describe_wrk(kw, moto, wrk: Wrk, work: Path) -> dict:
                 continue
             raise BenchError(f"{r['exhausted_threads']} wrk thread(s) ran out of the {pool} precomputed "
                              "DescribeKeyPairs requests; set BENCH_KW_DESCRIBE_POOL higher")
-        out["keyward"] = require_clean(r)
-        out["keyward"]["pool"] = pool
-        break
-    return out
+        r = require_clean(r)
+        r["pool"] = pool
+        r["warmup_rps"] = rate
+        return r
+    raise AssertionError("unreachable")
 
 
 def phase_tc3_describe_wrk(kw, wrk: Wrk, work: Path) -> dict:
@@ -652,32 +725,48 @@ def phase_import_wrk(kw, moto, wrk: Wrk, work: Path) -> dict:
                                         cap=CONF["bounded_cap_seconds"]))
 
     # Keyward: v1-signed GET ImportKeyPair, spread evenly over 8 regions (<= 500 per region = the quota)
-    signer = V1Signer(kw.ak, kw.secret)
-    ts = ali_timestamp()
-    lines = []
-    for i in range(n):
-        params = {"RegionId": KW_IMPORT_REGIONS[i % nreg], "KeyPairName": f"imp-{run_id}-{i:05d}",
-                  "PublicKeyBody": ed25519_openssh_public(f"k{i}")}
-        lines.append(pool_line("GET", "/?" + signer.query("GET", "ImportKeyPair", params, ts)))
-    kprefix = work / "pool-kw-import"
-    write_pool(kprefix, lines, T, KW_SENTINEL)
-    out["keyward"] = require_clean(wrk.run("keyward-import", kw.url, kprefix, "once", T, expected=n,
-                                           cap=CONF["bounded_cap_seconds"]))
+    out["keyward"] = kw_import_wrk(kw, wrk, work, "keyward", n, run_id)
 
     # both servers must now hold exactly the imported key pairs
-    sdk = KeywardSdk(kw, KW_IMPORT_REGIONS[0])
     per_region = [n // nreg + (1 if r < n % nreg else 0) for r in range(nreg)]
-    for r, region in enumerate(KW_IMPORT_REGIONS):
-        total = sdk.describe(region, page_size=1)["TotalCount"]
-        if total != per_region[r]:
-            raise BenchError(f"Keyward {region} holds {total} key pairs after the import run, "
-                             f"expected {per_region[r]}")
+    check_region_counts(kw, dict(zip(KW_IMPORT_REGIONS, per_region)), "after the import run")
     for r, region in enumerate(MOTO_IMPORT_REGIONS):
         total = len(boto_ec2(moto, region).describe_key_pairs()["KeyPairs"])
         if total != per_region[r]:
             raise BenchError(f"moto {region} holds {total} key pairs after the import run, expected {per_region[r]}")
     log("import counts verified on both servers")
     return out
+
+
+def kw_import_lines(kw: KeywardServer, items: list[tuple[str, str]]) -> list[str]:
+    """One v1-signed GET ImportKeyPair line per (region, name), each with a fresh Ed25519 key."""
+    signer = V1Signer(kw.ak, kw.secret)
+    ts = ali_timestamp()
+    return [pool_line("GET", "/?" + signer.query("GET", "ImportKeyPair", {
+                "RegionId": region, "KeyPairName": name, "PublicKeyBody": ed25519_openssh_public(f"k{i}")}, ts))
+            for i, (region, name) in enumerate(items)]
+
+
+def kw_import_wrk(kw: KeywardServer, wrk: Wrk, work: Path, tag: str, n: int, run_id: str) -> dict:
+    """Keyward's ImportKeyPair wrk run (b): `n` distinct names, round-robin over the 8 import regions (≤ the quota in
+    each), a bounded run of exactly n responses. `tag` names the run (keyward: SQLite; pg: the PostgreSQL phase)."""
+    T = CONF["wrk_connections"]
+    nreg = len(KW_IMPORT_REGIONS)
+    lines = kw_import_lines(kw, [(KW_IMPORT_REGIONS[i % nreg], f"imp-{run_id}-{i:05d}") for i in range(n)])
+    kprefix = work / f"pool-{tag}-import"
+    write_pool(kprefix, lines, T, KW_SENTINEL)
+    r = require_clean(wrk.run(f"{tag}-import", kw.url, kprefix, "once", T, expected=n, cap=CONF["bounded_cap_seconds"]))
+    r["imports"] = n
+    return r
+
+
+def check_region_counts(kw: KeywardServer, expected: dict[str, int], when: str) -> None:
+    """Every region in `expected` holds exactly that many key pairs (TotalCount of a signed DescribeKeyPairs)."""
+    sdk = KeywardSdk(kw, KW_DESCRIBE_REGION)
+    for region, want in expected.items():
+        total = sdk.describe(region, page_size=1)["TotalCount"]
+        if total != want:
+            raise BenchError(f"Keyward (port {kw.port}) {region} holds {total} key pairs {when}, expected {want}")
 
 
 def timed_loop(fn, seconds: float, max_calls: int = 1_000_000) -> dict:
@@ -742,10 +831,14 @@ def latency_series(label: str, fn, count: int, cap: float) -> dict:
 
 
 def check_create_counts() -> None:
-    """The create region also holds the two warm-up key pairs and the ceiling's imported one: all within the quota."""
-    room = KW_QUOTA - 2 - (CEILING_IMPORT_KEYS if CEILING_IMPORT_REGION == KW_CREATE_REGION else 0)
+    """The create region also holds the two warm-up key pairs, the RSA burst and the ceiling's imported one: all within
+    the quota."""
+    room = KW_QUOTA - 2 - CONF["rsa_burst"] - (CEILING_IMPORT_KEYS if CEILING_IMPORT_REGION == KW_CREATE_REGION else 0)
+    if CONF["rsa_burst"] < 1:
+        raise BenchError("BENCH_RSA_BURST must be at least 1")
     if CONF["rsa_count"] + CONF["ed25519_count"] > room:
-        raise BenchError(f"BENCH_RSA_COUNT + BENCH_ED25519_COUNT must be at most {room} (one region, quota {KW_QUOTA})")
+        raise BenchError(f"BENCH_RSA_COUNT + BENCH_ED25519_COUNT must be at most {room} with BENCH_RSA_BURST="
+                         f"{CONF['rsa_burst']} (one region, quota {KW_QUOTA})")
 
 
 def phase_create_latency(kw, moto) -> dict:
@@ -776,13 +869,27 @@ def phase_create_latency(kw, moto) -> dict:
         if "BEGIN OPENSSH PRIVATE KEY" not in r["KeyMaterial"]:
             raise BenchError("moto create_key_pair (ed25519) returned no OpenSSH private key")
 
+    def kw_rsa_burst(i):
+        r = sdk.create_rsa(KW_CREATE_REGION, f"rsab-{run_id}-{i:04d}")
+        if "PRIVATE KEY-----" not in r.get("PrivateKeyBody", ""):
+            raise BenchError(f"Keyward CreateKeyPair (RSA, burst) returned no private key: {r}")
+
     # one untimed call each to warm the clients (names outside the timed range)
     kw_rsa(9999)
     kw_ed(9999)
     moto_rsa(9999)
     moto_ed(9999)
+    # The burst: after an idle pause (Keyward's pool of pre-generated RSA keys refills in the background meanwhile),
+    # BENCH_RSA_BURST sequential calls. The sustained series follows straight away, so it starts on an emptied pool.
+    idle = CONF["rsa_idle_seconds"]
+    log(f"idle for {idle:g}s before the CreateKeyPair RSA-2048 burst")
+    time.sleep(idle)
+    burst = latency_series(f"Keyward CreateKeyPair RSA-2048 burst after {idle:g}s idle", kw_rsa_burst,
+                           CONF["rsa_burst"], cap)
+    burst["idle_s"] = idle
     return {
-        "rsa": {"keyward": latency_series("Keyward CreateKeyPair RSA-2048", kw_rsa, nrsa, cap),
+        "rsa": {"keyward_burst": burst,
+                "keyward": latency_series("Keyward CreateKeyPair RSA-2048 (sustained)", kw_rsa, nrsa, cap),
                 "moto": latency_series("moto CreateKeyPair rsa", moto_rsa, nrsa, cap)},
         "ed25519": {"keyward": latency_series("Keyward CreateKeyPair Ed25519", kw_ed, ned, cap),
                     "moto": latency_series("moto CreateKeyPair ed25519", moto_ed, ned, cap)},
@@ -932,22 +1039,40 @@ def kw_timed_once(kw: KeywardServer, wrk: Wrk, work: Path, label: str, make_line
                   rate_hint: float) -> dict:
     """A Keyward warm-up and timed run in mode once, each request signed for this run; the warm-up's rate sizes the
     timed run's pool (as in phase_describe_wrk), and a pool that ran out is retried once, three times larger."""
-    T = CONF["wrk_connections"]
-    prefix = work / f"pool-kw-{label}"
-    write_pool(prefix, make_lines(max(T * 200, int(rate_hint * warm * 3) + 5000)), T, KW_SENTINEL)
-    w = require_clean(wrk.run(f"keyward-{label}-warmup", kw.url, prefix, "once", T, duration=warm))
-    pool = int(w["rps"] * dur * 1.6) + 20000
+    return kw_timed_group([{"kw": kw, "label": label, "make_lines": make_lines, "threads": CONF["wrk_connections"],
+                            "rate_hint": rate_hint}], wrk, work, dur, warm)[0]
+
+
+def kw_timed_group(specs: list[dict], wrk: Wrk, work: Path, dur: float, warm: float) -> list[dict]:
+    """kw_timed_once for several servers at the same time: one wrk per spec (kw, label, make_lines(count) -> lines,
+    threads, rate_hint), the warm-ups started together, then the timed runs started together, each with its own pool
+    sized from its own warm-up. If any pool ran out, all are run again once with pools three times larger."""
+    for sp in specs:
+        sp["prefix"] = work / f"pool-kw-{sp['label']}"
+        write_pool(sp["prefix"], sp["make_lines"](max(sp["threads"] * 200, int(sp["rate_hint"] * warm * 3) + 5000)),
+                   sp["threads"], KW_SENTINEL)
+    warms = [require_clean(w) for w in wrk.finish([
+        wrk.start(f"keyward-{sp['label']}-warmup", sp["kw"].url, sp["prefix"], "once", sp["threads"], duration=warm)
+        for sp in specs])]
+    pools = [int(w["rps"] * dur * 1.6) + 20000 for w in warms]
     for attempt in (1, 2):
-        write_pool(prefix, make_lines(pool), T, KW_SENTINEL)
-        r = wrk.run(f"keyward-{label}", kw.url, prefix, "once", T, duration=dur)
-        if not r["exhausted_threads"]:
-            r = require_clean(r)
-            r.update({"pool": pool, "warmup_rps": w["rps"]})
-            return r
+        for sp, pool in zip(specs, pools):
+            write_pool(sp["prefix"], sp["make_lines"](pool), sp["threads"], KW_SENTINEL)
+        runs = wrk.finish([wrk.start(f"keyward-{sp['label']}", sp["kw"].url, sp["prefix"], "once", sp["threads"],
+                                     duration=dur) for sp in specs])
+        short = [r for r in runs if r["exhausted_threads"]]
+        if not short:
+            out = []
+            for r, pool, w in zip(runs, pools, warms):
+                r = require_clean(r)
+                r.update({"pool": pool, "warmup_rps": w["rps"]})
+                out.append(r)
+            return out
         if attempt == 1:
-            log(f"{label}: pool of {pool} was too small for the run; retrying with a pool three times as large")
-            pool *= 3
-    raise BenchError(f"{r['exhausted_threads']} wrk thread(s) ran out of the {pool} precomputed requests of {label}")
+            log(f"{', '.join(r['label'] for r in short)}: pool too small for the run; retrying with pools three times "
+                "as large")
+            pools = [p * 3 for p in pools]
+    raise BenchError(f"wrk thread(s) ran out of their precomputed requests in {', '.join(r['label'] for r in short)}")
 
 
 def expected_key_pairs(results: dict) -> dict[str, int]:
@@ -968,7 +1093,8 @@ def expected_key_pairs(results: dict) -> dict[str, int]:
         add(region, nt // len(TC3_IMPORT_REGIONS) + (1 if r < nt % len(TC3_IMPORT_REGIONS) else 0))
     add(CEILING_IMPORT_REGION, CEILING_IMPORT_KEYS)
     d = results["create_latency"]
-    add(KW_CREATE_REGION, 2 + d["rsa"]["keyward"]["count"] + d["ed25519"]["keyward"]["count"])   # 2: warm-up calls
+    add(KW_CREATE_REGION, 2 + d["rsa"]["keyward_burst"]["count"] + d["rsa"]["keyward"]["count"]
+        + d["ed25519"]["keyward"]["count"])   # 2: warm-up calls
     return counts
 
 
@@ -1174,6 +1300,237 @@ def phase_scale(kw: KeywardServer, wrk: Wrk, work: Path, results: dict) -> dict:
     return out
 
 
+# ------------------------------------------------------------------------------------------ PostgreSQL
+class ScratchPostgres:
+    """scripts/scratch-postgres.sh: a throw-away cluster in a fresh directory directly under /tmp (as root the cluster
+    belongs to `postgres`, which cannot enter the driver's 0700 scratch dir). The directory is recorded in
+    WORK/postgres-dirs, so that run.sh's trap stops the cluster even if this driver dies before its finally blocks."""
+
+    def __init__(self, work: Path):
+        self.work = work
+        self.dir = Path(tempfile.mkdtemp(prefix="keyward-bench-pg.", dir="/tmp"))
+        with open(work / "postgres-dirs", "a") as f:
+            f.write(f"{self.dir}\n")
+        self.url: str | None = None
+
+    def _run(self, command: str, timeout: float) -> str:
+        r = subprocess.run(["bash", str(SCRATCH_POSTGRES), command, str(self.dir)], capture_output=True, text=True,
+                           timeout=timeout, stdin=subprocess.DEVNULL)
+        if r.returncode != 0:
+            raise BenchError(f"scripts/scratch-postgres.sh {command} failed ({r.returncode}): "
+                             f"{(r.stderr.strip() or r.stdout.strip())[-2000:]}")
+        return r.stdout
+
+    def start(self) -> str:
+        """Starts the cluster (the script apt-get installs postgresql first if it is missing and we are root)."""
+        urls = [ln for ln in self._run("start", timeout=900).splitlines() if ln.startswith("postgres://")]
+        if len(urls) != 1:
+            raise BenchError(f"scripts/scratch-postgres.sh start printed {len(urls)} postgres:// URLs")
+        self.url = urls[0]
+        return self.url
+
+    def stop(self) -> None:
+        """Stops the cluster and removes its directory (its server log is kept in the scratch dir first)."""
+        if not self.dir.exists():
+            return
+        try:
+            shutil.copyfile(self.dir / "server.log", self.work / "postgres-server.log")
+        except OSError:
+            pass
+        if (self.dir / "data" / "postmaster.pid").exists():
+            self._run("stop", timeout=120)
+            log(f"scratch PostgreSQL in {self.dir} stopped and removed")
+        else:                      # never started (the script would try to install PostgreSQL again to stop nothing)
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def postgres_version() -> str | None:
+    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda b: [int(x) for x in re.findall(r"\d+", b.parts[-3])])
+    if not bins:
+        return None
+    try:
+        text = subprocess.run([str(bins[-1]), "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"\(PostgreSQL\) (\S+)", text)
+    return f"PostgreSQL {m.group(1)}" if m else text or None
+
+
+def with_schema(url: str, schema: str) -> str:
+    """The URL with `search_path=SCHEMA`: Keyward keeps its tables in that schema (created if missing)."""
+    return url + ("&" if "?" in url else "?") + f"search_path={schema}"
+
+
+def postgres_decision() -> dict:
+    """BENCH_POSTGRES: 1 runs the PostgreSQL phases and fails the run if PostgreSQL cannot be started, 0 skips them;
+    unset, they run when this is root (scratch-postgres.sh can then install postgresql and start it as `postgres`) and
+    are skipped, with the reason printed, if that fails."""
+    v = CONF["postgres"].strip()
+    if v == "0":
+        return {"run": False, "required": False, "reason": "BENCH_POSTGRES=0"}
+    if v:
+        return {"run": True, "required": True, "reason": f"BENCH_POSTGRES={v}"}
+    if os.geteuid() == 0:
+        return {"run": True, "required": False,
+                "reason": "BENCH_POSTGRES unset: default 1 (running as root, so PostgreSQL can be installed and started)"}
+    return {"run": False, "required": False,
+            "reason": "BENCH_POSTGRES unset: default 0 (not root; BENCH_POSTGRES=1 tries with an installed PostgreSQL)"}
+
+
+def allocate_regions(room: dict[str, int], n: int) -> list[str]:
+    """`n` regions for n imports, round-robin over the regions with room left under the quota (room is updated)."""
+    out: list[str] = []
+    while len(out) < n:
+        avail = [r for r in KW_SCALE_OUT_IMPORT_REGIONS if room[r] > 0]
+        if not avail:
+            raise BenchError(f"no quota room left for {n - len(out)} more imports")
+        for r in avail:
+            if len(out) == n:
+                break
+            out.append(r)
+            room[r] -= 1
+    return out
+
+
+def check_postgres_counts() -> None:
+    """Every PostgreSQL import stays under the quota of 500 per region, across all the servers."""
+    if CONF["pg_imports"] < 1 or CONF["pg_imports"] > KW_QUOTA * len(KW_IMPORT_REGIONS):
+        raise BenchError(f"BENCH_PG_IMPORTS={CONF['pg_imports']} must be 1..{KW_QUOTA * len(KW_IMPORT_REGIONS)} "
+                         f"(the quota of {KW_QUOTA} over {len(KW_IMPORT_REGIONS)} regions)")
+    if not CONF["pg_servers"] or min(CONF["pg_servers"]) < 1:
+        raise BenchError(f"BENCH_PG_SERVERS must list server counts of at least 1, got {CONF['pg_servers']}")
+    room = KW_QUOTA * len(KW_SCALE_OUT_IMPORT_REGIONS) - CONF["pg_imports"]
+    need = CONF["pg_scale_imports"] * len(CONF["pg_servers"])
+    if need > room:
+        raise BenchError(f"BENCH_PG_SCALE_IMPORTS={CONF['pg_scale_imports']} × {len(CONF['pg_servers'])} steps = {need} "
+                         f"imports, but the quota leaves room for {room} in the regions other than {KW_DESCRIBE_REGION} "
+                         "after BENCH_PG_IMPORTS")
+
+
+def scale_out_connections(n_servers: int) -> int:
+    per = CONF["pg_connections_per_server"]
+    return per if per > 0 else max(1, CONF["wrk_connections"] // n_servers)
+
+
+def phase_postgres(procs: Procs, binary: str, wrk: Wrk, work: Path, results: dict, decision: dict) -> dict:
+    """(a) and (b) again with one Keyward on a scratch PostgreSQL, then 1, 2 and 4 servers on that database."""
+    out: dict = {"ran": False, "decision": decision["reason"], "version": postgres_version()}
+    pg = ScratchPostgres(work)
+    servers: list[KeywardServer] = []
+    try:
+        try:
+            url = pg.start()
+        except (BenchError, subprocess.SubprocessError, OSError) as e:
+            if decision["required"]:
+                raise BenchError(f"{decision['reason']} but PostgreSQL could not be started: {e}") from e
+            out["status"] = f"off ({decision['reason']}, but PostgreSQL could not be installed/started: {e})"
+            log(f"PostgreSQL phases skipped: {out['status']}")
+            return out
+        out["version"] = postgres_version()
+        db = with_schema(url, PG_SCHEMA)
+        key_file = work / "pg-server.key"
+        if key_file.exists():
+            raise BenchError(f"{key_file} exists before the first server of the deployment started")
+        nmax = max(CONF["pg_servers"])
+        first = KeywardServer(procs, binary, work / "pg-data-1", database=db, server_key_file=key_file,
+                              log_path=work / "pg-keyward-1.log")
+        servers = [first] + [KeywardServer(procs, binary, work / f"pg-data-{i}", ak=first.ak, secret=first.secret,
+                                           database=db, server_key_file=key_file, log_path=work / f"pg-keyward-{i}.log")
+                             for i in range(2, nmax + 1)]
+        log(f"scratch PostgreSQL at {url} ({out['version']}); Keyward's tables in schema {PG_SCHEMA}")
+        first.start()
+        # the first server of an empty database makes the deployment's server key file; every other one reads it
+        if not key_file.is_file() or key_file.stat().st_size != 32:
+            raise BenchError(f"the first server did not make a 32-byte server key file at {key_file}")
+        log(f"keyward (PostgreSQL) listening on {first.url}; it made the server key file {key_file} (32 bytes)")
+        out.update({"ran": True, "status": f"on ({decision['reason']})", "url": db, "schema": PG_SCHEMA})
+
+        counts = {KW_DESCRIBE_REGION: CONF["describe_keys"]}
+        seed_keyward(first, CONF["describe_keys"], comment="pg")
+        log(f"seeded {CONF['describe_keys']} key pairs in {KW_DESCRIBE_REGION} on PostgreSQL")
+        out["describe"] = kw_describe_wrk(first, wrk, work, "pg")
+        n = CONF["pg_imports"]
+        out["import"] = kw_import_wrk(first, wrk, work, "pg", n, secrets.token_hex(3))
+        nreg = len(KW_IMPORT_REGIONS)
+        for r, region in enumerate(KW_IMPORT_REGIONS):
+            if n // nreg + (1 if r < n % nreg else 0):
+                counts[region] = n // nreg + (1 if r < n % nreg else 0)
+        check_region_counts(first, counts, "after the PostgreSQL import run")
+        out["rss_kib"] = first.rss_kib()
+        log("PostgreSQL import counts verified")
+
+        # scale-out: N servers on the one database, one wrk per server at the same time
+        room = {r: KW_QUOTA - counts.get(r, 0) for r in KW_SCALE_OUT_IMPORT_REGIONS}
+        steps = []
+        for nsrv in CONF["pg_servers"]:
+            group = servers[:nsrv]
+            for srv in servers[nsrv:]:
+                srv.stop()
+            for srv in group:
+                if srv.proc is None:
+                    srv.start()
+                    log(f"keyward (PostgreSQL) #{servers.index(srv) + 1} listening on {srv.url}")
+                    # the same database: everything imported so far, through this server
+                    check_region_counts(srv, counts, "through a newly started server")
+            conns = scale_out_connections(nsrv)
+            rate_hint = out["describe"]["rps"] / nsrv
+            specs = [{"kw": srv, "label": f"pg-{nsrv}srv-{k + 1}-describe", "threads": conns, "rate_hint": rate_hint,
+                      "make_lines": (lambda count, srv=srv: kw_describe_lines(srv, count))}
+                     for k, srv in enumerate(group)]
+            log(f"scale-out: DescribeKeyPairs on {nsrv} server(s), {conns} connection(s) each")
+            runs = kw_timed_group(specs, wrk, work, CONF["scale_seconds"], CONF["warmup_seconds"])
+            step = {"servers": nsrv, "connections_per_server": conns, "ports": [srv.port for srv in group],
+                    "describe": group_summary(runs)}
+            m = CONF["pg_scale_imports"]
+            if m:
+                run_id = secrets.token_hex(3)
+                regions = allocate_regions(room, m)
+                handles = []
+                for k, srv in enumerate(group):
+                    mine = [(regions[i], f"so{nsrv}-s{k + 1}-{run_id}-{i:05d}") for i in range(k, m, nsrv)]
+                    if not mine:
+                        continue
+                    prefix = work / f"pool-pg-{nsrv}srv-{k + 1}-import"
+                    threads = min(conns, len(mine))
+                    write_pool(prefix, kw_import_lines(srv, mine), threads, KW_SENTINEL)
+                    handles.append(wrk.start(f"pg-{nsrv}srv-{k + 1}-import", srv.url, prefix, "once", threads,
+                                             expected=len(mine), cap=CONF["bounded_cap_seconds"]))
+                log(f"scale-out: ImportKeyPair on {nsrv} server(s), {m} in all")
+                runs = [require_clean(r) for r in wrk.finish(handles)]
+                step["import"] = group_summary(runs)
+                step["import"]["imports"] = m
+                for region in regions:
+                    counts[region] = counts.get(region, 0) + 1
+                check_region_counts(group[-1], counts, f"after the {nsrv}-server import run")
+            steps.append(step)
+        out["scale_out"] = {"steps": steps, "connections": (
+            f"{CONF['pg_connections_per_server']} per server (BENCH_PG_CONNECTIONS_PER_SERVER)"
+            if CONF["pg_connections_per_server"] > 0 else
+            f"BENCH_WRK_CONNECTIONS ({CONF['wrk_connections']}) split over the servers")}
+        out["key_pairs_per_region"] = counts
+        out["rss_kib_at_end"] = [srv.rss_kib() for srv in servers]
+        return out
+    finally:
+        for srv in servers:
+            srv.stop()
+        try:
+            pg.stop()
+        except (BenchError, subprocess.SubprocessError, OSError) as e:
+            log(f"could not stop the scratch PostgreSQL in {pg.dir}: {e}")
+
+
+def group_summary(runs: list[dict]) -> dict:
+    """wrk runs made at the same time, one per server: the summed and per-server rates, and the rate of all their
+    responses over the span from the first request to the last response of any of them."""
+    firsts = [r["t_first"] for r in runs if r["t_first"] is not None]
+    lasts = [r["t_last"] for r in runs if r["t_last"] is not None]
+    span = (max(lasts) - min(firsts)) if firsts and lasts else 0.0
+    total = sum(r["responses"] for r in runs)
+    return {"runs": runs, "per_server_rps": [r["rps"] for r in runs], "sum_rps": round(sum(r["rps"] for r in runs), 1),
+            "responses": total, "span_s": round(span, 3), "aggregate_rps": round(total / span, 1) if span > 0 else 0.0,
+            "p50_ms_max": max(r["latency_ms"]["p50"] for r in runs), "p99_ms_max": max(r["latency_ms"]["p99"] for r in runs)}
+
+
 # ------------------------------------------------------------------------------------------ report
 def machine_info(wrk_exe: str) -> dict:
     info = {"nproc": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
@@ -1231,6 +1588,12 @@ def build_rows(r: dict) -> list[dict]:
     return rows
 
 
+def ratio_row(name: str, k: float, ceiling: float, target: float) -> dict:
+    ratio = round(k / ceiling, 3) if ceiling else None
+    return {"operation": name, "unit": "req/s", "keyward": k, "ceiling": ceiling, "ratio": ratio,
+            "target": target, "met": ratio is not None and ratio >= target}
+
+
 def build_ceiling_rows(r: dict) -> list[dict]:
     """Keyward's req/s as a fraction of the bare route's, on the same machine in the same run (the TC3 rows against the
     same ceilings: the bare route answering the Alibaba dialect's bodies)."""
@@ -1238,15 +1601,66 @@ def build_ceiling_rows(r: dict) -> list[dict]:
     rows = []
 
     def row(name, k, ceiling, kind):
-        ratio = round(k / ceiling, 3) if ceiling else None
-        target = CEILING_TARGETS[kind]
-        rows.append({"operation": name, "unit": "req/s", "keyward": k, "ceiling": ceiling, "ratio": ratio,
-                     "target": target, "met": ratio is not None and ratio >= target})
+        rows.append(ratio_row(name, k, ceiling, CEILING_TARGETS[kind]))
 
     row("DescribeKeyPairs ÷ bare Hummingbird route", r["describe_wrk"]["keyward"]["rps"], c["describe"]["rps"], "describe")
     row("ImportKeyPair ÷ bare Hummingbird route", r["import_wrk"]["keyward"]["rps"], c["import"]["rps"], "import")
     row("CVM DescribeKeyPairs (TC3) ÷ bare Hummingbird route", r["tc3_describe_wrk"]["rps"], c["describe"]["rps"], "describe")
     row("CVM ImportKeyPair (TC3) ÷ bare Hummingbird route", r["tc3_import_wrk"]["rps"], c["import"]["rps"], "import")
+    return rows
+
+
+def build_postgres_rows(r: dict) -> list[dict]:
+    """(a) and (b) with Keyward on PostgreSQL, against the ceilings measured earlier in the same run."""
+    pg, c = r["postgres"], r["ceiling"]
+    return [ratio_row("PostgreSQL DescribeKeyPairs ÷ bare Hummingbird route", pg["describe"]["rps"], c["describe"]["rps"],
+                      PG_CEILING_TARGETS["describe"]),
+            ratio_row("PostgreSQL ImportKeyPair ÷ bare Hummingbird route", pg["import"]["rps"], c["import"]["rps"],
+                      PG_CEILING_TARGETS["import"])]
+
+
+def build_scale_out_rows(r: dict) -> list[dict]:
+    rows = []
+    for st in r["postgres"]["scale_out"]["steps"]:
+        for op, key in (("DescribeKeyPairs", "describe"), ("ImportKeyPair", "import")):
+            if key in st:
+                g = st[key]
+                rows.append({"servers": st["servers"], "operation": op, "connections_per_server": st["connections_per_server"],
+                             "sum_rps": g["sum_rps"], "per_server_rps": g["per_server_rps"], "aggregate_rps": g["aggregate_rps"],
+                             "responses": g["responses"], "p50_ms_max": g["p50_ms_max"], "p99_ms_max": g["p99_ms_max"]})
+    return rows
+
+
+def build_rsa_rows(r: dict) -> list[dict]:
+    d = r["create_latency"]["rsa"]
+    idle = d["keyward_burst"]["idle_s"]
+    return [dict(series=f"Keyward burst, after {idle:g} s idle", **{k: d["keyward_burst"][k] for k in ("count", "p50_ms", "p99_ms", "max_ms")}),
+            dict(series="Keyward sustained", **{k: d["keyward"][k] for k in ("count", "p50_ms", "p99_ms", "max_ms")}),
+            dict(series="moto sustained", **{k: d["moto"][k] for k in ("count", "p50_ms", "p99_ms", "max_ms")})]
+
+
+def build_target_rows(r: dict) -> list[dict]:
+    """Every target of the run: the ceiling ratios (SQLite and PostgreSQL) and the CreateKeyPair RSA latencies."""
+    rows = []
+
+    def add(name, unit, measured, goal, met):
+        rows.append({"target": name, "unit": unit, "measured": measured, "goal": goal, "met": met})
+
+    for x in r["table_ceiling"]:
+        add(x["operation"], "ratio", x["ratio"], f"≥ {x['target']:g}", x["met"])
+    if r.get("table_postgres"):
+        for x in r["table_postgres"]:
+            add(x["operation"], "ratio", x["ratio"], f"≥ {x['target']:g}", x["met"])
+    else:
+        for name, kind in (("PostgreSQL DescribeKeyPairs ÷ bare Hummingbird route", "describe"),
+                           ("PostgreSQL ImportKeyPair ÷ bare Hummingbird route", "import")):
+            add(name, "ratio", None, f"≥ {PG_CEILING_TARGETS[kind]:g}", None)
+    d = r["create_latency"]["rsa"]
+    b, k, m = d["keyward_burst"], d["keyward"], d["moto"]
+    add(f"CreateKeyPair RSA-2048 burst p50 (n={b['count']}, after {b['idle_s']:g} s idle)", "ms", b["p50_ms"],
+        f"< {RSA_BURST_TARGET_MS:g}", b["p50_ms"] < RSA_BURST_TARGET_MS)
+    add(f"CreateKeyPair RSA-2048 sustained p50 (n={k['count']}) vs moto", "ms", k["p50_ms"],
+        f"≤ {m['p50_ms']:.1f} (moto)", k["p50_ms"] <= m["p50_ms"])
     return rows
 
 
@@ -1258,17 +1672,75 @@ def build_scale_rows(r: dict) -> list[dict]:
 
 def print_ceiling_table(rows: list[dict], r: dict) -> None:
     c = r["ceiling"]
+    print_ratio_table(rows, f"Against the ceiling — keyward-bench-ceiling answering the same bytes ({c['describe']['body_bytes']} / "
+                      f"{c['import']['body_bytes']} bytes), wrk {CONF['wrk_connections']} conns, "
+                      f"{CONF['warmup_seconds']:g} s warm-up + {CONF['describe_seconds']:g} s")
+
+
+def print_postgres_tables(r: dict) -> None:
+    pg = r["postgres"]
+    if not pg.get("ran"):
+        print(f"PostgreSQL phases: {pg['status']}")
+        print()
+        return
+    print_ratio_table(r["table_postgres"], f"On PostgreSQL — one Keyward on a scratch {pg.get('version') or 'PostgreSQL'} "
+                      f"(schema {pg['schema']}; {pg['status']}); runs (a) and (b) ({pg['import']['imports']} imports), "
+                      "against the ceilings above", trailer=False)
+    a, b = r["describe_wrk"]["keyward"], r["import_wrk"]["keyward"]
+    print(f"the same runs on SQLite: DescribeKeyPairs {a['rps']:.1f} req/s, ImportKeyPair {b['rps']:.1f} req/s "
+          f"({CONF['imports']} imports)")
+    print()
+    rows = r["table_scale_out"]
+    so = pg["scale_out"]
+    print(f"Keyward servers on one PostgreSQL — same schema, server key file and root AccessKey, own data dirs and ports; "
+          f"one wrk per server at the same time, connections: {so['connections']}; DescribeKeyPairs "
+          f"{CONF['warmup_seconds']:g} s warm-up + {CONF['scale_seconds']:g} s; ImportKeyPair {CONF['pg_scale_imports']} "
+          "per step in all, distinct names, under the quota in every region")
+    print(f"{'servers':>7}  {'operation':<18}{'conns/server':>13}{'summed req/s':>14}{'all req/s':>11}  "
+          f"{'per server req/s':<30}{'worst p50':>11}{'worst p99':>11}")
+    print("-" * (7 + 2 + 18 + 13 + 14 + 11 + 2 + 30 + 22))
+    for x in rows:
+        per = " / ".join(f"{v:.0f}" for v in x["per_server_rps"])
+        print(f"{x['servers']:>7}  {x['operation']:<18}{x['connections_per_server']:>13}{x['sum_rps']:>14.1f}"
+              f"{x['aggregate_rps']:>11.1f}  {per:<30}{x['p50_ms_max']:>11.3f}{x['p99_ms_max']:>11.3f}")
+    print("summed = Σ per-server req/s; all = every server's responses ÷ (last response − first request of any server); "
+          "worst = the highest p50/p99 of the servers' wrk runs (ms)")
+    print()
+
+
+def print_rsa_table(rows: list[dict]) -> None:
+    print("CreateKeyPair RSA-2048 through the SDK, sequential — burst (Keyward's pool of pre-generated keys) vs sustained")
+    print(f"{'series':<34}{'n':>6}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    print("-" * 70)
+    for x in rows:
+        print(f"{x['series']:<34}{x['count']:>6}{x['p50_ms']:>10.3f}{x['p99_ms']:>10.3f}{x['max_ms']:>10.3f}")
+    print()
+
+
+def print_target_table(rows: list[dict]) -> None:
+    w = max(len(x["target"]) for x in rows) + 2
+    print("Targets")
+    print(f"{'target':<{w}}{'unit':>6}{'measured':>12}{'goal':>18}  met")
+    print("-" * (w + 6 + 12 + 18 + 6))
+    for x in rows:
+        m = x["measured"]
+        measured = "n/a" if m is None else (f"{m:.3f}" if x["unit"] == "ratio" else f"{m:.1f}")
+        met = "n/a" if x["met"] is None else ("yes" if x["met"] else "no")
+        print(f"{x['target']:<{w}}{x['unit']:>6}{measured:>12}{x['goal']:>18}  {met}")
+    print()
+
+
+def print_ratio_table(rows: list[dict], title: str, trailer: bool = True) -> None:
     w = max(len(x["operation"]) for x in rows) + 2
-    print(f"Against the ceiling — keyward-bench-ceiling answering the same bytes ({c['describe']['body_bytes']} / "
-          f"{c['import']['body_bytes']} bytes), wrk {CONF['wrk_connections']} conns, "
-          f"{CONF['warmup_seconds']:g} s warm-up + {CONF['describe_seconds']:g} s")
+    print(title)
     print(f"{'operation':<{w}}{'unit':>6}{'Keyward':>12}{'ceiling':>12}{'ratio':>9}{'target':>9}  met")
     print("-" * (w + 6 + 12 + 12 + 9 + 9 + 6))
     for x in rows:
         ratio = f"{x['ratio']:.3f}" if x["ratio"] is not None else "n/a"
         print(f"{x['operation']:<{w}}{x['unit']:>6}{x['keyward']:>12.1f}{x['ceiling']:>12.1f}{ratio:>9}"
               f"{'≥ ' + format(x['target'], 'g'):>9}  {'yes' if x['met'] else 'no'}")
-    print()
+    if trailer:
+        print()
 
 
 def print_scale_table(rows: list[dict], r: dict) -> None:
@@ -1319,6 +1791,9 @@ def main() -> int:
     if CONF["imports"] > KW_QUOTA * n_alibaba:
         raise BenchError(f"BENCH_IMPORTS={CONF['imports']} exceeds Keyward's quota over {n_alibaba} regions ({KW_QUOTA * n_alibaba})")
     check_create_counts()
+    pg_decision = postgres_decision()
+    if pg_decision["run"]:
+        check_postgres_counts()
     work: Path = args.work_dir
     work.mkdir(parents=True, exist_ok=True)
     here = Path(__file__).resolve().parent
@@ -1336,6 +1811,7 @@ def main() -> int:
     info = machine_info(args.wrk)
     log(f"machine: {json.dumps(info)}")
     log(f"config: {json.dumps(CONF)}")
+    log(f"PostgreSQL phases: {'on' if pg_decision['run'] else 'off'} ({pg_decision['reason']})")
     t_all = time.monotonic()
     results: dict = {"config": CONF, "machine": info, "keyward_build": args.build_info}
     try:
@@ -1360,6 +1836,14 @@ def main() -> int:
         else:
             log("scale phase skipped (BENCH_SCALE=0)")
             results["scale"] = None
+        # the SQLite phases are over: Keyward on PostgreSQL next, alone on the machine with its database
+        kw.stop()
+        moto.stop()
+        if pg_decision["run"]:
+            results["postgres"] = phase_postgres(procs, args.keyward_bin, wrk, work, results, pg_decision)
+        else:
+            results["postgres"] = {"ran": False, "decision": pg_decision["reason"], "status": f"off ({pg_decision['reason']})"}
+            log(f"PostgreSQL phases skipped: {pg_decision['reason']}")
     finally:
         kw.stop()
         moto.stop()
@@ -1370,10 +1854,18 @@ def main() -> int:
     results["table"] = rows
     results["table_ceiling"] = build_ceiling_rows(results)
     results["table_scale"] = build_scale_rows(results) if results["scale"] else None
+    results["table_rsa"] = build_rsa_rows(results)
+    pg_ran = results["postgres"].get("ran")
+    results["table_postgres"] = build_postgres_rows(results) if pg_ran else None
+    results["table_scale_out"] = build_scale_out_rows(results) if pg_ran else None
+    results["table_targets"] = build_target_rows(results)
     print_table(rows, info)
     print_ceiling_table(results["table_ceiling"], results)
+    print_rsa_table(results["table_rsa"])
     if results["table_scale"]:
         print_scale_table(results["table_scale"], results)
+    print_postgres_tables(results)
+    print_target_table(results["table_targets"])
     args.results.write_text(json.dumps(results, indent=2) + "\n")
     log(f"results written to {args.results} (benchmark phases took {results['elapsed_s']} s)")
     return 0

@@ -12,6 +12,8 @@
 #   BENCH_VENV=dir       Python venv to use/create (default bench/.venv)
 #   BENCH_KEEP_WORK=1    keep the scratch dir (data dirs, request pools, wrk and server logs)
 #   BENCH_REAL_INSTANCES=0  skip bench/instances.py (otherwise run when root)
+#   BENCH_POSTGRES=0|1   the PostgreSQL phases (scripts/scratch-postgres.sh; default: on when root, skipped with the
+#                        reason printed if PostgreSQL cannot be installed or started; 1 fails the run then)
 #   BENCH_* knobs        see the top of bench/bench.py (durations, counts, wrk connections)
 set -euo pipefail
 
@@ -104,6 +106,17 @@ cleanup() {
                 kill -KILL "$pid" 2>/dev/null || true
             fi
         done <"$WORK/pids"
+    fi
+    # a scratch PostgreSQL the driver could not stop itself (it records each cluster's directory before starting it)
+    if [ -f "$WORK/postgres-dirs" ]; then
+        while read -r pgdir; do
+            case "$pgdir" in /tmp/keyward-bench-pg.*) ;; *) continue ;; esac
+            [ -d "$pgdir" ] || continue
+            if [ -f "$pgdir/data/postmaster.pid" ]; then
+                bash "$ROOT/scripts/scratch-postgres.sh" stop "$pgdir" >/dev/null 2>&1 || true
+            fi
+            rm -rf "$pgdir"
+        done <"$WORK/postgres-dirs"
     fi
     if [ "${BENCH_KEEP_WORK:-0}" = 1 ]; then
         echo "bench: scratch dir kept: $WORK"

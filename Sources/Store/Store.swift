@@ -4,8 +4,8 @@ import KeywardCore
 /// Keyward's persistent state. Every change happens inside `write`, which commits all of it or nothing;
 /// uniqueness and quotas are enforced by the database inside that transaction.
 public protocol Store: Sendable {
-    func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
-    func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+    func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) async throws -> T) async throws -> T
     /// A small write (a nonce, an audit event) that may share one transaction and one commit with concurrent ones: it is
     /// durable when this returns, and a failure undoes only this body's changes.
     func writeGrouped<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) async throws -> T) async throws -> T

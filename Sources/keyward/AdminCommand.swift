@@ -56,6 +56,10 @@ struct RotateServerKey: AsyncParsableCommand {
         guard let directory = settings.configuration.dataDirectory, let source = settings.configuration.serverKey else {
             throw StartupError("no data directory")
         }
+        guard settings.configuration.databaseURL == nil else {
+            // Every server of the deployment holds the key in memory: one re-sealed alone would leave the others unable to read.
+            throw StartupError("rotate-server-key works on a server's own SQLite database; with a shared PostgreSQL database it is not supported yet")
+        }
         guard FileManager.default.fileExists(atPath: directory + "/keyward.sqlite3") else {
             throw StartupError("no Keyward database in \(directory): pass the server's --data")
         }
@@ -92,6 +96,17 @@ struct SetRootPassword: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await AdminCommand.serverSettings(config: config, flags: ["data": data])
+        if let url = settings.configuration.databaseURL {
+            // A shared database: the servers go on running, and root's sessions end on all of them.
+            let password = try Self.readPassword()
+            do {
+                try await KeywardServer.setRootPassword(databaseURL: url, password: password, logger: Logger(label: "keyward-admin"))
+            } catch let failure as KeywardServer.StartupFailure {
+                throw StartupError(failure.description)
+            }
+            print("Root's console password is set; root's console sessions have ended.")
+            return
+        }
         guard let directory = settings.configuration.dataDirectory,
               FileManager.default.fileExists(atPath: directory + "/keyward.sqlite3") else {
             throw StartupError("no Keyward database in \(settings.configuration.dataDirectory ?? "."): pass the server's --data (start the server once first)")

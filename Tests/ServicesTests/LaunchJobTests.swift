@@ -55,11 +55,16 @@ import Testing
         let more = try await Self.launch(instances, services, amount: 2, request: "r-2")
         let pending = try await store.read { tx in try await more.asyncMap { try await tx.instance(id: $0, accountID: nil)?.status } }
         #expect(pending.allSatisfy { $0 == .pending || $0 == .starting || $0 == .running })
-        try await Self.waitUntil("both Running") {
-            try await store.read { tx in try await more.asyncMap { try await tx.instance(id: $0, accountID: nil)?.status } }.allSatisfy { $0 == .running }
+        // The job settles the launch operation after the boot records Running.
+        try await Self.waitUntil("both Running, their launches settled") {
+            try await store.read { tx in try await more.asyncMap { try await tx.instance(id: $0, accountID: nil) } }
+                .allSatisfy { $0?.status == .running && $0?.latestOperation?.state == .success }
         }
-        let operations = try await store.read { tx in try await more.asyncMap { try await tx.instance(id: $0, accountID: nil)?.latestOperation?.state } }
-        #expect(operations.allSatisfy { $0 == .success })
+        let launched = try await store.read { tx in try await tx.jobs(instanceIDs: more) }
+        try await Self.waitUntil("the jobs done") {
+            try await store.read { tx in try await tx.jobs(instanceIDs: more) }.allSatisfy { $0.state == .done }
+        }
+        #expect(launched.count == 2)
         await worker.stop()
     }
 

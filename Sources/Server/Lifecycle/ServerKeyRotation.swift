@@ -28,8 +28,22 @@ extension KeywardServer {
     /// Sets root's console password in a stopped server's data directory and ends root's console sessions.
     public static func setRootPassword(dataDirectory: String, password: String, logger: Logger) async throws {
         let lock = try DataDirectory.prepare(dataDirectory)
-        let store = try await SQLStore.sqlite(path: dataDirectory + "/keyward.sqlite3", logger: logger)
         defer { withExtendedLifetime(lock) {} }
+        try await setRootPassword(password, in: try await SQLStore.sqlite(path: dataDirectory + "/keyward.sqlite3", logger: logger), logger: logger)
+    }
+
+    /// Sets root's console password in a shared PostgreSQL database (servers may be running) and ends root's sessions.
+    public static func setRootPassword(databaseURL: String, password: String, logger: Logger) async throws {
+        let store: SQLStore
+        do {
+            store = try await SQLStore.postgres(url: databaseURL, logger: logger)
+        } catch let error as StoreError {
+            throw StartupFailure(description: "the database cannot be opened: \(error.message)")
+        }
+        try await setRootPassword(password, in: store, logger: logger)
+    }
+
+    private static func setRootPassword(_ password: String, in store: SQLStore, logger: Logger) async throws {
         do {
             try await ConsoleSignIn(store: store, logger: logger).setRootPassword(password)
             await store.close()

@@ -45,6 +45,10 @@ public struct AccessGateway: Sendable {
                 try await store.writeGrouped { tx in try await tx.insertAuditEvent(event) }
             }
             return result
+        } catch StoreError.unavailable(let reason) {
+            // The database is out of reach: the event could not be stored either, and trying would only hold the answer.
+            logger.error("audit event not recorded: the database is unavailable", metadata: ["action": "\(operation.action)", "reason": "\(reason)"])
+            throw StoreError.unavailable(reason)
         } catch {
             let event = recorder.event(error: context.describeError(error))
             do {
@@ -133,7 +137,7 @@ public struct AuthorizedCall: Sendable {
 
     /// Runs `body` in a write transaction that also records this call's audit event (in the first such transaction of the
     /// call that commits), so the change and its record commit together or not at all.
-    public func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         let recorder = self.recorder
         do {
             let result = try await store.write { tx in

@@ -15,6 +15,8 @@ public final class PostgresDatabase: SQLDatabase {
     private let logger: Logger
     /// How long a transaction waits for a connection before the database counts as unavailable.
     private let leaseTimeout: Duration
+    /// How long a transaction may take once it holds a connection.
+    private let transactionTimeout: Duration = .seconds(4)
 
     /// The advisory lock key that serialises writers of every server on the database ("keyward" in ASCII).
     static let writeLockKey: Int64 = 0x6B65_7977_6172_64
@@ -27,7 +29,7 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     /// Connects to the database `url` names (see `PostgresURL`); fails with `.unavailable` when it cannot be reached.
-    public static func open(url: String, logger: Logger, leaseTimeout: Duration = .seconds(5)) async throws(StoreError) -> PostgresDatabase {
+    public static func open(url: String, logger: Logger, leaseTimeout: Duration = .seconds(3)) async throws(StoreError) -> PostgresDatabase {
         let parsed: PostgresURL
         let configuration: PostgresClient.Configuration
         do {
@@ -55,11 +57,11 @@ public final class PostgresDatabase: SQLDatabase {
         return database
     }
 
-    public func write<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try await transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED", lock: true, body)
     }
 
-    public func read<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", lock: false, body)
     }
 
@@ -68,10 +70,9 @@ public final class PostgresDatabase: SQLDatabase {
         await runner.value
     }
 
-    private func transaction<T: Sendable>(begin: String, lock: Bool, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        // The lease's task ends before `withLease` returns, so `body` never outlives this call.
+    private func transaction<T: Sendable>(begin: String, lock: Bool, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         do {
-            return try await withoutActuallyEscaping(body) { body in try await withLease { connection in
+            return try await withLease { connection in
                 let executor = PostgresExecutor(connection: connection, logger: self.logger)
                 try await executor.execute(begin)
                 if lock {
@@ -85,40 +86,52 @@ public final class PostgresDatabase: SQLDatabase {
                     _ = try? await executor.execute("ROLLBACK")
                     throw error
                 }
-            } }
+            }
         } catch let error as PSQLError {
             throw PostgresExecutor.storeError(error)
+        } catch is CancellationError {
+            throw StoreError.unavailable("the transaction was given up on")
         }
     }
 
-    /// Leases a connection, giving up after `leaseTimeout` (the pool would otherwise wait for the database forever).
+    /// Leases a connection and runs `body` on it, within bounds: no connection within `leaseTimeout` (the pool would
+    /// wait for the database forever), or a transaction not done `transactionTimeout` after its lease (a connection the
+    /// database dropped mid-query can leave a query waiting forever), is `StoreError.unavailable`. The caller is answered
+    /// then and never waits for the transaction given up on: its task is cancelled (its next statement fails, so it rolls
+    /// back) and its connection closed.
     private func withLease<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let client = self.client
-        let timeout = leaseTimeout
-        let leased = LeaseFlag()
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await client.withConnection { connection in
-                    leased.set()
-                    return try await body(connection)
+        let (client, leaseTimeout, transactionTimeout) = (self.client, self.leaseTimeout, self.transactionTimeout)
+        let lease = Lease()
+        let outcome = Outcome<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            outcome.await(continuation)
+            let work = Task {
+                do {
+                    let value = try await client.withConnection { connection in
+                        lease.hold(connection)
+                        defer { lease.release() }
+                        return try await body(connection)
+                    }
+                    outcome.settle(.success(value))
+                } catch {
+                    // Cancelled by the timer: the pool's own cancellation error says nothing the caller can use.
+                    outcome.settle(.failure(Task.isCancelled ? StoreError.unavailable("the transaction was given up on") : error))
                 }
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            while let next = try await group.next() {
-                if let result = next {
-                    group.cancelAll()
-                    return result
+            let timer = Task {
+                try await Task.sleep(for: leaseTimeout)
+                guard lease.wasLeased else {
+                    work.cancel()
+                    outcome.settle(.failure(StoreError.unavailable("no connection to PostgreSQL within \(leaseTimeout)")))
+                    return
                 }
-                // The timer fired: give up only if no connection was leased (a running transaction finishes).
-                if !leased.isSet {
-                    group.cancelAll()
-                    throw StoreError.unavailable("no connection to PostgreSQL within \(timeout)")
-                }
+                // Measured from the lease, not from the end of the wait for one.
+                try await Task.sleep(until: lease.leasedAt.advanced(by: transactionTimeout), clock: .continuous)
+                work.cancel()
+                lease.abandon()
+                outcome.settle(.failure(StoreError.unavailable("PostgreSQL did not finish a transaction within \(transactionTimeout)")))
             }
-            throw StoreError.unavailable("PostgreSQL transaction ended without a result")
+            outcome.onSettled { timer.cancel() }
         }
     }
 
@@ -129,11 +142,72 @@ public final class PostgresDatabase: SQLDatabase {
     }
 }
 
-/// Set once a connection was leased.
-private final class LeaseFlag: Sendable {
-    private let flag = Mutex(false)
-    func set() { flag.withLock { $0 = true } }
-    var isSet: Bool { flag.withLock { $0 } }
+/// A transaction's answer, given once: by the transaction or by its timer, whichever comes first.
+private final class Outcome<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var settled = false
+        var onSettled: (@Sendable () -> Void)?
+    }
+
+    private let state = Mutex(State())
+
+    func await(_ continuation: CheckedContinuation<T, any Error>) {
+        state.withLock { $0.continuation = continuation }
+    }
+
+    func onSettled(_ action: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state -> Bool in
+            if state.settled { return true }
+            state.onSettled = action
+            return false
+        }
+        if now { action() }
+    }
+
+    func settle(_ result: Result<T, any Error>) {
+        let (continuation, action) = state.withLock { state -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
+            guard !state.settled else { return (nil, nil) }
+            state.settled = true
+            defer { state.continuation = nil; state.onSettled = nil }
+            return (state.continuation, state.onSettled)
+        }
+        continuation?.resume(with: result)
+        action?()
+    }
+}
+
+/// The connection a transaction holds, for the timer that may have to give up on it.
+private final class Lease: Sendable {
+    private struct State {
+        var connection: PostgresConnection?
+        var leased = false
+        var leasedAt = ContinuousClock.now
+    }
+
+    private let state = Mutex(State())
+
+    func hold(_ connection: PostgresConnection) {
+        state.withLock { $0 = State(connection: connection, leased: true, leasedAt: .now) }
+    }
+
+    func release() {
+        state.withLock { $0.connection = nil }
+    }
+
+    var wasLeased: Bool { state.withLock { $0.leased } }
+    var leasedAt: ContinuousClock.Instant { state.withLock { $0.leasedAt } }
+
+    /// Closes the held connection's channel: its waiting queries fail.
+    func abandon() {
+        guard let connection = state.withLock({ $0.connection }) else { return }
+        Self.close(connection)
+    }
+
+    private static func close(_ connection: PostgresConnection) {
+        let closing: EventLoopFuture<Void> = connection.close()
+        closing.whenComplete { _ in }
+    }
 }
 
 import Synchronization
@@ -156,6 +230,8 @@ struct PostgresExecutor: SQLExecutor {
         }
         // A failed statement aborts a PostgreSQL transaction; in SQLite only the statement is undone, and callers
         // (a refused nonce, a duplicate name inside a batch) go on. A savepoint around each change gives SQLite's rule.
+        // A transaction given up on (see `withLease`) goes no further: it rolls back.
+        if Task.isCancelled, sql != "ROLLBACK" { throw .unavailable("the transaction was given up on") }
         let guarded = Self.mayViolateConstraint(sql)
         do {
             if guarded { try await run("SAVEPOINT statement") }
@@ -229,12 +305,7 @@ struct PostgresExecutor: SQLExecutor {
                 return .backend("\(state): \(message)")
             }
         }
-        switch error.code {
-        case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown, .sslUnsupported,
-             .failedToAddSSLHandler:
-            return .unavailable(error.code.description)
-        default:
-            return .backend(error.code.description)
-        }
+        // No SQLSTATE: the connection itself failed (lost, closed, cancelled mid-query, a protocol error after a crash).
+        return error.code == .tooManyParameters ? .backend(error.code.description) : .unavailable(error.code.description)
     }
 }

@@ -22,8 +22,8 @@ extension SQLExecutor {
 public protocol SQLDatabase: Sendable {
     /// Runs `body` in a write transaction: committed if it returns, rolled back if it throws.
     /// Write transactions are serialised.
-    func write<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T
     /// Runs `body` in a read-only transaction that sees one consistent snapshot.
-    func read<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T
     func close() async
 }

@@ -30,11 +30,11 @@ public struct SQLStore: Store {
         }
     }
 
-    public func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         try await database.write { db in try await body(SQLTransaction(db: db)) }
     }
 
-    public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         try await database.read { db in try await body(SQLTransaction(db: db)) }
     }
 

@@ -39,13 +39,13 @@ public final class SQLiteDatabase: SQLDatabase {
         return SQLiteDatabase(writer: writer, readers: readers)
     }
 
-    public func write<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try await writeGate.withLock { [writer] in
             try await Self.transaction(on: writer, begin: "BEGIN IMMEDIATE", commitOffPool: true, body)
         }
     }
 
-    public func read<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         guard let readers else {
             // One connection cannot hold two transactions: reads then wait for writes.
             return try await writeGate.withLock { [writer] in try await Self.transaction(on: writer, begin: "BEGIN", commitOffPool: false, body) }
