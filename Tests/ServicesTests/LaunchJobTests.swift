@@ -77,13 +77,13 @@ import Testing
         let job = Job(kind: .launch, hostID: "local", instanceID: ids[0], boot: true, requestID: "r-9", now: Date())
         try await store.write { tx in try await tx.insertJob(job) }
         let dead = try await store.write { tx in
-            try await tx.claimJob(hostID: "local", worker: "dead", now: Date(), leaseUntil: Date().addingTimeInterval(0.3))
+            try await tx.claimJob(hostID: "local", worker: "dead", now: Date(), leaseUntil: Date().addingTimeInterval(2))
         }
         #expect(dead?.id == job.id)
         #expect(try await store.write { tx in
             try await tx.claimJob(hostID: "local", worker: "early", now: Date(), leaseUntil: Date().addingTimeInterval(30))
         } == nil, "a job under lease is claimed again")
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .milliseconds(2200))
         let runs = RunCounter()
         let worker = JobWorker(store: store, hostID: "local", logger: services.logger)
         await worker.runQueued { job in
