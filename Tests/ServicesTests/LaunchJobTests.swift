@@ -76,16 +76,24 @@ import Testing
         // A job left by a worker that died holding its lease.
         let job = Job(kind: .launch, hostID: "local", instanceID: ids[0], boot: true, requestID: "r-9", now: Date())
         try await store.write { tx in try await tx.insertJob(job) }
+        let now = Date()
         let dead = try await store.write { tx in
-            try await tx.claimJob(hostID: "local", worker: "dead", now: Date(), leaseUntil: Date().addingTimeInterval(2))
+            try await tx.claimJob(hostID: "local", worker: "dead", now: now, leaseUntil: now.addingTimeInterval(30))
         }
         #expect(dead?.id == job.id)
         #expect(try await store.write { tx in
-            try await tx.claimJob(hostID: "local", worker: "early", now: Date(), leaseUntil: Date().addingTimeInterval(30))
+            try await tx.claimJob(hostID: "local", worker: "early", now: now.addingTimeInterval(29), leaseUntil: now.addingTimeInterval(60))
         } == nil, "a job under lease is claimed again")
-        try await Task.sleep(for: .milliseconds(2200))
+        // Once the lease has passed, another claim takes the job.
+        let later = try await store.write { tx in
+            try await tx.claimJob(hostID: "local", worker: "later", now: now.addingTimeInterval(31), leaseUntil: now.addingTimeInterval(61))
+        }
+        #expect(later?.id == job.id)
+        #expect(later?.attempts == 2)
+        // A server that starts again takes over its host's earlier leases at once and runs the job, once.
         let runs = RunCounter()
         let worker = JobWorker(store: store, hostID: "local", logger: services.logger)
+        #expect(try await store.write { tx in try await tx.releaseJobLeases(hostID: "local", except: worker.workerID) } == 1)
         await worker.runQueued { job in
             runs.add(job.id)
             try await instances.runJob(job)
@@ -93,7 +101,7 @@ import Testing
         #expect(runs.ids == [job.id])
         let settled = try await store.read { tx in try await tx.job(id: job.id) }
         #expect(settled?.state == .done)
-        #expect(settled?.attempts == 2)
+        #expect(settled?.attempts == 3)
         #expect(!(try await store.write { tx in try await tx.finishJob(id: job.id, worker: "dead", state: .failed, error: "late", at: Date()) }),
                 "the dead worker's late outcome replaces the real one")
         #expect(try await store.read { tx in try await tx.job(id: job.id) }?.state == .done)

@@ -15,8 +15,14 @@ public final class PostgresDatabase: SQLDatabase {
     private let logger: Logger
     /// How long a transaction waits for a connection before the database counts as unavailable.
     private let leaseTimeout: Duration
-    /// How long a transaction may take once it holds a connection.
-    private let transactionTimeout: Duration = .seconds(4)
+    /// When the last transaction committed: a lease waited for while others finish is a busy pool, not an outage.
+    private let progress = Progress()
+    /// How long a statement may go unanswered (the advisory lock excepted: `lockWait`).
+    static let statementTimeout: Duration = .seconds(4)
+    /// How long a write waits for the other servers' writes.
+    static let lockWait: Duration = .seconds(30)
+    /// How long a lease is waited for at most, however busy the pool.
+    static let leaseLimit: Duration = .seconds(60)
 
     /// The advisory lock key that serialises writers of every server on the database ("keyward" in ASCII).
     static let writeLockKey: Int64 = 0x6B65_7977_6172_64
@@ -72,15 +78,19 @@ public final class PostgresDatabase: SQLDatabase {
 
     private func transaction<T: Sendable>(begin: String, lock: Bool, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         do {
-            return try await withLease { connection in
-                let executor = PostgresExecutor(connection: connection, logger: self.logger)
+            let progress = self.progress
+            return try await withLease { connection, lease in
+                let executor = PostgresExecutor(connection: connection, logger: self.logger, lease: lease)
                 try await executor.execute(begin)
                 if lock {
-                    try await executor.execute("SELECT pg_advisory_xact_lock($1)", [.integer(Self.writeLockKey)])
+                    // Other servers' writes may hold the lock for a while: waited for longer than a statement is.
+                    try await executor.execute("SET LOCAL lock_timeout = '\(Self.lockWait.components.seconds)s'")
+                    try await executor.execute("SELECT pg_advisory_xact_lock($1)", [.integer(Self.writeLockKey)], deadline: Self.lockWait + .seconds(5))
                 }
                 do {
                     let result = try await body(executor)
                     try await executor.execute("COMMIT")
+                    progress.note()
                     return result
                 } catch {
                     _ = try? await executor.execute("ROLLBACK")
@@ -94,23 +104,25 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    /// Leases a connection and runs `body` on it, within bounds: no connection within `leaseTimeout` (the pool would
-    /// wait for the database forever), or a transaction not done `transactionTimeout` after its lease (a connection the
-    /// database dropped mid-query can leave a query waiting forever), is `StoreError.unavailable`. The caller is answered
-    /// then and never waits for the transaction given up on: its task is cancelled (its next statement fails, so it rolls
-    /// back) and its connection closed.
-    private func withLease<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let (client, leaseTimeout, transactionTimeout) = (self.client, self.leaseTimeout, self.transactionTimeout)
+    /// Leases a connection and runs `body` on it, within bounds. A lease not granted within `leaseTimeout` while no
+    /// transaction has finished for as long (the database is out of reach, not busy), or after `leaseLimit` in any
+    /// case, and a statement not answered by its deadline (a connection the database dropped mid-query can leave a
+    /// query waiting forever), are `StoreError.unavailable`. The caller is answered then and never waits for the
+    /// transaction given up on: its task is cancelled (its next statement fails, so it rolls back) and its connection
+    /// closed.
+    private func withLease<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Lease) async throws -> T) async throws -> T {
+        let (client, leaseTimeout, progress) = (self.client, self.leaseTimeout, self.progress)
         let lease = Lease()
         let outcome = Outcome<T>()
         return try await withCheckedThrowingContinuation { continuation in
             outcome.await(continuation)
+            let started = ContinuousClock.now
             let work = Task {
                 do {
                     let value = try await client.withConnection { connection in
                         lease.hold(connection)
                         defer { lease.release() }
-                        return try await body(connection)
+                        return try await body(connection, lease)
                     }
                     outcome.settle(.success(value))
                 } catch {
@@ -119,17 +131,23 @@ public final class PostgresDatabase: SQLDatabase {
                 }
             }
             let timer = Task {
-                try await Task.sleep(for: leaseTimeout)
-                guard lease.wasLeased else {
-                    work.cancel()
-                    outcome.settle(.failure(StoreError.unavailable("no connection to PostgreSQL within \(leaseTimeout)")))
-                    return
+                while true {
+                    try await Task.sleep(for: .milliseconds(500))
+                    let now = ContinuousClock.now
+                    if !lease.wasLeased {
+                        let stalled = now - progress.last > leaseTimeout
+                        guard (now - started > leaseTimeout && stalled) || now - started > Self.leaseLimit else { continue }
+                        work.cancel()
+                        outcome.settle(.failure(StoreError.unavailable("no connection to PostgreSQL within \(now - started)")))
+                        return
+                    }
+                    if let deadline = lease.deadline, now > deadline {
+                        work.cancel()
+                        lease.abandon()
+                        outcome.settle(.failure(StoreError.unavailable("PostgreSQL did not answer a statement in time")))
+                        return
+                    }
                 }
-                // Measured from the lease, not from the end of the wait for one.
-                try await Task.sleep(until: lease.leasedAt.advanced(by: transactionTimeout), clock: .continuous)
-                work.cancel()
-                lease.abandon()
-                outcome.settle(.failure(StoreError.unavailable("PostgreSQL did not finish a transaction within \(transactionTimeout)")))
             }
             outcome.onSettled { timer.cancel() }
         }
@@ -177,18 +195,26 @@ private final class Outcome<T: Sendable>: Sendable {
     }
 }
 
-/// The connection a transaction holds, for the timer that may have to give up on it.
-private final class Lease: Sendable {
+/// When a transaction last committed.
+final class Progress: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+    func note() { instant.withLock { $0 = .now } }
+    var last: ContinuousClock.Instant { instant.withLock { $0 } }
+}
+
+/// The connection a transaction holds, and the deadline of its statement in flight, for the timer that may have to give
+/// up on it.
+final class Lease: Sendable {
     private struct State {
         var connection: PostgresConnection?
         var leased = false
-        var leasedAt = ContinuousClock.now
+        var deadline: ContinuousClock.Instant?
     }
 
     private let state = Mutex(State())
 
     func hold(_ connection: PostgresConnection) {
-        state.withLock { $0 = State(connection: connection, leased: true, leasedAt: .now) }
+        state.withLock { $0 = State(connection: connection, leased: true, deadline: nil) }
     }
 
     func release() {
@@ -196,7 +222,11 @@ private final class Lease: Sendable {
     }
 
     var wasLeased: Bool { state.withLock { $0.leased } }
-    var leasedAt: ContinuousClock.Instant { state.withLock { $0.leasedAt } }
+    /// When the statement in flight must have been answered (nil between statements).
+    var deadline: ContinuousClock.Instant? {
+        get { state.withLock { $0.deadline } }
+        set { state.withLock { $0.deadline = newValue } }
+    }
 
     /// Closes the held connection's channel: its waiting queries fail.
     func abandon() {
@@ -215,10 +245,19 @@ import Synchronization
 struct PostgresExecutor: SQLExecutor {
     let connection: PostgresConnection
     let logger: Logger
+    let lease: Lease
     var backend: SQLBackend { .postgres }
 
     @discardableResult
     func execute(_ sql: String, _ binds: [SQLValue]) async throws(StoreError) -> [SQLRow] {
+        try await execute(sql, binds, deadline: PostgresDatabase.statementTimeout)
+    }
+
+    /// Runs the statement, answered within `deadline` or given up on (see `PostgresDatabase.withLease`).
+    @discardableResult
+    func execute(_ sql: String, _ binds: [SQLValue] = [], deadline: Duration) async throws(StoreError) -> [SQLRow] {
+        lease.deadline = .now + deadline
+        defer { lease.deadline = nil }
         var bindings = PostgresBindings(capacity: binds.count)
         for value in binds {
             switch value {
@@ -301,7 +340,8 @@ struct PostgresExecutor: SQLExecutor {
             case "23514": return .checkViolation(message)
             default:
                 // Class 08: connection exception; 57P0x: admin/crash shutdown, cannot connect now; 53: insufficient resources.
-                if state.hasPrefix("08") || state.hasPrefix("57P") || state.hasPrefix("53") { return .unavailable(message) }
+                // 55P03: the write lock was not granted within lockWait.
+                if state.hasPrefix("08") || state.hasPrefix("57P") || state.hasPrefix("53") || state == "55P03" { return .unavailable(message) }
                 return .backend("\(state): \(message)")
             }
         }
