@@ -50,7 +50,7 @@ start)
     echo "$port" >"$dir/port"
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir/port"
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=on" start >/dev/null \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=500 -c fsync=on" start >/dev/null \
         || { cat "$dir/server.log" >&2; die "pg_ctl start failed"; }
     as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U keyward keyward
     echo "postgres://keyward@127.0.0.1:$port/keyward?sslmode=disable"
@@ -61,7 +61,7 @@ restart)
         as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
     fi
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=on" start >/dev/null
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=500 -c fsync=on" start >/dev/null
     ;;
 stop-keep)
     as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null

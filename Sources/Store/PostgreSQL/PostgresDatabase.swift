@@ -16,7 +16,7 @@ public final class PostgresDatabase: SQLDatabase {
     /// How long a transaction waits for a connection before the database counts as unavailable.
     private let leaseTimeout: Duration
     /// When the last transaction committed: a lease waited for while others finish is a busy pool, not an outage.
-    private let progress = Progress()
+    private let progress = Progress(grace: .seconds(10))
     /// How long a statement may go unanswered (the advisory lock excepted: `lockWait`).
     static let statementTimeout: Duration = .seconds(4)
     /// How long a write waits for the other servers' writes.
@@ -197,7 +197,13 @@ private final class Outcome<T: Sendable>: Sendable {
 
 /// When a transaction last committed.
 final class Progress: Sendable {
-    private let instant = Mutex(ContinuousClock.now)
+    private let instant: Mutex<ContinuousClock.Instant>
+
+    /// A new pool counts as making progress for `grace`: its first connections may take a while on a busy machine.
+    init(grace: Duration) {
+        instant = Mutex(.now + grace)
+    }
+
     func note() { instant.withLock { $0 = .now } }
     var last: ContinuousClock.Instant { instant.withLock { $0 } }
 }

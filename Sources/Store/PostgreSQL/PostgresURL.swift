@@ -100,7 +100,7 @@ struct PostgresURL: Sendable {
     }
 
     private func tune(_ configuration: inout PostgresClient.Configuration) {
-        configuration.options.maximumConnections = 16
+        configuration.options.maximumConnections = 8
         configuration.options.connectTimeout = .seconds(5)
         if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
     }
