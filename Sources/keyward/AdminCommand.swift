@@ -96,24 +96,21 @@ struct SetRootPassword: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await AdminCommand.serverSettings(config: config, flags: ["data": data])
-        if let url = settings.configuration.databaseURL {
-            // A shared database: the servers go on running, and root's sessions end on all of them.
-            let password = try Self.readPassword()
-            do {
-                try await KeywardServer.setRootPassword(databaseURL: url, password: password, logger: Logger(label: "keyward-admin"))
-            } catch let failure as KeywardServer.StartupFailure {
-                throw StartupError(failure.description)
+        let databaseURL = settings.configuration.databaseURL
+        // A shared database needs no data directory: its servers go on running, and root's sessions end on all of them.
+        if databaseURL == nil {
+            guard let directory = settings.configuration.dataDirectory, FileManager.default.fileExists(atPath: directory + "/keyward.sqlite3") else {
+                throw StartupError("no Keyward database in \(settings.configuration.dataDirectory ?? "."): pass the server's --data (start the server once first)")
             }
-            print("Root's console password is set; root's console sessions have ended.")
-            return
-        }
-        guard let directory = settings.configuration.dataDirectory,
-              FileManager.default.fileExists(atPath: directory + "/keyward.sqlite3") else {
-            throw StartupError("no Keyward database in \(settings.configuration.dataDirectory ?? "."): pass the server's --data (start the server once first)")
         }
         let password = try Self.readPassword()
+        let logger = Logger(label: "keyward-admin")
         do {
-            try await KeywardServer.setRootPassword(dataDirectory: directory, password: password, logger: Logger(label: "keyward-admin"))
+            if let databaseURL {
+                try await KeywardServer.setRootPassword(databaseURL: databaseURL, password: password, logger: logger)
+            } else if let directory = settings.configuration.dataDirectory {
+                try await KeywardServer.setRootPassword(dataDirectory: directory, password: password, logger: logger)
+            }
         } catch let failure as KeywardServer.StartupFailure {
             throw StartupError(failure.description)
         }
