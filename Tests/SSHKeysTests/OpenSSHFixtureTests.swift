@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import SSHKeys
 
@@ -26,6 +27,26 @@ struct KeygenSpec: Sendable, CustomTestStringConvertible {
         KeygenSpec(type: "ecdsa", bits: 521, kind: .ecdsaP521, expectedBits: 521),
         KeygenSpec(type: "ed25519", bits: nil, kind: .ed25519, expectedBits: 256),
     ]
+
+    /// Key pairs ssh-keygen made, one per spec and run: the large RSA keys take seconds of CPU each.
+    private static let made = Mutex<[String: (privateKey: String, publicLine: String)]>([:])
+
+    /// Writes a key pair of this spec, made by ssh-keygen once per run, as `key` and `key.pub` in `directory`; the
+    /// public line carries `comment`.
+    func writeKeyPair(to directory: TemporaryDirectory, comment: String) throws {
+        let pair: (privateKey: String, publicLine: String)
+        if let known = Self.made.withLock({ $0[testDescription] }) {
+            pair = known
+        } else {
+            let scratch = try TemporaryDirectory()
+            defer { scratch.remove() }
+            try Tools.sshKeygen(["-q", "-N", "", "-f", scratch.file("key").path] + keygenArguments)
+            pair = (try scratch.read("key"), try scratch.read("key.pub").typeAndBase64)
+            Self.made.withLock { $0[testDescription] = pair }
+        }
+        try directory.write(pair.privateKey, to: "key", permissions: 0o600)
+        try directory.write(pair.publicLine + " " + comment + "\n", to: "key.pub")
+    }
 }
 
 /// Keys, certificates and exported forms made by the real ssh-keygen, compared with what ssh-keygen says about them.
@@ -34,7 +55,7 @@ struct KeygenSpec: Sendable, CustomTestStringConvertible {
     func publicKeyFileParsesWithSSHKeygenFingerprints(spec: KeygenSpec) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try Tools.sshKeygen(["-q", "-N", "", "-C", "fixture comment", "-f", directory.file("key").path] + spec.keygenArguments)
+        try spec.writeKeyPair(to: directory, comment: "fixture comment")
         let text = try directory.read("key.pub")
 
         let key = try PublicKey(parsing: text)
@@ -52,7 +73,7 @@ struct KeygenSpec: Sendable, CustomTestStringConvertible {
     func exportedFormsParseToTheSameKey(spec: KeygenSpec) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try Tools.sshKeygen(["-q", "-N", "", "-f", directory.file("key").path] + spec.keygenArguments)
+        try spec.writeKeyPair(to: directory, comment: "exported")
         let original = try PublicKey(parsing: try directory.read("key.pub"))
 
         // RFC 4716, as `ssh-keygen -e` writes it, with its quoted Comment header.
@@ -93,7 +114,7 @@ struct KeygenSpec: Sendable, CustomTestStringConvertible {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try Tools.sshKeygen(["-q", "-N", "", "-t", "ed25519", "-f", directory.file("ca").path])
-        try Tools.sshKeygen(["-q", "-N", "", "-C", "cert comment", "-f", directory.file("key").path] + spec.keygenArguments)
+        try spec.writeKeyPair(to: directory, comment: "cert comment")
         try Tools.sshKeygen(["-q", "-s", directory.file("ca").path, "-I", "id", "-n", "root", "-V", "+52w", directory.file("key.pub").path])
 
         let plain = try PublicKey(parsing: try directory.read("key.pub"))

@@ -13,10 +13,13 @@ public final class PostgresDatabase: SQLDatabase {
     private let client: PostgresClient
     private let runner: Task<Void, Never>
     private let logger: Logger
-    /// How long a transaction waits for a connection before the database counts as unavailable.
+    /// How long a transaction waits for a connection, while no other finishes, before the database is asked whether
+    /// it is there.
     private let leaseTimeout: Duration
-    /// When the last transaction committed: a lease waited for while others finish is a busy pool, not an outage.
-    private let progress = Progress(grace: .seconds(10))
+    /// When a transaction last committed: a lease waited for while others finish is a busy pool, not an outage.
+    private let progress = Progress()
+    /// Asked before a wait is taken for an outage: only a database refusing new connections is one.
+    private let reachability: Reachability
     /// How long a statement may go unanswered (the advisory lock excepted: `lockWait`).
     static let statementTimeout: Duration = .seconds(4)
     /// How long a write waits for the other servers' writes.
@@ -27,8 +30,9 @@ public final class PostgresDatabase: SQLDatabase {
     /// The advisory lock key that serialises writers of every server on the database ("keyward" in ASCII).
     static let writeLockKey: Int64 = 0x6B65_7977_6172_64
 
-    private init(client: PostgresClient, logger: Logger, leaseTimeout: Duration) {
+    private init(client: PostgresClient, reachability: Reachability, logger: Logger, leaseTimeout: Duration) {
         self.client = client
+        self.reachability = reachability
         self.logger = logger
         self.leaseTimeout = leaseTimeout
         self.runner = Task { await client.run() }
@@ -38,16 +42,19 @@ public final class PostgresDatabase: SQLDatabase {
     public static func open(url: String, logger: Logger, leaseTimeout: Duration = .seconds(3)) async throws(StoreError) -> PostgresDatabase {
         let parsed: PostgresURL
         let configuration: PostgresClient.Configuration
+        let probe: PostgresConnection.Configuration
         do {
             parsed = try PostgresURL(url)
             configuration = try parsed.clientConfiguration()
+            probe = try parsed.connectionConfiguration()
         } catch {
             throw .unavailable("--database: \(error.reason)")
         }
         var background = logger
         // The pool retries lost connections and says so at info: only what it gives up on is worth a line.
         background.logLevel = max(logger.logLevel, .warning)
-        let database = PostgresDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: background), logger: logger,
+        let database = PostgresDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: background),
+                                        reachability: Reachability(configuration: probe, logger: background), logger: logger,
                                         leaseTimeout: leaseTimeout)
         do {
             if let schema = parsed.schema {
@@ -104,14 +111,18 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    /// Leases a connection and runs `body` on it, within bounds. A lease not granted within `leaseTimeout` while no
-    /// transaction has finished for as long (the database is out of reach, not busy), or after `leaseLimit` in any
-    /// case, and a statement not answered by its deadline (a connection the database dropped mid-query can leave a
-    /// query waiting forever), are `StoreError.unavailable`. The caller is answered then and never waits for the
-    /// transaction given up on: its task is cancelled (its next statement fails, so it rolls back) and its connection
-    /// closed.
+    /// Leases a connection and runs `body` on it, within bounds, so that an outage is answered `StoreError.unavailable`
+    /// in seconds. A wait is taken for an outage only when the database also refuses a new connection
+    /// (`Reachability`): a pool that is busy, or a process whose timers all fire late, is waited for.
+    /// - A lease not granted within `leaseTimeout` while no transaction has finished for as long, and the database
+    ///   refusing a new connection; a lease not granted after `leaseLimit` in any case.
+    /// - A statement not answered by its deadline while its connection is closed or the database refuses a new one, or
+    ///   one `statementTimeout` past its deadline in any case: a connection the database dropped mid-query can leave a
+    ///   query waiting forever.
+    /// The caller is answered then and never waits for the transaction given up on: its task is cancelled (its next
+    /// statement fails, so it rolls back) and its connection closed.
     private func withLease<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Lease) async throws -> T) async throws -> T {
-        let (client, leaseTimeout, progress) = (self.client, self.leaseTimeout, self.progress)
+        let (client, leaseTimeout, progress, reachability) = (self.client, self.leaseTimeout, self.progress, self.reachability)
         let lease = Lease()
         let outcome = Outcome<T>()
         return try await withCheckedThrowingContinuation { continuation in
@@ -135,13 +146,17 @@ public final class PostgresDatabase: SQLDatabase {
                     try await Task.sleep(for: .milliseconds(500))
                     let now = ContinuousClock.now
                     if !lease.wasLeased {
-                        let stalled = now - progress.last > leaseTimeout
-                        guard (now - started > leaseTimeout && stalled) || now - started > Self.leaseLimit else { continue }
+                        let waited = now - started
+                        guard waited > leaseTimeout, now - progress.last > leaseTimeout || waited > Self.leaseLimit else { continue }
+                        if waited <= Self.leaseLimit, await reachability.answers() { continue }
+                        guard !lease.wasLeased else { continue }
                         work.cancel()
-                        outcome.settle(.failure(StoreError.unavailable("no connection to PostgreSQL within \(now - started)")))
+                        outcome.settle(.failure(StoreError.unavailable("no connection to PostgreSQL within \(waited)")))
                         return
                     }
                     if let deadline = lease.deadline, now > deadline {
+                        if now < deadline + Self.statementTimeout, lease.holdsOpenConnection, await reachability.answers() { continue }
+                        guard lease.deadline == deadline else { continue }
                         work.cancel()
                         lease.abandon()
                         outcome.settle(.failure(StoreError.unavailable("PostgreSQL did not answer a statement in time")))
@@ -199,9 +214,8 @@ private final class Outcome<T: Sendable>: Sendable {
 final class Progress: Sendable {
     private let instant: Mutex<ContinuousClock.Instant>
 
-    /// A new pool counts as making progress for `grace`: its first connections may take a while on a busy machine.
-    init(grace: Duration) {
-        instant = Mutex(.now + grace)
+    init() {
+        instant = Mutex(.now)
     }
 
     func note() { instant.withLock { $0 = .now } }
@@ -228,6 +242,8 @@ final class Lease: Sendable {
     }
 
     var wasLeased: Bool { state.withLock { $0.leased } }
+    /// Whether the connection held is still open (a closed one will answer nothing).
+    var holdsOpenConnection: Bool { state.withLock { $0.connection.map { !$0.isClosed } ?? false } }
     /// When the statement in flight must have been answered (nil between statements).
     var deadline: ContinuousClock.Instant? {
         get { state.withLock { $0.deadline } }

@@ -69,40 +69,68 @@ struct PostgresURL: Sendable {
         }
     }
 
+    /// The pool's settings.
     func clientConfiguration() throws(Invalid) -> PostgresClient.Configuration {
+        var configuration: PostgresClient.Configuration
         if let socketDirectory {
-            var configuration = PostgresClient.Configuration(unixSocketPath: socketDirectory + "/.s.PGSQL.\(port)", username: user, password: password,
-                                                             database: database)
-            tune(&configuration)
-            return configuration
+            configuration = PostgresClient.Configuration(unixSocketPath: socketDirectory + "/.s.PGSQL.\(port)", username: user, password: password,
+                                                         database: database)
+        } else {
+            let tls: PostgresClient.Configuration.TLS = switch try transportSecurity() {
+            case nil: .disable
+            case (let settings, required: false)?: .prefer(settings)
+            case (let settings, required: true)?: .require(settings)
+            }
+            configuration = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
         }
-        var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
+        configuration.options.maximumConnections = 8
+        configuration.options.connectTimeout = Self.connectTimeout
+        if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
+        return configuration
+    }
+
+    /// The settings of one connection of its own, made as the pool makes its connections.
+    func connectionConfiguration() throws(Invalid) -> PostgresConnection.Configuration {
+        var configuration: PostgresConnection.Configuration
+        if let socketDirectory {
+            configuration = PostgresConnection.Configuration(unixSocketPath: socketDirectory + "/.s.PGSQL.\(port)", username: user, password: password,
+                                                             database: database)
+        } else {
+            var tls = PostgresConnection.Configuration.TLS.disable
+            if let (settings, required) = try transportSecurity() {
+                do {
+                    let context = try NIOSSLContext(configuration: settings)
+                    tls = required ? .require(context) : .prefer(context)
+                } catch {
+                    throw Invalid(reason: "TLS: \(error)")
+                }
+            }
+            configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+        }
+        configuration.options.connectTimeout = .seconds(Int64(Self.connectTimeout.components.seconds))
+        if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
+        return configuration
+    }
+
+    static let connectTimeout: Duration = .seconds(5)
+
+    /// The TLS settings `sslmode` and `sslrootcert` ask for, and whether TLS is required; nil for `disable`.
+    private func transportSecurity() throws(Invalid) -> (TLSConfiguration, required: Bool)? {
+        guard sslMode != "disable" else { return nil }
+        var settings = TLSConfiguration.makeClientConfiguration()
         switch sslMode {
-        case "verify-full": tlsConfiguration.certificateVerification = .fullVerification
-        case "verify-ca": tlsConfiguration.certificateVerification = .noHostnameVerification
-        default: tlsConfiguration.certificateVerification = .none
+        case "verify-full": settings.certificateVerification = .fullVerification
+        case "verify-ca": settings.certificateVerification = .noHostnameVerification
+        default: settings.certificateVerification = .none
         }
         if let rootCertificate {
             do {
-                tlsConfiguration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(rootCertificate))
+                settings.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(rootCertificate))
             } catch {
                 throw Invalid(reason: "sslrootcert \(rootCertificate): \(error)")
             }
         }
-        let tls: PostgresClient.Configuration.TLS = switch sslMode {
-        case "disable": .disable
-        case "allow", "prefer": .prefer(tlsConfiguration)
-        default: .require(tlsConfiguration)
-        }
-        var configuration = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
-        tune(&configuration)
-        return configuration
-    }
-
-    private func tune(_ configuration: inout PostgresClient.Configuration) {
-        configuration.options.maximumConnections = 8
-        configuration.options.connectTimeout = .seconds(5)
-        if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
+        return (settings, required: sslMode != "allow" && sslMode != "prefer")
     }
 
     /// The URL without its password, for messages.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Instances
 
 #if canImport(Glibc)
@@ -16,7 +17,7 @@ struct FixtureError: Error, CustomStringConvertible {
 }
 
 /// A fresh directory under the system temporary directory; `remove()` deletes it.
-struct Scratch {
+struct Scratch: Sendable {
     let path: String
 
     init() throws {
@@ -71,8 +72,8 @@ enum Tools {
 }
 
 /// What the generator planted, and what must never show up in a report.
-struct Manifest: Decodable {
-    struct Planted: Decodable {
+struct Manifest: Decodable, Sendable {
+    struct Planted: Decodable, Sendable {
         let path: String
         let kind: String
     }
@@ -141,12 +142,44 @@ struct GeneratedImage: ImageTree {
     let root: String
     let manifest: Manifest
 
+    /// A fresh copy of the tree the generator makes with `filler` filler files. The generator runs once per run and
+    /// size (it makes several RSA keys); each test gets a copy of its own to change.
     init(filler: Int = 60) throws {
         scratch = try Scratch()
         root = scratch.file("rootfs")
-        let manifestPath = scratch.file("manifest.json")
-        try Tools.check("python3", [Self.generator, root, "--filler", String(filler), "--manifest", manifestPath])
-        manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+        let template = try Self.template(filler: filler)
+        try Tools.check("cp", ["-a", template.root, root])
+        try Tools.check("cp", [template.manifestPath, scratch.file("manifest.json")])
+        manifest = template.manifest
+    }
+
+    private struct Template: Sendable {
+        let root: String
+        let manifestPath: String
+        let manifest: Manifest
+    }
+
+    private static let templates = Mutex<[Int: Template]>([:])
+    private static let templateScratch = Mutex<Scratch?>(nil)
+
+    private static func template(filler: Int) throws -> Template {
+        try templates.withLock { templates in
+            if let known = templates[filler] { return known }
+            let scratch = try templateScratch.withLock { scratch in
+                if let scratch { return scratch }
+                let made = try Scratch()
+                scratch = made
+                atexit { GeneratedImage.templateScratch.withLock { $0?.remove() } }
+                return made
+            }
+            let root = scratch.file("rootfs-\(filler)")
+            let manifestPath = scratch.file("manifest-\(filler).json")
+            try Tools.check("python3", [generator, root, "--filler", String(filler), "--manifest", manifestPath])
+            let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+            let template = Template(root: root, manifestPath: manifestPath, manifest: manifest)
+            templates[filler] = template
+            return template
+        }
     }
 }
 
