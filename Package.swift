@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "keyward", targets: ["keyward"]),
         .executable(name: "keyward-bench-ceiling", targets: ["keyward-bench-ceiling"]),
+        .executable(name: "keyward-fuzz", targets: ["keyward-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
@@ -94,9 +95,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "DialectWire",
+            dependencies: [
+                "KeywardCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Dialects",
             dependencies: [
-                "Services", "KeywardCore", "Store",
+                "DialectWire", "Services", "KeywardCore", "Store",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -104,7 +113,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Dialects", "Services", "Store", "Console",
+                "Dialects", "DialectWire", "Services", "Store", "Console",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -124,7 +133,7 @@ let package = Package(
         .target(
             name: "Console",
             dependencies: [
-                "Services", "Dialects", "Hygiene", "Instances", "KeywardCore", "SSHKeys",
+                "Services", "Dialects", "DialectWire", "Hygiene", "Instances", "KeywardCore", "SSHKeys",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
@@ -158,6 +167,11 @@ let package = Package(
             path: "bench/ceiling",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "keyward-fuzz",
+            dependencies: ["SSHKeys", "Policy", "Hygiene", "DialectWire"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SSHKeysTests", dependencies: ["SSHKeys", "Instances"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"], swiftSettings: swiftSettings),
         .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"], swiftSettings: swiftSettings),
@@ -173,11 +187,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "StoreTests", dependencies: ["Store", "KeywardCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "DialectsTests", dependencies: ["Dialects", "Services", "Store", "Instances", "KeywardCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "DialectsTests", dependencies: ["Dialects", "DialectWire", "Services", "Store", "Instances", "KeywardCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Dialects", "Services", "Store", "Instances",
+                "Server", "Dialects", "DialectWire", "Services", "Store", "Instances",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

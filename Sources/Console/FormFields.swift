@@ -1,4 +1,5 @@
 import Dialects
+import DialectWire
 import Foundation
 
 /// The fields of an `application/x-www-form-urlencoded` body or a query string. Repeated names keep every value.

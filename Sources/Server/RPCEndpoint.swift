@@ -1,4 +1,5 @@
 import Dialects
+import DialectWire
 import HTTPTypes
 import Hummingbird
 import NIOCore

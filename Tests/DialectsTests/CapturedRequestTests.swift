@@ -1,4 +1,5 @@
 import Dialects
+import DialectWire
 import Foundation
 import KeywardCore
 import Logging

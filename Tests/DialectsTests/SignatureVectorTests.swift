@@ -1,4 +1,5 @@
 import Dialects
+import DialectWire
 import KeywardCore
 import Testing
 

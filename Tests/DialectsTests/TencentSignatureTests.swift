@@ -1,4 +1,5 @@
 @testable import Dialects
+import DialectWire
 import Foundation
 import Testing
 

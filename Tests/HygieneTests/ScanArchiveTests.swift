@@ -17,6 +17,27 @@ import Testing
         #expect(!archive.notes.contains { $0.message.contains("truncated") || $0.message.contains("ends early") })
     }
 
+    /// An archive held in memory (an upload) is read as the same file would be, and refused in the same words.
+    @Test(arguments: [false, true])
+    func anArchiveInMemoryScansAsItsFileDoes(gzip: Bool) throws {
+        let image = try GeneratedImage()
+        defer { image.remove() }
+        let archivePath = try image.archive(gzip: gzip)
+        let fromFile = try ImageScanner().scan(path: archivePath)
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: archivePath)))
+        let inMemory = ImageScanner().scan(try TarRoot(bytes: bytes, name: "upload.tar"))
+
+        #expect(inMemory.targetKind == (gzip ? "tar.gz" : "tar"))
+        #expect(Set(inMemory.findings) == Set(fromFile.findings))
+        #expect(!inMemory.findings.isEmpty)
+        #expect(throws: ScanTargetError.unsupported(path: "upload.tar", reason: "not a directory, a tar archive or a gzip-compressed tar archive")) {
+            try TarRoot(bytes: Array("plain text, not an archive".utf8), name: "upload.tar")
+        }
+        #expect(throws: ScanTargetError.unsupported(path: "upload.tar", reason: "xz-compressed; decompress it first")) {
+            try TarRoot(bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1, 2], name: "upload.tar")
+        }
+    }
+
     @Test func stripComponentsDropsTheTopDirectory() throws {
         let image = try GeneratedImage()
         defer { image.remove() }

@@ -1,5 +1,6 @@
 import Crypto
 import Dialects
+import DialectWire
 import Foundation
 import Instances
 import Logging

@@ -1,3 +1,4 @@
+import DialectWire
 import Foundation
 import KeywardCore
 import Logging
@@ -45,7 +46,12 @@ public struct AlibabaRPCDialect: Sendable {
             guard message.body.count <= RPCRequest.bodyLimit else {
                 throw RPCError(status: 413, code: "InvalidParameter", message: "The request body is too large.")
             }
-            let request = try RPCRequest.decode(message)
+            let request: RPCRequest
+            do {
+                request = try RPCRequest.decode(message)
+            } catch {
+                throw RPCError(error)
+            }
             action = request.action
             product = AccessErrorTable.Product(version: request.version)
             let principal = try await authenticator.authenticate(request, message: message)

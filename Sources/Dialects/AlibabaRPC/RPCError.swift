@@ -1,3 +1,4 @@
+import DialectWire
 import KeywardCore
 
 /// An error in the Alibaba RPC dialect: HTTP status, code and message exactly as the SDKs read them.
@@ -13,6 +14,17 @@ public struct RPCError: Error, Sendable, Equatable {
         self.code = code
         self.message = message
         self.accessDeniedDetail = accessDeniedDetail
+    }
+
+    /// A request that is not an RPC request, in Alibaba's words.
+    init(_ malformed: RPCRequest.Malformed) {
+        switch malformed {
+        case .query: self.init(status: 400, code: "InvalidParameter", message: "The request query is not well formed.")
+        case .body: self.init(status: 400, code: "InvalidParameter", message: "The request body is not well formed.")
+        case .repeatedParameter(let name): self.init(status: 400, code: "InvalidParameter", message: "The parameter \"\(name)\" is given more than once.")
+        case .missingParameter(let name): self = .missingParameter(name)
+        case .incompleteSignature: self = .incompleteSignature
+        }
     }
 
     static func missingParameter(_ name: String) -> RPCError {

@@ -1,3 +1,5 @@
+import DialectWire
+
 /// One vendor's API on the shared listener: it says whether a request is its own, then verifies, decodes, calls the
 /// services through the access door, and encodes the answer in its vendor's shape.
 public protocol Dialect: Sendable {

@@ -1,3 +1,4 @@
+import DialectWire
 import Foundation
 import KeywardCore
 import Services

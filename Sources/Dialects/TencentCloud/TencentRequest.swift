@@ -1,3 +1,4 @@
+import DialectWire
 import Foundation
 
 /// A Tencent Cloud API 3.0 request decoded: signature scheme, action, version, region and parameters.

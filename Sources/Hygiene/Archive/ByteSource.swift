@@ -48,6 +48,22 @@ final class FileByteSource: ByteSource {
 }
 
 /// Exact-size reads and skips over a byte source, counting the bytes consumed.
+/// An archive held in memory, handed out in chunks as a file's would be.
+final class MemoryByteSource: ByteSource {
+    private let bytes: [UInt8]
+    private var offset = 0
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    func nextChunk() throws(SourceError) -> [UInt8] {
+        let end = min(bytes.count, offset + 64 * 1024)
+        defer { offset = end }
+        return Array(bytes[offset..<end])
+    }
+}
+
 struct StreamReader {
     private let source: any ByteSource
     private var buffer: [UInt8] = []

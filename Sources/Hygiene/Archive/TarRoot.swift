@@ -6,8 +6,10 @@ public struct TarRoot: RootFilesystem {
         case gzip
     }
 
-    /// The archive path, as given.
+    /// The archive path, as given (or the name given to an archive held in memory).
     public let displayName: String
+    /// The archive's bytes when it is held in memory rather than read from `displayName`.
+    private let bytes: [UInt8]?
     public let compression: Compression
     /// Leading name components dropped from every member (like `tar --strip-components`).
     public let stripComponents: Int
@@ -18,15 +20,27 @@ public struct TarRoot: RootFilesystem {
     /// - Throws: ``ScanTargetError`` when it does not.
     public init(path: String, stripComponents: Int = 0) throws(ScanTargetError) {
         self.displayName = path
+        self.bytes = nil
         self.compression = try ArchiveFormat.detect(path)
+        self.stripComponents = max(0, stripComponents)
+    }
+
+    /// An archive held in memory (an upload, say), called `name` in notes; the same checks as a file's.
+    /// - Throws: ``ScanTargetError`` when `bytes` is not a tar stream, plain or gzip-compressed.
+    public init(bytes: [UInt8], name: String, stripComponents: Int = 0) throws(ScanTargetError) {
+        self.displayName = name
+        self.bytes = bytes
+        self.compression = try ArchiveFormat.classify(head: Array(bytes.prefix(TarHeaderBlock.size)), name: name) { () throws(SourceError) in
+            MemoryByteSource(bytes)
+        }
         self.stripComponents = max(0, stripComponents)
     }
 
     public func capture(policy: RetentionPolicy, progress: (ScanProgress) -> Void) -> FilesystemCapture {
         var indexer = TarIndexer(policy: policy, stripComponents: stripComponents)
         do {
-            let source = try ArchiveFormat.source(for: displayName, compression: compression)
-            return indexer.index(source, progress: progress)
+            let raw: any ByteSource = try bytes.map { MemoryByteSource($0) } ?? FileByteSource(path: displayName)
+            return indexer.index(try ArchiveFormat.decompressed(raw, compression), progress: progress)
         } catch {
             return FilesystemCapture(notes: [ScanNote(path: displayName, message: "\(error)")])
         }
@@ -46,11 +60,18 @@ enum ArchiveFormat {
         case .success(let data): head = data.bytes
         case .failure(let error): throw .unreadable(path: path, reason: error.description)
         }
+        return try classify(head: head, name: path) { () throws(SourceError) in try FileByteSource(path: path) }
+    }
+
+    /// The compression of an archive from its first bytes `head`; `open` reads it from its start (for a look inside
+    /// gzip), and `name` is for messages.
+    static func classify(head: [UInt8], name path: String, _ open: () throws(SourceError) -> any ByteSource) throws(ScanTargetError)
+        -> TarRoot.Compression
+    {
         if head.starts(with: [0x1f, 0x8b]) {
             let block: [UInt8]
             do {
-                let gzip = try source(for: path, compression: .gzip)
-                var reader = StreamReader(source: gzip)
+                var reader = StreamReader(source: try GzipByteSource(wrapping: try open()))
                 block = try reader.read(TarHeaderBlock.size)
             } catch {
                 throw .unsupported(path: path, reason: "gzip data that cannot be decompressed (\(error))")
@@ -69,11 +90,10 @@ enum ArchiveFormat {
         return .none
     }
 
-    static func source(for path: String, compression: TarRoot.Compression) throws(SourceError) -> any ByteSource {
-        let file = try FileByteSource(path: path)
+    static func decompressed(_ source: any ByteSource, _ compression: TarRoot.Compression) throws(SourceError) -> any ByteSource {
         switch compression {
-        case .none: return file
-        case .gzip: return try GzipByteSource(wrapping: file)
+        case .none: return source
+        case .gzip: return try GzipByteSource(wrapping: source)
         }
     }
 }
