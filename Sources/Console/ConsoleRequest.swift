@@ -18,7 +18,7 @@ struct ConsoleRequest: Sendable {
     /// The call context the access door and the audit trail see: the session's identity, from the browser's address.
     func callContext(ram: Bool = false) -> CallContext {
         CallContext(
-            principal: ConsoleSignIn.principal(of: session), sourceIP: sourceIP, secureTransport: secure, requestID: UUID().uuidString,
+            principal: ConsoleSignIn.principal(of: session), sourceIP: sourceIP, secureTransport: secure, requestID: RandomUUID.string(),
             regionID: regionID, apiVersion: "console", describeError: { AlibabaRPCDialect.describeFailure($0, ram: ram) }
         )
     }

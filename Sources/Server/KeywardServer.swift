@@ -155,12 +155,11 @@ public enum KeywardServer {
             keyPairs: keyPairs, instances: instances, images: images, agents: agents, ram: ram, sts: STSService(store: store, sealer: sealer),
             directory: DirectoryService(store: store), audit: audit, scaling: scaling, regions: regions
         ))
-        let nonces = NonceRegistry(store: store)
         let alibaba = AlibabaRPCDialect(
-            routes: routes, credentials: credentials, nonces: nonces, gateway: gateway, defaultRegionID: regions.defaultRegionID, logger: logger
+            routes: routes, credentials: credentials, gateway: gateway, defaultRegionID: regions.defaultRegionID, logger: logger
         )
         let tencent = TencentCloudDialect(
-            handlers: TencentCloudDialect.cvm(keyPairs: keyPairs, instances: instances, images: images, regions: regions), credentials: credentials, nonces: nonces, gateway: gateway,
+            handlers: TencentCloudDialect.cvm(keyPairs: keyPairs, instances: instances, images: images, regions: regions), credentials: credentials, gateway: gateway,
             logger: logger
         )
 

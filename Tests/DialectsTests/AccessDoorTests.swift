@@ -57,7 +57,7 @@ import Testing
             regions: regions
         ))
         let dialect = AlibabaRPCDialect(
-            routes: routes, credentials: credentials, nonces: NonceRegistry(store: store), gateway: gateway,
+            routes: routes, credentials: credentials, gateway: gateway,
             defaultRegionID: regions.defaultRegionID, logger: logger
         )
         let handlers = TencentCloudDialect.cvm(
@@ -65,7 +65,7 @@ import Testing
             instances: InstanceService(store: store, driver: driver, regions: regions, logger: logger),
             images: ImageService(store: store, driver: driver, regions: regions, logger: logger), regions: regions
         )
-        let tencent = TencentCloudDialect(handlers: handlers, credentials: credentials, nonces: NonceRegistry(store: store), gateway: gateway, logger: logger)
+        let tencent = TencentCloudDialect(handlers: handlers, credentials: credentials, gateway: gateway, logger: logger)
         return Harness(dialect: dialect, routes: routes, tencent: tencent, tencentActions: handlers.keys.sorted(), store: store)
     }
 

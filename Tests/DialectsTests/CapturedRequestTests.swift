@@ -43,7 +43,7 @@ import Testing
         let regions = RegionCatalog.standard
         ECSKeyPairActions(keyPairs: KeyPairService(store: store, regions: regions, logger: logger), regions: regions).register(into: &routes)
         let dialect = AlibabaRPCDialect(
-            routes: routes, credentials: credentials, nonces: NonceRegistry(store: store), gateway: AccessGateway(store: store, logger: logger),
+            routes: routes, credentials: credentials, gateway: AccessGateway(store: store, logger: logger),
             defaultRegionID: regions.defaultRegionID, logger: logger, now: { now }
         )
         return (dialect, store)

@@ -18,14 +18,13 @@ public struct AlibabaRPCDialect: Sendable {
     public init(
         routes: RPCRoutes,
         credentials: CredentialService,
-        nonces: NonceRegistry,
         gateway: AccessGateway,
         defaultRegionID: String,
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.routes = routes
-        self.authenticator = RPCAuthenticator(credentials: credentials, nonces: nonces, now: now)
+        self.authenticator = RPCAuthenticator(credentials: credentials, now: now)
         self.gateway = gateway
         self.defaultRegionID = defaultRegionID
         self.logger = logger
@@ -33,7 +32,7 @@ public struct AlibabaRPCDialect: Sendable {
     }
 
     public func handle(_ message: HTTPRequestMessage) async -> HTTPResponseMessage {
-        let requestID = UUID().uuidString
+        let requestID = RandomUUID.string()
         let hostID = message.header("host") ?? "keyward"
         // Known before decoding, so that even a malformed request is answered in the format asked for.
         let format = ResponseFormat(PercentEncoding.formPairs(message.rawQuery)?.first { $0.name == "Format" }?.value)
@@ -54,7 +53,7 @@ public struct AlibabaRPCDialect: Sendable {
             }
             action = request.action
             product = AccessErrorTable.Product(version: request.version)
-            let principal = try await authenticator.authenticate(request, message: message)
+            let (principal, nonce) = try await authenticator.authenticate(request, message: message)
             accessKeyID = principal.accessKeyID
             let handler = try routes.handler(version: request.version, action: request.action)
             routedAction = request.action
@@ -62,7 +61,7 @@ public struct AlibabaRPCDialect: Sendable {
             let errorProduct = product
             let context = CallContext(
                 principal: principal, sourceIP: message.remoteAddress ?? "", secureTransport: message.isSecure, requestID: requestID,
-                regionID: regionID, apiVersion: request.version, time: now(),
+                regionID: regionID, apiVersion: request.version, time: now(), nonce: nonce,
                 describeError: { error in
                     let described = Self.rpcError(for: error, product: errorProduct)
                     return (described.code, described.message)
@@ -123,6 +122,7 @@ public struct AlibabaRPCDialect: Sendable {
         case let error as AccessDenied: AccessErrorTable.rpcError(for: error, product: product)
         case let error as AccessError: AccessErrorTable.rpcError(for: error, product: product)
         case StoreError.unavailable: .serviceUnavailable
+        case is RequestReplayed: .nonceUsed
         default: .internalError
         }
     }

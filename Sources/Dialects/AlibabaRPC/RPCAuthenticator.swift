@@ -3,17 +3,17 @@ import Foundation
 import KeywardCore
 import Services
 
-/// Verifies who signed a request (v1 HMAC-SHA1 or v3 ACS3-HMAC-SHA256), that it is fresh, and that it was
-/// not seen before. Nothing is changed for a request that fails any check.
+/// Verifies who signed a request (v1 HMAC-SHA1 or v3 ACS3-HMAC-SHA256) and that it is fresh; its nonce goes with the
+/// call to the gateway, which refuses a replay. Nothing is changed for a request that fails any check.
 struct RPCAuthenticator: Sendable {
     let credentials: CredentialService
-    let nonces: NonceRegistry
     let now: @Sendable () -> Date
 
     /// Headers a v3 client must sign, so that none of the request's meaning can be changed in transit.
     static let requiredSignedHeaders = ["host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"]
 
-    func authenticate(_ request: RPCRequest, message: HTTPRequestMessage) async throws -> Principal {
+    /// The request's signer and its nonce.
+    func authenticate(_ request: RPCRequest, message: HTTPRequestMessage) async throws -> (Principal, NonceTicket) {
         switch request.scheme {
         case .v1:
             let parameters = request.parameters
@@ -34,8 +34,7 @@ struct RPCAuthenticator: Sendable {
                 throw RPCError.signatureDoesNotMatch(stringToSign: stringToSign)
             }
             try Self.check(credential.tokenRefusal)
-            try await claim(nonce, accessKeyID: accessKeyID)
-            return credential.principal
+            return (credential.principal, try ticket(nonce, accessKeyID: accessKeyID))
 
         case .v3(let authorization):
             guard authorization.algorithm == "ACS3-HMAC-SHA256" else { throw RPCError.unsupportedSignatureMethod }
@@ -67,8 +66,7 @@ struct RPCAuthenticator: Sendable {
                 throw RPCError.signatureDoesNotMatch(stringToSign: stringToSign)
             }
             try Self.check(credential.tokenRefusal)
-            try await claim(nonce, accessKeyID: authorization.accessKeyID)
-            return credential.principal
+            return (credential.principal, try ticket(nonce, accessKeyID: authorization.accessKeyID))
         }
     }
 
@@ -102,8 +100,8 @@ struct RPCAuthenticator: Sendable {
         }
     }
 
-    private func claim(_ nonce: String, accessKeyID: String) async throws {
-        guard nonce.utf8.count <= 128 else { throw RPCError.invalidParameter("SignatureNonce") }
-        guard try await nonces.claim(nonce, accessKeyID: accessKeyID, now: now()) else { throw RPCError.nonceUsed }
+    private func ticket(_ nonce: String, accessKeyID: String) throws(RPCError) -> NonceTicket {
+        guard nonce.utf8.count <= 128 else { throw .invalidParameter("SignatureNonce") }
+        return NonceTicket(SignatureNonce(nonce, accessKeyID: accessKeyID, time: now()))
     }
 }

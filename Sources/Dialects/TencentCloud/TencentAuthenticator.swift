@@ -3,11 +3,11 @@ import Foundation
 import KeywardCore
 import Services
 
-/// Verifies who signed a Tencent request (TC3-HMAC-SHA256, or the legacy HmacSHA1/HmacSHA256 form), that it is within
-/// five minutes, and that it was not seen before. A SecretId is any Keyward AccessKey id.
+/// Verifies who signed a Tencent request (TC3-HMAC-SHA256, or the legacy HmacSHA1/HmacSHA256 form) and that it is
+/// within five minutes; its nonce goes with the call to the gateway, which refuses a replay. A SecretId is any Keyward
+/// AccessKey id.
 struct TencentAuthenticator: Sendable {
     let credentials: CredentialService
-    let nonces: NonceRegistry
     let now: @Sendable () -> Date
 
     /// The product in TC3 credential scopes.
@@ -16,7 +16,8 @@ struct TencentAuthenticator: Sendable {
     /// Tencent's documented clock window.
     static let freshnessWindow: TimeInterval = 300
 
-    func authenticate(_ request: TencentRequest, message: HTTPRequestMessage) async throws -> Principal {
+    /// The request's signer and its nonce.
+    func authenticate(_ request: TencentRequest, message: HTTPRequestMessage) async throws -> (Principal, NonceTicket) {
         switch request.scheme {
         case .tc3(let authorization, let timestamp):
             try checkFreshness(timestamp)
@@ -43,8 +44,8 @@ struct TencentAuthenticator: Sendable {
             // TC3 carries no nonce and signs neither the action nor the region, and an SDK legitimately sends the same
             // signature for different actions with one body within a second: only an exact resend (same signature and
             // trace id) is refused. Against replays by whoever can see the traffic, TLS is the protection.
-            try await claim("tc3:\(authorization.signature):\((message.header("x-tc-traceid") ?? "").prefix(64))", accessKeyID: authorization.secretID)
-            return credential.principal
+            let nonce = "tc3:\(authorization.signature):\((message.header("x-tc-traceid") ?? "").prefix(64))"
+            return (credential.principal, ticket(nonce, accessKeyID: authorization.secretID))
 
         case .legacy(let method, let secretID, let nonce, let timestamp, let signature, let pairs):
             try checkFreshness(timestamp)
@@ -53,8 +54,7 @@ struct TencentAuthenticator: Sendable {
             let expected = TencentSignature.legacySignature(secret: credential.secret, method: method, stringToSign: stringToSign)
             guard ConstantTime.equals(Array(expected.utf8), Array(signature.utf8)) else { throw TencentError.signatureFailure }
             try check(credential.tokenRefusal)
-            try await claim("v1:\(nonce)", accessKeyID: secretID)
-            return credential.principal
+            return (credential.principal, ticket("v1:\(nonce)", accessKeyID: secretID))
         }
     }
 
@@ -86,7 +86,7 @@ struct TencentAuthenticator: Sendable {
         if refusal != nil { throw .tokenFailure }
     }
 
-    private func claim(_ nonce: String, accessKeyID: String) async throws {
-        guard try await nonces.claim(String(nonce.prefix(200)), accessKeyID: accessKeyID, now: now()) else { throw TencentError.signatureFailure }
+    private func ticket(_ nonce: String, accessKeyID: String) -> NonceTicket {
+        NonceTicket(SignatureNonce(String(nonce.prefix(200)), accessKeyID: accessKeyID, time: now()))
     }
 }

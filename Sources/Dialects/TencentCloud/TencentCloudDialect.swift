@@ -40,11 +40,11 @@ public struct TencentCloudDialect: Dialect {
     private let now: @Sendable () -> Date
 
     public init(
-        handlers: [String: TencentHandler], credentials: CredentialService, nonces: NonceRegistry, gateway: AccessGateway, logger: Logger,
+        handlers: [String: TencentHandler], credentials: CredentialService, gateway: AccessGateway, logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.handlers = handlers
-        self.authenticator = TencentAuthenticator(credentials: credentials, nonces: nonces, now: now)
+        self.authenticator = TencentAuthenticator(credentials: credentials, now: now)
         self.gateway = gateway
         self.logger = logger
         self.now = now
@@ -53,17 +53,17 @@ public struct TencentCloudDialect: Dialect {
     public func claims(_ message: HTTPRequestMessage) -> Bool { TencentRequest.claims(message) }
 
     public func handle(_ message: HTTPRequestMessage) async -> HTTPResponseMessage {
-        let requestID = UUID().uuidString
+        let requestID = RandomUUID.string()
         var routedAction = "-"
         do {
             let request = try TencentRequest.decode(message)
-            let principal = try await authenticator.authenticate(request, message: message)
+            let (principal, nonce) = try await authenticator.authenticate(request, message: message)
             guard request.version == Self.cvmVersion else { throw TencentError.noSuchVersion }
             guard let handler = handlers[request.action] else { throw TencentError.invalidAction }
             routedAction = request.action
             let context = CallContext(
                 principal: principal, sourceIP: message.remoteAddress ?? "", secureTransport: message.isSecure, requestID: requestID,
-                regionID: request.region ?? "", apiVersion: request.version, time: now(),
+                regionID: request.region ?? "", apiVersion: request.version, time: now(), nonce: nonce,
                 describeError: { error in
                     let described = TencentErrorTable.tencentError(for: error)
                     return (described.code, described.message)

@@ -56,6 +56,7 @@ enum TencentErrorTable {
             TencentError("AuthFailure.UnauthorizedOperation", "The request is not authorized: \(denial.action) (\(denial.kind.rawValue), \(denial.policyType)).")
         case is AccessError: TencentError("InvalidParameter", "The request is not valid.")
         case StoreError.unavailable: .serviceUnavailable
+        case is RequestReplayed: .signatureFailure
         default: .internalError
         }
     }

@@ -5,33 +5,41 @@ import Policy
 import Store
 import Synchronization
 
-/// The one door every call passes: it authorises the operation against the caller's policies, lets the use case run
-/// with an `AuthorizedCall` (the only way to reach one), and records the audit event — in the use case's own
-/// transaction when it changes something, on its own otherwise, denials and failures included.
+/// The one door every call passes: it claims a signed request's nonce, authorises the operation against the caller's
+/// policies, lets the use case run with an `AuthorizedCall` (the only way to reach one), and records the audit event —
+/// in the use case's own transaction when it changes something, on its own otherwise, denials and failures included.
 public struct AccessGateway: Sendable {
     let store: any Store
     let systemPolicies: SystemPolicies
+    let nonces: NonceRegistry
     private let logger: Logger
 
     public init(store: any Store, logger: Logger) {
         self.store = store
         self.systemPolicies = SystemPolicies()
+        self.nonces = NonceRegistry(store: store)
         self.logger = logger
     }
 
     /// Authorises `operation` for the caller in `context` and runs `body` with the authorisation.
+    ///
+    /// The request's nonce (`CallContext.nonce`) is claimed once: for a change, durably before anything runs, so that a
+    /// replay changes nothing; for a read, in the one commit that records its audit event after it ran (a replay's answer
+    /// is dropped). A replay is refused with `RequestReplayed` and leaves no audit event.
     public func perform<T: Sendable>(
         _ operation: Operation,
         _ context: CallContext,
         _ body: @Sendable (AuthorizedCall) async throws -> T
     ) async throws -> T {
         let recorder = AuditRecorder(operation: operation, context: context)
+        let nonces = self.nonces
         do {
+            if operation.isWrite, let nonce = recorder.takeNonce() { try await nonces.claim(nonce) }
             let principal = context.principal
             let policies = principal.isRoot && principal.sessionPolicy == nil
                 ? PolicySet(isRoot: true)
                 : try await store.read { [systemPolicies] tx in try await PolicyLoader(systemPolicies: systemPolicies).policies(for: principal, in: tx) }
-            let call = AuthorizedCall(operation: operation, context: context, policies: policies, store: store, recorder: recorder)
+            let call = AuthorizedCall(operation: operation, context: context, policies: policies, store: store, nonces: nonces, recorder: recorder)
             if !operation.needsPermission {
                 // Nothing to decide.
             } else if operation.filtersResources || !operation.keysKnownLater.isEmpty {
@@ -41,18 +49,28 @@ public struct AccessGateway: Sendable {
             }
             let result = try await body(call)
             if !recorder.isRecorded {
-                let event = recorder.event(error: nil)
-                try await store.writeGrouped { tx in try await tx.insertAuditEvent(event) }
+                let (event, nonce) = (recorder.event(error: nil), recorder.takeNonce())
+                try await store.writeGrouped { tx in
+                    if let nonce { try await nonces.claim(nonce, in: tx) }
+                    try await tx.insertAuditEvent(event)
+                }
             }
             return result
+        } catch let replay as RequestReplayed {
+            throw replay
         } catch StoreError.unavailable(let reason) {
             // The database is out of reach: the event could not be stored either, and trying would only hold the answer.
             logger.error("audit event not recorded: the database is unavailable", metadata: ["action": "\(operation.action)", "reason": "\(reason)"])
             throw StoreError.unavailable(reason)
         } catch {
-            let event = recorder.event(error: context.describeError(error))
+            let (event, nonce) = (recorder.event(error: context.describeError(error)), recorder.takeNonce())
             do {
-                try await store.writeGrouped { tx in try await tx.insertAuditEvent(event) }
+                try await store.writeGrouped { tx in
+                    if let nonce { try await nonces.claim(nonce, in: tx) }
+                    try await tx.insertAuditEvent(event)
+                }
+            } catch let replay as RequestReplayed {
+                throw replay
             } catch let auditError {
                 logger.error("audit event not recorded", metadata: ["action": "\(operation.action)", "error": "\(auditError)"])
             }
@@ -68,15 +86,17 @@ public struct AuthorizedCall: Sendable {
     public let context: CallContext
     let policies: PolicySet
     let store: any Store
+    let nonces: NonceRegistry
     let recorder: AuditRecorder
     /// The common `acs:` condition keys of this request: source address, transport, time, MFA.
     public let commonConditionKeys: [String: [String]]
 
-    init(operation: Operation, context: CallContext, policies: PolicySet, store: any Store, recorder: AuditRecorder) {
+    init(operation: Operation, context: CallContext, policies: PolicySet, store: any Store, nonces: NonceRegistry, recorder: AuditRecorder) {
         self.operation = operation
         self.context = context
         self.policies = policies
         self.store = store
+        self.nonces = nonces
         self.recorder = recorder
         self.commonConditionKeys = [
             "acs:SourceIp": [context.sourceIP],
@@ -136,11 +156,14 @@ public struct AuthorizedCall: Sendable {
     }
 
     /// Runs `body` in a write transaction that also records this call's audit event (in the first such transaction of the
-    /// call that commits), so the change and its record commit together or not at all.
+    /// call that commits), so the change and its record commit together or not at all; the request's nonce too, when it
+    /// is not claimed yet.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-        let recorder = self.recorder
+        let (recorder, nonces) = (self.recorder, self.nonces)
+        let nonce = recorder.takeNonce()
         do {
             let result = try await store.write { tx in
+                if let nonce { try await nonces.claim(nonce, in: tx) }
                 let result = try await body(tx)
                 if let event = recorder.claim() { try await tx.insertAuditEvent(event) }
                 return result
@@ -149,6 +172,7 @@ public struct AuthorizedCall: Sendable {
             return result
         } catch {
             recorder.unclaim()
+            if nonce != nil { recorder.restoreNonce() }
             throw error
         }
     }
@@ -191,13 +215,19 @@ final class AuditRecorder: Sendable {
     private let operation: Operation
     private let context: CallContext
     private let state: Mutex<State>
-    private let eventID = UUID().uuidString.lowercased()
+    private let eventID = RandomUUID.string().lowercased()
 
     init(operation: Operation, context: CallContext) {
         self.operation = operation
         self.context = context
         self.state = Mutex(State(resources: operation.resources.compactMap(\.auditResource)))
     }
+
+    /// The request's nonce, for the transaction that claims it; nil once one took it.
+    func takeNonce() -> SignatureNonce? { context.nonce?.take() }
+
+    /// Gives the nonce back after the transaction that took it failed.
+    func restoreNonce() { context.nonce?.giveBack() }
 
     var isRecorded: Bool { state.withLock { $0.recorded } }
 
@@ -223,7 +253,7 @@ final class AuditRecorder: Sendable {
 
     /// The call's event; a failure after the change was recorded is a second event.
     func event(error: (code: String, message: String)?) -> AuditEvent {
-        event(error: error, id: isRecorded ? UUID().uuidString.lowercased() : eventID)
+        event(error: error, id: isRecorded ? RandomUUID.string().lowercased() : eventID)
     }
 
     private func event(error: (code: String, message: String)?, id: String) -> AuditEvent {

@@ -14,10 +14,12 @@ public struct CallContext: Sendable {
     public let time: Date
     /// Names a failure in the caller's dialect (code and message), for the audit record.
     public let describeError: @Sendable (any Error) -> (code: String, message: String)
+    /// The signature's nonce, claimed by the gateway; nil for doors without one (the console, a TC3 signature).
+    public let nonce: NonceTicket?
 
     public init(
         principal: Principal, sourceIP: String, secureTransport: Bool, requestID: String, regionID: String, apiVersion: String, time: Date = Date(),
-        describeError: @escaping @Sendable (any Error) -> (code: String, message: String)
+        nonce: NonceTicket? = nil, describeError: @escaping @Sendable (any Error) -> (code: String, message: String)
     ) {
         self.principal = principal
         self.sourceIP = sourceIP
@@ -26,6 +28,7 @@ public struct CallContext: Sendable {
         self.regionID = regionID
         self.apiVersion = apiVersion
         self.time = time
+        self.nonce = nonce
         self.describeError = describeError
     }
 }
