@@ -27,11 +27,19 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     fi
 fi
 
+# Each stage says how long it took, so that the run's time can be kept under CI's limit.
+stage_started=$SECONDS
+stage() {
+    echo "test.sh: $1 took $((SECONDS - stage_started))s (${SECONDS}s in all)"
+    stage_started=$SECONDS
+}
+
 VENV=${KEYWARD_VENV:-.venv}
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi
 "$VENV/bin/pip" install -q --disable-pip-version-check -r interop/requirements.txt
+stage "set-up"
 
 # One PostgreSQL for the run (its own cluster on loopback, removed at exit): the Store suite runs against it as well as
 # SQLite, and the scale-out interop tests put several servers on it, each in a schema of its own.
@@ -41,7 +49,9 @@ KEYWARD_TEST_POSTGRES_URL="$(scripts/scratch-postgres.sh start "$postgres_dir")"
 export KEYWARD_TEST_POSTGRES_URL KEYWARD_TEST_SCRIPT=1
 
 swift build --build-tests
+stage "the build"
 swift test --skip-build
+stage "the Swift tests"
 
 # The fleet-host package: the static binary and the .deb, which the agent package tests install and run.
 package_dir=.build-package/ci
@@ -49,8 +59,22 @@ packaging/build.sh --debug --output "$package_dir" >/dev/null
 export KEYWARD_STATIC_BIN="$PWD/$package_dir/keyward"
 KEYWARD_DEB="$(ls "$PWD/$package_dir"/keyward_*.deb)"
 export KEYWARD_DEB
+stage "the package build"
 
 KEYWARD_BIN="$(swift build --show-bin-path)/keyward" "$VENV/bin/python" -m pytest -q interop "$@"
+stage "the interop suite"
 
-# Faults, short version (reliability/run.sh runs the long one): kill -9 under an SDK write load, on SQLite and PostgreSQL.
-KEYWARD_BIN="$(swift build --show-bin-path)/keyward" RELIABILITY_KILLS=5 "$VENV/bin/python" -m pytest -q reliability
+# Faults, short version (reliability/run.sh runs the long one): kill -9 under an SDK write load, on SQLite and PostgreSQL,
+# and during a credential change of a real instance.
+KEYWARD_BIN="$(swift build --show-bin-path)/keyward" RELIABILITY_KILLS=5 RELIABILITY_APPLY_KILLS=5 "$VENV/bin/python" -m pytest -q reliability
+stage "the reliability suite"
+
+# Soak, short version (bench/soak.py alone runs 30 minutes): half the maximum load, no error, RSS flat.
+"$VENV/bin/python" bench/soak.py --binary "$(swift build --show-bin-path)/keyward" --seconds "${SOAK_SECONDS:-30}" --probe-seconds 5 --sample 2
+stage "the soak"
+
+# Fuzzing, short version: the saved corpus replayed, then each target fuzzed for a minute, two at a time (fuzz/run.sh
+# alone runs 10 million executions each).
+fuzz/run.sh --replay
+FUZZ_SECONDS=${FUZZ_SECONDS:-60} FUZZ_BUILD=debug FUZZ_JOBS=2 fuzz/run.sh
+stage "fuzzing"
