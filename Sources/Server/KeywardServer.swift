@@ -139,12 +139,12 @@ public enum KeywardServer {
         }
         try await images.preparePublicImages()
         await instances.reconcile()
-        await instances.jobs.start { job in try await instances.runJob(job) }
-
         let gateway = AccessGateway(store: store, logger: logger)
         let runner = ScalingActivityRunner(
             store: store, instances: instances, gateway: gateway, logger: logger, describeError: AlibabaRPCDialect.describeScalingFailure
         )
+        // One worker per server runs this host's instance jobs and any server's Auto Scaling jobs.
+        await instances.jobs.start { job in try await runner.runJob(job) }
         await runner.resume()
         await runner.startHealthChecks(every: .seconds(5))
         closer.scalingRunner = runner

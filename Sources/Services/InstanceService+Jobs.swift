@@ -23,6 +23,7 @@ extension InstanceService {
         switch job.kind {
         case .launch: try await launch(job)
         case .start, .stop, .reboot, .delete: try await runDelegated(job)
+        case .scalingActivity, .scalingGroupDeletion: throw DomainError.internalFailure("\(job.kind) is Auto Scaling's job, not an instance's")
         }
     }
 

@@ -59,7 +59,7 @@ extension InstanceService {
                     try await self.store.write { tx in try await tx.deleteInstance(id: instanceID) }
                 }
                 return
-            case .launch: return
+            case .launch, .scalingActivity, .scalingGroupDeletion: return
             }
             try await finishOperation(instanceID, requestID: job.requestID, failure: nil)
         } catch {
@@ -73,7 +73,10 @@ extension InstanceService {
     public func isHealthy(_ instance: Instance) async -> Bool {
         switch instance.status {
         case .stopped: return false
-        case .running where instance.osType == .linux && instance.agent == nil: return await driver.isRunning(instanceID: instance.id)
+        case .running where instance.osType == .linux && instance.agent == nil:
+            // Only the instance's own host can see its system; another host's server takes it as it is recorded.
+            guard instance.hostID.isEmpty || instance.hostID == hostID else { return true }
+            return await driver.isRunning(instanceID: instance.id)
         default: return true
         }
     }

@@ -5,8 +5,8 @@ import KeywardCore
 /// SQLite the write lock is held; a job whose lease has expired is claimable again.
 public protocol JobStoreTransaction: Sendable {
     func insertJob(_ job: Job) async throws
-    /// Leases the oldest job of `hostID` that is queued or whose lease expired before `now`, to `worker` until
-    /// `leaseUntil`, counting the attempt; nil when there is none.
+    /// Leases the oldest job of `hostID` (or of `Job.anyHost`) that is queued or whose lease expired before `now`, to
+    /// `worker` until `leaseUntil`, counting the attempt; nil when there is none.
     func claimJob(hostID: String, worker: String, now: Date, leaseUntil: Date) async throws -> Job?
     /// Extends `worker`'s lease; false when the worker no longer holds it.
     func renewJobLease(id: String, worker: String, until: Date) async throws -> Bool

@@ -8,9 +8,10 @@ import Testing
 
 /// A scaling activity recorded before a stop of the control plane is finished by the next start.
 @Suite struct ScalingActivityRunnerTests {
-    @Test func anActivityInProgressIsResumedAndItsInstancesLaunchedOnce() async throws {
-        let services = try await SimulatedServices()
-        let (store, driver, logger, account) = (services.store, services.driver, services.logger, services.account)
+    /// A group of 0 to 5 with a configuration, and an activity in progress to bring it to 2: what a server that stopped
+    /// right after recording the activity left behind.
+    static func groupWithAnActivity(_ services: SimulatedServices) async throws -> (ScalingGroup, ScalingConfiguration, ScalingActivity) {
+        let account = services.account
         let group = ScalingGroup(
             id: "asg-test", accountID: account, regionID: "cn-hangzhou", name: "web", minSize: 0, maxSize: 5, desiredCapacity: nil, defaultCooldown: 300,
             removalPolicies: ScalingGroup.defaultRemovalPolicies, state: .active, activeConfigurationID: "asc-test", creationTime: Date()
@@ -20,23 +21,32 @@ import Testing
             instanceTypes: ["ecs.g7.large"], keyPairName: nil, passwordHash: nil, passwordInherit: false, hostName: nil, instanceName: nil, userData: "",
             securityGroupID: nil, tags: [], state: .active, creationTime: Date()
         )
-        // What a server that stopped right after recording the activity left behind.
         let activity = ScalingActivity(
             id: "asa-test", groupID: group.id, accountID: account, regionID: "cn-hangzhou", status: .inProgress, cause: "test", description: "Add 2",
             startTime: Date(), endTime: nil, progress: 0, statusMessage: "", capacityBefore: 0, targetCapacity: 2, instancesToRemove: [],
             createdInstances: [], destroyedInstances: []
         )
-        try await store.write { tx in
+        try await services.store.write { tx in
             try await tx.insertScalingGroup(group, quota: 10)
             try await tx.insertScalingConfiguration(configuration, quota: 10)
             try await tx.insertScalingActivity(activity)
         }
+        return (group, configuration, activity)
+    }
+
+    static func runner(_ services: SimulatedServices, _ instances: InstanceService) -> ScalingActivityRunner {
+        ScalingActivityRunner(
+            store: services.store, instances: instances, gateway: AccessGateway(store: services.store, logger: services.logger), logger: services.logger,
+            describeError: { _ in ("E", "e") }
+        )
+    }
+
+    @Test func anActivityInProgressIsResumedAndItsInstancesLaunchedOnce() async throws {
+        let services = try await SimulatedServices()
+        let (store, driver) = (services.store, services.driver)
+        let (group, configuration, activity) = try await Self.groupWithAnActivity(services)
         let instances = services.instances
-        func runner() -> ScalingActivityRunner {
-            ScalingActivityRunner(
-                store: store, instances: instances, gateway: AccessGateway(store: store, logger: logger), logger: logger, describeError: { _ in ("E", "e") }
-            )
-        }
+        func runner() -> ScalingActivityRunner { Self.runner(services, instances) }
         let first = runner()
         await first.resume()
         await first.idle()
@@ -57,5 +67,42 @@ import Testing
         #expect(ended?.createdInstances.sorted() == members.map(\.instanceID).sorted())
         #expect(Set(hashes).count == 2, "each instance has its own password")
         for member in members { #expect(await driver.isRunning(instanceID: member.instanceID)) }
+    }
+
+    /// Two servers on one database, each with its worker running: both resume the activity at their start, and it is
+    /// one job, carried out once, by one of them. The other's health check leaves the members on the first's host alone.
+    @Test func anActivityResumedByTwoServersIsOneJobCarriedOutOnce() async throws {
+        let services = try await SimulatedServices()
+        let store = services.store
+        let (group, _, activity) = try await Self.groupWithAnActivity(services)
+        let drivers = ["host-a": SimulatedDriver(), "host-b": SimulatedDriver()]
+        var servers: [(InstanceService, ScalingActivityRunner)] = []
+        for host in drivers.keys.sorted() {
+            let instances = InstanceService(store: store, driver: drivers[host]!, regions: services.regions, logger: services.logger, hostID: host)
+            let runner = Self.runner(services, instances)
+            await instances.jobs.start { job in try await runner.runJob(job) }
+            servers.append((instances, runner))
+        }
+        async let resumedByA: Void = servers[0].1.resume()
+        async let resumedByB: Void = servers[1].1.resume()
+        _ = await (resumedByA, resumedByB)
+
+        // A bound for a hung activity, not a speed: a loaded test run starves everything for tens of seconds at times.
+        let deadline = ContinuousClock.now + .seconds(180)
+        while try await store.read({ tx in try await tx.scalingActivity(id: activity.id, accountID: nil) })?.status == .inProgress,
+              ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let jobs = try await store.read { tx in try await tx.jobs(instanceIDs: [activity.id]) }
+        #expect(jobs.map(\.kind) == [.scalingActivity])
+        #expect(jobs.map(\.state) == [.done])
+        #expect(jobs.first?.attempts == 1)
+        let members = try await store.read { tx in try await tx.scalingMembers(groupID: group.id) }
+        #expect(members.count == 2)
+        #expect(try await store.read { tx in try await tx.scalingActivity(id: activity.id, accountID: nil) }?.status == .successful)
+        // Every member runs on the host whose worker launched it, and the other host's check does not take them for dead.
+        for (_, runner) in servers { await runner.checkHealth() }
+        #expect(try await store.read { tx in try await tx.scalingMembers(groupID: group.id) }.count == 2)
+        for (instances, _) in servers { await instances.jobs.stop() }
     }
 }

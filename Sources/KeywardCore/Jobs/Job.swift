@@ -1,8 +1,8 @@
 import Foundation
 
-/// Work on an instance that outlives the call that asked for it: recorded in the database with the call's change, run
-/// by a worker of the host that owns the instance under a lease, and run again (to the same end) by another worker
-/// when a lease expires because its worker died.
+/// Work that outlives the call that asked for it: recorded in the database with the call's change, run under a lease by
+/// a worker of the host that owns the instance (or by any server's, for Auto Scaling's work), and run again (to the same
+/// end) by another worker when a lease expires because its worker died.
 public struct Job: Sendable, Equatable {
     public enum Kind: String, Sendable, Codable {
         /// Give a new instance its disk, then boot it (RunInstances) or leave it Stopped (CreateInstance).
@@ -10,7 +10,17 @@ public struct Job: Sendable, Equatable {
         /// A call another server took for an instance of this host: StartInstance, StopInstance, RebootInstance,
         /// DeleteInstance (its checks passed when the call was taken).
         case start, stop, reboot, delete
+        /// A scaling activity to carry out (its id in `instanceID`), by any server.
+        case scalingActivity
+        /// A scaling group marked Deleting to finish deleting (its id in `instanceID`), by any server.
+        case scalingGroupDeletion
+
+        /// Auto Scaling's work, which no host owns.
+        public var isAutoScaling: Bool { self == .scalingActivity || self == .scalingGroupDeletion }
     }
+
+    /// The host of a job any server's worker may run.
+    public static let anyHost = ""
 
     public enum State: String, Sendable, Codable {
         case queued, running, done, failed
@@ -18,8 +28,9 @@ public struct Job: Sendable, Equatable {
 
     public let id: String
     public let kind: Kind
-    /// The host whose worker runs it.
+    /// The host whose worker runs it (`anyHost`: any server's).
     public let hostID: String
+    /// The instance it is for, or the scaling activity or group of an Auto Scaling job.
     public let instanceID: String
     /// Whether the instance boots once its disk exists.
     public let boot: Bool

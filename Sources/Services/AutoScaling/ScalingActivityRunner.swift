@@ -5,14 +5,17 @@ import Store
 
 /// Carries out scaling activities in the background, as Auto Scaling itself does: launches and releases instances
 /// through the same instance code, acting for the group's account. Each activity is recorded before it runs and is
-/// safe to run again, so a restarted server resumes those in progress. It also replaces members that died.
+/// safe to run again. On a server, an activity (and a group's deletion) is a job that any server's worker may claim
+/// (`Job.anyHost`), one job at most per activity, so that of several servers on one database one carries it out and
+/// another takes over if that one dies; without a running worker (tests, tools) it runs in this process. It also
+/// replaces members that died.
 public actor ScalingActivityRunner {
     private let store: any Store
     private let instances: InstanceService
     private let gateway: AccessGateway
     private let describeError: @Sendable (any Error) -> (code: String, message: String)
     private let logger: Logger
-    /// Activities and deletions running in this process.
+    /// Activities and deletions running in this process (when no worker runs them as jobs).
     private var running: [String: Task<Void, Never>] = [:]
     private var healthChecks: Task<Void, Never>?
 
@@ -27,32 +30,59 @@ public actor ScalingActivityRunner {
         self.describeError = describeError
     }
 
-    /// Starts the activity unless it already runs here.
-    public func run(_ activityID: String) {
-        guard running[activityID] == nil else { return }
-        running[activityID] = Task { [weak self] in
-            await self?.execute(activityID)
-            await self?.finished(activityID)
-        }
+    /// Has the activity carried out: queued as a job unless one is open for it already, or started here unless it
+    /// runs here.
+    public func run(_ activityID: String) async {
+        await dispatch(.scalingActivity, activityID) { await $0.execute(activityID) }
     }
 
     /// Deletes a group marked Deleting once its activity ends: its own instances released, attached ones let go.
-    public func finishDeletion(_ groupID: String) {
-        let key = "delete:" + groupID
-        guard running[key] == nil else { return }
-        running[key] = Task { [weak self] in
-            await self?.delete(groupID)
-            await self?.finished(key)
+    public func finishDeletion(_ groupID: String) async {
+        await dispatch(.scalingGroupDeletion, groupID) { await $0.delete(groupID) }
+    }
+
+    /// Runs one of the worker's jobs: Auto Scaling's here, an instance's through `InstanceService`.
+    public nonisolated func runJob(_ job: Job) async throws {
+        switch job.kind {
+        case .scalingActivity: await execute(job.instanceID)
+        case .scalingGroupDeletion: await delete(job.instanceID)
+        case .launch, .start, .stop, .reboot, .delete: try await instances.runJob(job)
         }
     }
 
-    /// After a restart: every activity in progress runs again, and deletions under way finish.
+    private func dispatch(_ kind: Job.Kind, _ subject: String, here work: @escaping @Sendable (ScalingActivityRunner) async -> Void) async {
+        let jobs = instances.jobs
+        guard jobs.isRunning else {
+            let key = "\(kind.rawValue):\(subject)"
+            guard running[key] == nil else { return }
+            running[key] = Task { [weak self] in
+                guard let self else { return }
+                await work(self)
+                await self.finished(key)
+            }
+            return
+        }
+        let job = Job(kind: kind, hostID: Job.anyHost, instanceID: subject, boot: false, requestID: "", now: Date())
+        do {
+            // Under the write lock, which every server's writes take: no second open job for the same activity.
+            let queued = try await store.write { tx in
+                guard try await tx.jobs(instanceIDs: [subject]).allSatisfy({ $0.kind != kind || $0.isSettled }) else { return false }
+                try await tx.insertJob(job)
+                return true
+            }
+            if queued { jobs.wake() }
+        } catch {
+            logger.error("scaling job not queued", metadata: ["kind": "\(kind.rawValue)", "subject": "\(subject)", "error": "\(error)"])
+        }
+    }
+
+    /// After a restart: every activity in progress runs again (or goes on as its job), and deletions under way finish.
     public func resume() async {
         let (activities, deleting) = (try? await store.read { tx in
             (try await tx.scalingActivitiesInProgress(), try await tx.scalingGroups(inStates: [.deleting]))
         }) ?? ([], [])
-        for activity in activities { run(activity.id) }
-        for group in deleting { finishDeletion(group.id) }
+        for activity in activities { await run(activity.id) }
+        for group in deleting { await finishDeletion(group.id) }
     }
 
     /// Waits for everything started so far (tests, shutdown).
@@ -86,6 +116,8 @@ public actor ScalingActivityRunner {
     /// every active group that is outside its bounds or below its desired capacity (a member removed, an instance
     /// deleted through ECS) gets an activity that brings it back.
     public func checkHealth() async {
+        // An activity whose job was not queued (its server died between recording it and queueing it) is queued now.
+        await resume()
         guard let groups = try? await store.read({ tx in try await tx.scalingGroups(inStates: [.active]) }) else { return }
         for group in groups {
             guard let members = try? await store.read({ tx in try await tx.scalingMembers(groupID: group.id) }) else { continue }
@@ -102,7 +134,7 @@ public actor ScalingActivityRunner {
                 guard let current = try await tx.scalingGroup(id: group.id, accountID: nil), current.state == .active else { return nil }
                 return try await AutoScalingService.recordActivityToBounds(current, cause: "The scaling group keeps its capacity", in: tx)
             }
-            if let activity { run(activity.id) }
+            if let activity { await run(activity.id) }
         }
     }
 

@@ -23,12 +23,12 @@ extension SQLTransaction {
             UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1, updated_at = $3
             WHERE id = (
                 SELECT id FROM jobs
-                WHERE host_id = $4 AND (state = 'queued' OR (state = 'running' AND lease_expires_at < $3))
+                WHERE host_id IN ($4, $5) AND (state = 'queued' OR (state = 'running' AND lease_expires_at < $3))
                 ORDER BY created_at, id LIMIT 1\(lock)
             )
             RETURNING *
             """,
-            [.text(worker), .integer(leaseUntil.epochMilliseconds), .integer(now.epochMilliseconds), .text(hostID)]
+            [.text(worker), .integer(leaseUntil.epochMilliseconds), .integer(now.epochMilliseconds), .text(hostID), .text(Job.anyHost)]
         )
         return try rows.first.map(Self.job)
     }
@@ -79,9 +79,10 @@ extension SQLTransaction {
     }
 
     static func job(_ row: SQLRow) throws -> Job {
-        Job(
+        guard let kind = Job.Kind(rawValue: try row.text("kind")) else { throw StoreError.corruptRow("kind") }
+        return Job(
             id: try row.text("id"),
-            kind: Job.Kind(rawValue: try row.text("kind")) ?? .launch,
+            kind: kind,
             hostID: try row.text("host_id"),
             instanceID: try row.text("instance_id"),
             boot: try row.integer("boot") != 0,
