@@ -132,6 +132,29 @@ import Testing
         }
         #expect(all.count == 3, "2 from token-1 and 1 from token-2")
     }
+
+    /// Settled jobs are kept a day; older ones are forgotten, and unsettled ones are kept however old.
+    @Test func settledJobsAreForgottenAfterADay() async throws {
+        let services = try await SimulatedServices()
+        let store = services.store
+        let worker = JobWorker(store: store, hostID: "local", logger: services.logger)
+        let now = Date()
+        let twoDaysAgo = now.addingTimeInterval(-2 * 24 * 3600)
+        var ids: [String: String] = [:]
+        for (name, settledAt) in [("old", Optional(twoDaysAgo)), ("recent", Optional(now.addingTimeInterval(-3600))), ("open", nil)] {
+            let job = Job(kind: .launch, hostID: "local", instanceID: "i-\(name)", boot: true, requestID: "r", now: twoDaysAgo)
+            ids[name] = job.id
+            try await store.write { tx in
+                try await tx.insertJob(job)
+                guard let settledAt else { return }
+                _ = try await tx.claimJob(hostID: "local", worker: "w", now: settledAt, leaseUntil: settledAt.addingTimeInterval(30))
+                _ = try await tx.finishJob(id: job.id, worker: "w", state: .done, error: nil, at: settledAt)
+            }
+        }
+        await worker.purgeSettled(now: now)
+        let left = try await store.read { tx in try await tx.jobs(instanceIDs: ["i-old", "i-recent", "i-open"]) }
+        #expect(Set(left.map(\.id)) == [ids["recent"]!, ids["open"]!])
+    }
 }
 
 final class RunCounter: Sendable {

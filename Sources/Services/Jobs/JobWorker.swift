@@ -31,6 +31,8 @@ public final class JobWorker: Sendable {
 
     /// A job run this many times without settling (its worker died each time) fails instead of running again.
     public static let attemptLimit = 5
+    /// How long a settled job is kept (a launch's caller reads its outcome), before the worker forgets it.
+    public static let settledRetention: TimeInterval = 24 * 3600
 
     public init(store: any Store, hostID: String, logger: Logger, lease: Duration = .seconds(30), concurrency: Int = 8) {
         self.store = store
@@ -89,7 +91,10 @@ public final class JobWorker: Sendable {
     private func loop(_ runner: @escaping Runner) async {
         await withDiscardingTaskGroup { group in
             group.addTask { [weak self] in
+                var polls = 0
                 while let self, !self.state.withLock({ $0.stopping }) {
+                    if polls % 3600 == 0 { await self.purgeSettled() }
+                    polls += 1
                     try? await Task.sleep(for: .seconds(1))
                     self.wake()
                 }
@@ -105,6 +110,16 @@ public final class JobWorker: Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// Forgets the jobs settled more than `settledRetention` before `now` (a running worker does it once an hour).
+    public func purgeSettled(now: Date = Date()) async {
+        let before = now.addingTimeInterval(-Self.settledRetention)
+        do {
+            try await store.write { tx in try await tx.purgeSettledJobs(before: before) }
+        } catch {
+            logger.warning("settled jobs not purged", metadata: ["error": "\(error)"])
         }
     }
 
