@@ -51,6 +51,19 @@ public enum PercentEncoding {
         return pairs
     }
 
+    /// The first value given for `name` in form-encoded `text`, decoding only the names it must to compare them and the
+    /// one value it returns; nil when absent or not well formed.
+    public static func firstValue(named name: String, in text: String) -> String? {
+        for part in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let rawName = pieces[0]
+            let plain = !rawName.utf8.contains(UInt8(ascii: "%")) && !rawName.utf8.contains(UInt8(ascii: "+"))
+            guard plain ? rawName == name : formDecode(rawName) == name else { continue }
+            return formDecode(pieces.count > 1 ? pieces[1] : "")
+        }
+        return nil
+    }
+
     private static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")

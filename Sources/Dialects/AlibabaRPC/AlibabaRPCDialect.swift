@@ -35,7 +35,7 @@ public struct AlibabaRPCDialect: Sendable {
         let requestID = RandomUUID.string()
         let hostID = message.header("host") ?? "keyward"
         // Known before decoding, so that even a malformed request is answered in the format asked for.
-        let format = ResponseFormat(PercentEncoding.formPairs(message.rawQuery)?.first { $0.name == "Format" }?.value)
+        let format = ResponseFormat(PercentEncoding.firstValue(named: "Format", in: message.rawQuery))
         var action = "-"
         // Metrics name only actions that exist and were asked for by a verified caller: anyone can send any Action.
         var routedAction = "-"

@@ -18,6 +18,9 @@ struct TencentRequest: Sendable {
     /// `SecretId` + `Nonce` + `Signature` without Alibaba's `AccessKeyId`.
     static func claims(_ message: HTTPRequestMessage) -> Bool {
         if message.header("authorization")?.hasPrefix("TC3-") == true || message.header("x-tc-action") != nil { return true }
+        // Alibaba's requests, most of what arrives, name their AccessKeyId: no need to decode them to tell.
+        let query = message.rawQuery
+        if query.hasPrefix("AccessKeyId=") || query.contains("&AccessKeyId=") { return false }
         let names = Set(legacyPairs(message).map(\.name))
         return names.contains("SecretId") && names.contains("Nonce") && names.contains("Signature") && !names.contains("AccessKeyId")
     }
