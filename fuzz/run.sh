@@ -6,6 +6,7 @@
 #   FUZZ_SECONDS=60 fuzz/run.sh       each target for 60 seconds instead (test.sh: that, FUZZ_BUILD=debug FUZZ_JOBS=2)
 #   FUZZ_JOBS=2                       two targets at a time
 #   fuzz/run.sh --replay [TARGET…]    the saved corpus once through the plain debug build, no fuzzer
+#   fuzz/run.sh --merge [TARGET…]     the saved corpus cut down to the inputs that reach all it reaches (after a long run)
 #
 # New inputs that reach new code are saved to fuzz/corpus/TARGET (commit the ones worth keeping; `-merge=1` by hand
 # keeps a minimal set). A crash leaves its input as fuzz/crashes/TARGET-crash-…, which `--replay` or the fuzzer
@@ -14,8 +15,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 replay=0
+merge=0
 if [ "${1:-}" = "--replay" ]; then
     replay=1
+    shift
+elif [ "${1:-}" = "--merge" ]; then
+    merge=1
     shift
 fi
 targets=("$@")
@@ -50,14 +55,30 @@ mkdir -p fuzz/crashes
 outputs=$(mktemp -d)
 trap 'rm -rf "$outputs"' EXIT
 
+max_len_of() {
+    # Archives need room for a few tar blocks; the rest are small texts.
+    if [ "$1" = archive ]; then echo 65536; else echo 4096; fi
+}
+
+if [ "$merge" = 1 ]; then
+    for target in "${targets[@]}"; do
+        before=$(find "fuzz/corpus/$target" -type f | wc -l)
+        mkdir -p "$outputs/$target"
+        ASAN_OPTIONS=detect_leaks=0 "$bin" "$target" -merge=1 -max_len="$(max_len_of "$target")" "$outputs/$target" "fuzz/corpus/$target" \
+            >"$outputs/$target.log" 2>&1 || { tail -20 "$outputs/$target.log" >&2; exit 1; }
+        find "fuzz/corpus/$target" -type f -delete
+        cp "$outputs/$target"/* "fuzz/corpus/$target/"
+        echo "fuzz: $target corpus $before -> $(find "fuzz/corpus/$target" -type f | wc -l) inputs"
+    done
+    exit 0
+fi
+
 # One target: its summary lines on stdout, status 1 when it left a new crash, timeout or out-of-memory input.
 fuzz_one() {
     local target=$1 limit max_len before
     limit=-runs="${FUZZ_RUNS:-10000000}"
     [ -z "${FUZZ_SECONDS:-}" ] || limit=-max_total_time="$FUZZ_SECONDS"
-    # Archives need room for a few tar blocks; the rest are small texts.
-    max_len=4096
-    [ "$target" != archive ] || max_len=65536
+    max_len=$(max_len_of "$target")
     before=$(find fuzz/crashes -name "$target-*" | wc -l)
     echo "fuzz: $target $limit"
     # Swift's runtime keeps its caches until exit: what LeakSanitizer would report there is not a leak.

@@ -10,6 +10,12 @@ import Foundation
 struct KeywardFuzz {
     static func main() {
         var arguments = CommandLine.arguments
+        #if FUZZING
+        // libFuzzer runs itself again for -merge, -fork and -jobs, with the flags but without the target's name.
+        if arguments.count < 2 || FuzzTarget.named(arguments[1]) == nil, let inherited = LibFuzzer.inheritedTarget {
+            exit(LibFuzzer.run(inherited, arguments: arguments))
+        }
+        #endif
         guard arguments.count >= 2, let target = FuzzTarget.named(arguments[1]) else {
             let names = FuzzTarget.all.map { "  \($0.name): \($0.summary)" }.joined(separator: "\n")
             FileHandle.standardError.write(Data("usage: keyward-fuzz TARGET [inputs…]\ntargets:\n\(names)\n".utf8))
