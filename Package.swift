@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
-                "KeywardCore",
+                "KeywardCore", "SQLiteConfig",
                 // Its vendored SQLite (the VaporCSQLite module), which Store drives directly.
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -140,6 +140,10 @@ let package = Package(
             ],
             resources: [.embedInCode("Templates"), .embedInCode("Static")],
             swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SQLiteConfig",
+            dependencies: [.product(name: "SQLiteNIO", package: "sqlite-nio")]
         ),
         .target(
             name: "KeywardBuildInfo",

@@ -17,9 +17,11 @@ public protocol JobStoreTransaction: Sendable {
     func jobs(instanceIDs: [String]) async throws -> [Job]
     /// The instances of `hostID` with a job not yet settled.
     func unsettledJobInstanceIDs(hostID: String) async throws -> Set<String>
-    /// Makes the running jobs of `hostID` leased by anyone but `worker` claimable now: at a server's start, the workers of
-    /// its host's earlier runs are dead (one process holds a host's data directory). Returns how many were released.
-    func releaseJobLeases(hostID: String, except worker: String) async throws -> Int
+    /// Makes claimable now the running jobs that the earlier runs of `worker`'s host leased (a worker's name is its host's
+    /// id, a slash and its own id): those of `hostID` leased by anyone but `worker`, and any-host jobs leased by a worker of
+    /// `hostID`. At a server's start those workers are dead (one process holds a host's data directory). Returns how many
+    /// were released.
+    func releaseJobLeases(hostID: String, leasedBefore worker: String) async throws -> Int
     /// Forgets settled jobs finished before `date`.
     func purgeSettledJobs(before date: Date) async throws
 }

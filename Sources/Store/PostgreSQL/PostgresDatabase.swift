@@ -320,10 +320,17 @@ struct PostgresExecutor: SQLExecutor {
     private func run(_ sql: String, _ bindings: PostgresBindings = PostgresBindings()) async throws -> [SQLRow] {
         let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         var result: [SQLRow] = []
+        var columns: SQLColumns?
         for try await row in rows {
-            var values: [String: SQLValue] = [:]
-            for cell in row { values[cell.columnName] = try Self.value(cell) }
-            result.append(SQLRow(values: values))
+            var cells: [SQLValue] = []
+            var names: [String] = []
+            for cell in row {
+                cells.append(try Self.value(cell))
+                if columns == nil { names.append(cell.columnName) }
+            }
+            let shared = columns ?? SQLColumns(names)
+            columns = shared
+            result.append(SQLRow(columns: shared, cells: cells))
         }
         return result
     }

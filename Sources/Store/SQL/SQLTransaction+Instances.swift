@@ -186,8 +186,8 @@ extension SQLTransaction {
 
     static func instance(_ row: SQLRow) throws -> Instance {
         let address = try row.optionalText("address")
-        let port: Int64? = row.values["port"].flatMap { if case .integer(let n) = $0 { n } else { nil } }
-        let started: Int64? = row.values["started_at"].flatMap { if case .integer(let n) = $0 { n } else { nil } }
+        let port: Int64? = row["port"].flatMap { if case .integer(let n) = $0 { n } else { nil } }
+        let started: Int64? = row["started_at"].flatMap { if case .integer(let n) = $0 { n } else { nil } }
         var instance = Instance(
             id: try row.text("id"),
             accountID: try row.text("account_id"),

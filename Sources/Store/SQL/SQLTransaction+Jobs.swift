@@ -67,10 +67,14 @@ extension SQLTransaction {
         ).map { try $0.text("instance_id") })
     }
 
-    func releaseJobLeases(hostID: String, except worker: String) async throws -> Int {
+    func releaseJobLeases(hostID: String, leasedBefore worker: String) async throws -> Int {
+        // A worker's name starts with its host's id and a slash.
         try await db.execute(
-            "UPDATE jobs SET lease_expires_at = 0 WHERE host_id = $1 AND state = 'running' AND lease_owner <> $2 RETURNING id",
-            [.text(hostID), .text(worker)]
+            """
+            UPDATE jobs SET lease_expires_at = 0
+            WHERE state = 'running' AND lease_owner <> $2 AND (host_id = $1 OR SUBSTR(lease_owner, 1, LENGTH($3)) = $3) RETURNING id
+            """,
+            [.text(hostID), .text(worker), .text(hostID + "/")]
         ).count
     }
 

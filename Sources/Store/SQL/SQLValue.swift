@@ -6,21 +6,47 @@ public enum SQLValue: Sendable, Hashable {
     case null
 }
 
+/// The column names of one result, shared by all of its rows.
+public final class SQLColumns: Sendable {
+    public let names: [String]
+    private let positions: [String: Int]
+
+    public init(_ names: [String]) {
+        self.names = names
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(names.count)
+        // A repeated name reads as its first column.
+        for (position, name) in names.enumerated() where positions[name] == nil { positions[name] = position }
+        self.positions = positions
+    }
+
+    func position(of name: String) -> Int? { positions[name] }
+}
+
 /// One result row, by column name.
 public struct SQLRow: Sendable {
-    public let values: [String: SQLValue]
+    public let columns: SQLColumns
+    /// One value per column, in the order of `columns.names`.
+    public let cells: [SQLValue]
 
-    public init(values: [String: SQLValue]) {
-        self.values = values
+    public init(columns: SQLColumns, cells: [SQLValue]) {
+        precondition(columns.names.count == cells.count, "a row has one value per column")
+        self.columns = columns
+        self.cells = cells
+    }
+
+    /// The value of `column`, or nil when the result has no such column.
+    public subscript(column: String) -> SQLValue? {
+        columns.position(of: column).map { cells[$0] }
     }
 
     public func text(_ column: String) throws(StoreError) -> String {
-        guard case .text(let value)? = values[column] else { throw .corruptRow(column) }
+        guard case .text(let value)? = self[column] else { throw .corruptRow(column) }
         return value
     }
 
     public func optionalText(_ column: String) throws(StoreError) -> String? {
-        switch values[column] {
+        switch self[column] {
         case .text(let value)?: return value
         case .null?, nil: return nil
         default: throw .corruptRow(column)
@@ -28,12 +54,12 @@ public struct SQLRow: Sendable {
     }
 
     public func integer(_ column: String) throws(StoreError) -> Int64 {
-        guard case .integer(let value)? = values[column] else { throw .corruptRow(column) }
+        guard case .integer(let value)? = self[column] else { throw .corruptRow(column) }
         return value
     }
 
     public func optionalInteger(_ column: String) throws(StoreError) -> Int64? {
-        switch values[column] {
+        switch self[column] {
         case .integer(let value)?: return value
         case .null?, nil: return nil
         default: throw .corruptRow(column)
@@ -41,7 +67,7 @@ public struct SQLRow: Sendable {
     }
 
     public func blob(_ column: String) throws(StoreError) -> [UInt8] {
-        switch values[column] {
+        switch self[column] {
         case .blob(let value)?: return value
         case .null?: return []
         default: throw .corruptRow(column)

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SQLiteConfig
 import VaporCSQLite
 
 /// One SQLite connection, used by one holder at a time (the database's lock or pool sees to that). Statements run
@@ -7,7 +8,7 @@ import VaporCSQLite
 /// Prepared statements are kept and reused, keyed by their SQL.
 final class SQLiteHandle: @unchecked Sendable {
     private var connection: OpaquePointer?
-    private var statements: [String: OpaquePointer] = [:]
+    private var statements: [String: Prepared] = [:]
     /// Statements with generated IN lists vary; past this many the cache starts again.
     private static let cachedStatementLimit = 256
 
@@ -27,6 +28,12 @@ final class SQLiteHandle: @unchecked Sendable {
             throw .unavailable("SQLite \(path ?? ":memory:"): \(message)")
         }
         sqlite_nio_sqlite3_extended_result_codes(handle, 1)
+        // Without it a statement whose LIMIT or IN list is bound is prepared again at every run: cached statements
+        // would save nothing.
+        guard keyward_sqlite_keep_query_plans(handle) == SQLITE_OK else {
+            sqlite_nio_sqlite3_close_v2(handle)
+            throw .unavailable("SQLite \(path ?? ":memory:"): cannot keep query plans stable")
+        }
         connection = handle
     }
 
@@ -36,7 +43,7 @@ final class SQLiteHandle: @unchecked Sendable {
 
     /// Finalises every statement and closes the connection; later calls fail.
     func close() {
-        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        for prepared in statements.values { sqlite_nio_sqlite3_finalize(prepared.statement) }
         statements = [:]
         if let connection { sqlite_nio_sqlite3_close_v2(connection) }
         connection = nil
@@ -45,7 +52,8 @@ final class SQLiteHandle: @unchecked Sendable {
     /// Runs one statement with its binds and returns its rows.
     func execute(_ sql: String, _ binds: [SQLValue]) throws(StoreError) -> [SQLRow] {
         guard let connection else { throw .unavailable("the SQLite connection is closed") }
-        let statement = try prepared(sql, on: connection)
+        let prepared = try prepared(sql, on: connection)
+        let statement = prepared.statement
         defer {
             sqlite_nio_sqlite3_reset(statement)
             sqlite_nio_sqlite3_clear_bindings(statement)
@@ -66,38 +74,64 @@ final class SQLiteHandle: @unchecked Sendable {
             }
             guard status == SQLITE_OK else { throw error(status, on: connection) }
         }
-        let columnCount = sqlite_nio_sqlite3_column_count(statement)
-        var names: [String] = []
-        names.reserveCapacity(Int(columnCount))
-        for column in 0..<columnCount {
-            names.append(String(cString: sqlite_nio_sqlite3_column_name(statement, column)))
-        }
         var rows: [SQLRow] = []
+        var columns: SQLColumns?
         while true {
             let status = sqlite_nio_sqlite3_step(statement)
             if status == SQLITE_DONE { break }
             guard status == SQLITE_ROW else { throw error(status, on: connection) }
-            var values: [String: SQLValue] = [:]
-            values.reserveCapacity(names.count)
-            for column in 0..<columnCount {
-                values[names[Int(column)]] = Self.value(statement, column)
+            // Read after the step: a schema change makes SQLite prepare the statement again within it.
+            let shared = columns ?? self.columns(of: prepared, sql: sql)
+            columns = shared
+            var cells: [SQLValue] = []
+            cells.reserveCapacity(shared.names.count)
+            for column in 0..<Int32(shared.names.count) {
+                cells.append(Self.value(statement, column))
             }
-            rows.append(SQLRow(values: values))
+            rows.append(SQLRow(columns: shared, cells: cells))
         }
         return rows
     }
 
-    private func prepared(_ sql: String, on connection: OpaquePointer) throws(StoreError) -> OpaquePointer {
-        if let statement = statements[sql] { return statement }
+    /// A prepared statement and the names of its result columns, read once: they change only when SQLite prepares
+    /// the statement again after a schema change, which its reprepare counter shows.
+    private struct Prepared {
+        let statement: OpaquePointer
+        var columns: SQLColumns?
+        var reprepareCount: Int32 = 0
+    }
+
+    /// How many times SQLite prepared the cached statement `sql` again since it was first prepared (nil: not cached).
+    func reprepareCount(_ sql: String) -> Int32? {
+        statements[sql].map { sqlite_nio_sqlite3_stmt_status($0.statement, SQLITE_STMTSTATUS_REPREPARE, 0) }
+    }
+
+    private func columns(of prepared: Prepared, sql: String) -> SQLColumns {
+        let statement = prepared.statement
+        let reprepares = sqlite_nio_sqlite3_stmt_status(statement, SQLITE_STMTSTATUS_REPREPARE, 0)
+        if let columns = prepared.columns, prepared.reprepareCount == reprepares,
+           columns.names.count == Int(sqlite_nio_sqlite3_column_count(statement)) {
+            return columns
+        }
+        let count = sqlite_nio_sqlite3_column_count(statement)
+        let columns = SQLColumns((0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) })
+        statements[sql]?.columns = columns
+        statements[sql]?.reprepareCount = reprepares
+        return columns
+    }
+
+    private func prepared(_ sql: String, on connection: OpaquePointer) throws(StoreError) -> Prepared {
+        if let prepared = statements[sql] { return prepared }
         if statements.count >= Self.cachedStatementLimit {
-            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+            for prepared in statements.values { sqlite_nio_sqlite3_finalize(prepared.statement) }
             statements = [:]
         }
         var statement: OpaquePointer?
         let status = sqlite_nio_sqlite3_prepare_v3(connection, Self.sqliteSyntax(sql), -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK, let statement else { throw error(status, on: connection) }
-        statements[sql] = statement
-        return statement
+        let prepared = Prepared(statement: statement)
+        statements[sql] = prepared
+        return prepared
     }
 
     private static func value(_ statement: OpaquePointer, _ column: Int32) -> SQLValue {
