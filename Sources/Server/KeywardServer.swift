@@ -144,7 +144,7 @@ public enum KeywardServer {
             store: store, instances: instances, gateway: gateway, logger: logger, describeError: AlibabaRPCDialect.describeScalingFailure
         )
         // One worker per server runs this host's instance jobs and any server's Auto Scaling jobs.
-        await instances.jobs.start { job in try await runner.runJob(job) }
+        await instances.jobs.start({ job in try await runner.runJob(job) }, abandon: { job, reason in await runner.abandonJob(job, reason: reason) })
         await runner.resume()
         await runner.startHealthChecks(every: .seconds(5))
         closer.scalingRunner = runner

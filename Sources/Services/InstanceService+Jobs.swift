@@ -27,6 +27,27 @@ extension InstanceService {
         }
     }
 
+    /// Settles a job whose runs all ended without finishing (see `JobWorker.Abandon`): an instance left Pending or
+    /// Starting is Stopped with the reason as its start failure, and the call's operation fails.
+    public func abandonJob(_ job: Job, reason: String) async {
+        let instanceID = job.instanceID
+        let failure = DomainError.internalFailure(reason)
+        do {
+            try await store.write { tx in
+                guard var current = try await tx.instance(id: instanceID, accountID: nil),
+                      current.status == .pending || current.status == .starting
+                else { return }
+                current.status = .stopped
+                if current.startFailure == nil { current.startFailure = "The instance could not be started: \(reason)." }
+                try await tx.updateInstance(current)
+            }
+            try await finishOperation(instanceID, requestID: job.requestID, failure: failure)
+        } catch {
+            logger.error("abandoned job not settled", metadata: ["instance": "\(instanceID)", "job": "\(job.id)", "error": "\(error)"])
+        }
+        logger.error("instance job given up", metadata: ["instance": "\(instanceID)", "job": "\(job.kind.rawValue)", "reason": "\(reason)"])
+    }
+
     private func launch(_ job: Job) async throws {
         let instanceID = job.instanceID
         do {

@@ -133,7 +133,7 @@ public struct InstanceService: Sendable {
         if jobs.isRunning {
             jobs.wake()
         } else {
-            await jobs.runQueued(runJob)
+            await jobs.runQueued(runJob, abandon: abandonJob)
         }
         if request.awaitLaunch {
             let failures = try await settledLaunches(created)

@@ -34,10 +34,10 @@ import Testing
         #expect(passed.map(\.hostID) == ["host-a"])
         #expect(passed.map(\.state) == [.queued])
         #expect(try await store.read { tx in try await tx.instance(id: id, accountID: nil) }?.latestOperation?.state == .operating)
-        await hostB.jobs.runQueued(hostB.runJob)
+        await hostB.jobs.runQueued(hostB.runJob, abandon: hostB.abandonJob)
         #expect(try await store.read { tx in try await tx.job(id: passed[0].id) }?.state == .queued, "B ran A's job")
         #expect(try await store.read { tx in try await tx.instance(id: id, accountID: nil) }?.status == .running)
-        await hostA.jobs.runQueued(hostA.runJob)
+        await hostA.jobs.runQueued(hostA.runJob, abandon: hostA.abandonJob)
         #expect(try await store.read { tx in try await tx.job(id: passed[0].id) }?.state == .done)
         let stopped = try await store.read { tx in try await tx.instance(id: id, accountID: nil) }
         #expect(stopped?.status == .stopped)

@@ -51,7 +51,7 @@ import Testing
         #expect(jobs.map(\.state) == [.done, .done, .done])
         #expect(jobs.allSatisfy { $0.attempts == 1 })
 
-        await worker.start { job in try await instances.runJob(job) }
+        await worker.start({ job in try await instances.runJob(job) }, abandon: { job, reason in await instances.abandonJob(job, reason: reason) })
         let more = try await Self.launch(instances, services, amount: 2, request: "r-2")
         let pending = try await store.read { tx in try await more.asyncMap { try await tx.instance(id: $0, accountID: nil)?.status } }
         #expect(pending.allSatisfy { $0 == .pending || $0 == .starting || $0 == .running })
@@ -93,11 +93,11 @@ import Testing
         // A server that starts again takes over its host's earlier leases at once and runs the job, once.
         let runs = RunCounter()
         let worker = JobWorker(store: store, hostID: "local", logger: services.logger)
-        #expect(try await store.write { tx in try await tx.releaseJobLeases(hostID: "local", except: worker.workerID) } == 1)
-        await worker.runQueued { job in
+        #expect(try await store.write { tx in try await tx.releaseJobLeases(hostID: "local", leasedBefore: worker.workerID) } == 1)
+        await worker.runQueued({ job in
             runs.add(job.id)
             try await instances.runJob(job)
-        }
+        }, abandon: { job, _ in Issue.record("job \(job.id) abandoned") })
         #expect(runs.ids == [job.id])
         let settled = try await store.read { tx in try await tx.job(id: job.id) }
         #expect(settled?.state == .done)
@@ -106,6 +106,73 @@ import Testing
                 "the dead worker's late outcome replaces the real one")
         #expect(try await store.read { tx in try await tx.job(id: job.id) }?.state == .done)
         #expect(try await store.read { tx in try await tx.instance(id: ids[0], accountID: nil) }?.status == .running)
+    }
+
+    /// A job whose runs all died before finishing is not run a sixth time: its instance is Stopped with the reason, and
+    /// the launch's operation fails.
+    @Test func aLaunchWhoseRunsAllDiedIsGivenUpAndItsInstanceStopped() async throws {
+        let services = try await SimulatedServices()
+        let store = services.store
+        let instances = services.instances
+        let ids = try await Self.launch(instances, services)
+        let job = Job(kind: .launch, hostID: "local", instanceID: ids[0], boot: true, requestID: "r-1", now: Date())
+        try await store.write { tx in
+            guard var instance = try await tx.instance(id: ids[0], accountID: nil), var operation = instance.latestOperation else { return }
+            instance.status = .starting
+            operation.state = .operating
+            try await tx.updateInstance(instance)
+            try await tx.setLatestOperation(operation, instanceID: ids[0])
+            try await tx.insertJob(job)
+        }
+        // Five workers claimed it and died holding it.
+        var now = Date()
+        for attempt in 1...JobWorker.attemptLimit {
+            let claimed = try await store.write { [now] tx in
+                try await tx.claimJob(hostID: "local", worker: "local/dead-\(attempt)", now: now, leaseUntil: now.addingTimeInterval(30))
+            }
+            #expect(claimed?.id == job.id)
+            now.addTimeInterval(31)
+        }
+        try await store.write { tx in _ = try await tx.releaseJobLeases(hostID: "local", leasedBefore: "local/live") }
+        let runs = RunCounter()
+        let abandoned = RunCounter()
+        await instances.jobs.runQueued({ job in runs.add(job.id) }, abandon: { job, reason in
+            abandoned.add(job.id)
+            await instances.abandonJob(job, reason: reason)
+        })
+        #expect(runs.ids.isEmpty)
+        #expect(abandoned.ids == [job.id])
+        let settled = try await store.read { tx in try await tx.job(id: job.id) }
+        #expect(settled?.state == .failed)
+        #expect(settled?.error == "gave up after 5 attempts that did not finish")
+        let instance = try await store.read { tx in try await tx.instance(id: ids[0], accountID: nil) }
+        #expect(instance?.status == .stopped)
+        #expect(instance?.startFailure == "The instance could not be started: gave up after 5 attempts that did not finish.")
+        #expect(instance?.latestOperation?.state == .failed)
+    }
+
+    /// At its start a worker takes over at once what its host's earlier run leased, any-host jobs included, and
+    /// leaves the leases of other hosts' workers alone.
+    @Test func aRestartedWorkerTakesOverItsHostsEarlierLeasesOfAnyHostJobsOnly() async throws {
+        let services = try await SimulatedServices()
+        let store = services.store
+        let mine = Job(kind: .scalingActivity, hostID: Job.anyHost, instanceID: "asa-mine", boot: false, requestID: "", now: Date())
+        let theirs = Job(kind: .scalingActivity, hostID: Job.anyHost, instanceID: "asa-theirs", boot: false, requestID: "", now: Date())
+        let now = Date()
+        try await store.write { tx in
+            try await tx.insertJob(mine)
+            _ = try await tx.claimJob(hostID: "local", worker: "local/earlier-run", now: now, leaseUntil: now.addingTimeInterval(30))
+            try await tx.insertJob(theirs)
+            _ = try await tx.claimJob(hostID: "local-2", worker: "local-2/running", now: now, leaseUntil: now.addingTimeInterval(30))
+        }
+        let worker = JobWorker(store: store, hostID: "local", logger: services.logger)
+        #expect(try await store.write { tx in try await tx.releaseJobLeases(hostID: "local", leasedBefore: worker.workerID) } == 1)
+        let claimed = try await store.write { tx in
+            try await tx.claimJob(hostID: "local", worker: worker.workerID, now: now.addingTimeInterval(1), leaseUntil: now.addingTimeInterval(31))
+        }
+        #expect(claimed?.id == mine.id)
+        #expect(claimed?.attempts == 2)
+        #expect(try await store.read { tx in try await tx.job(id: theirs.id) }?.leaseOwner == "local-2/running")
     }
 
     @Test func aClientTokenRepeatsTheFirstLaunchAndRefusesOtherParameters() async throws {

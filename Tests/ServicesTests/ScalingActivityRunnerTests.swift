@@ -80,7 +80,7 @@ import Testing
         for host in drivers.keys.sorted() {
             let instances = InstanceService(store: store, driver: drivers[host]!, regions: services.regions, logger: services.logger, hostID: host)
             let runner = Self.runner(services, instances)
-            await instances.jobs.start { job in try await runner.runJob(job) }
+            await instances.jobs.start({ job in try await runner.runJob(job) }, abandon: { job, reason in await runner.abandonJob(job, reason: reason) })
             servers.append((instances, runner))
         }
         async let resumedByA: Void = servers[0].1.resume()
@@ -104,5 +104,20 @@ import Testing
         for (_, runner) in servers { await runner.checkHealth() }
         #expect(try await store.read { tx in try await tx.scalingMembers(groupID: group.id) }.count == 2)
         for (instances, _) in servers { await instances.jobs.stop() }
+    }
+
+    /// An activity whose job's runs all died is given up: the activity fails with the reason and its group is free.
+    @Test func anActivityWhoseJobWasGivenUpFailsWithTheReason() async throws {
+        let services = try await SimulatedServices()
+        let (_, _, activity) = try await Self.groupWithAnActivity(services)
+        let runner = Self.runner(services, services.instances)
+        let job = Job(kind: .scalingActivity, hostID: Job.anyHost, instanceID: activity.id, boot: false, requestID: "", now: Date())
+        await runner.abandonJob(job, reason: "gave up after 5 attempts that did not finish")
+        let ended = try await services.store.read { tx in try await tx.scalingActivity(id: activity.id, accountID: nil) }
+        #expect(ended?.status == .failed)
+        #expect(ended?.statusMessage == "The activity could not be completed: gave up after 5 attempts that did not finish.")
+        #expect(ended?.progress == 100)
+        #expect(ended?.endTime != nil)
+        #expect(try await services.store.read { tx in try await tx.scalingMembers(groupID: activity.groupID) }.isEmpty)
     }
 }

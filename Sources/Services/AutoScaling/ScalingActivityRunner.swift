@@ -50,6 +50,18 @@ public actor ScalingActivityRunner {
         }
     }
 
+    /// Settles a job whose runs all ended without finishing (see `JobWorker.Abandon`): its activity fails with the
+    /// reason; a group's deletion is left to run again at the next health check.
+    public nonisolated func abandonJob(_ job: Job, reason: String) async {
+        switch job.kind {
+        case .scalingActivity: await abandonActivity(job.instanceID, reason: reason)
+        case .scalingGroupDeletion:
+            logger.error("scaling group deletion given up; it is queued again at the next health check",
+                         metadata: ["group": "\(job.instanceID)", "reason": "\(reason)"])
+        case .launch, .start, .stop, .reboot, .delete: await instances.abandonJob(job, reason: reason)
+        }
+    }
+
     private func dispatch(_ kind: Job.Kind, _ subject: String, here work: @escaping @Sendable (ScalingActivityRunner) async -> Void) async {
         let jobs = instances.jobs
         guard jobs.isRunning else {
@@ -160,15 +172,31 @@ public actor ScalingActivityRunner {
             activity.statusMessage = "The activity could not be completed: \(describeError(error).message)"
             logger.error("scaling activity failed", metadata: ["activity": "\(activityID)", "error": "\(error)"])
         }
-        activity.progress = 100
-        activity.endTime = Date()
-        let ended = activity
+        await recordEnd(activity)
+    }
+
+    private func abandonActivity(_ activityID: String, reason: String) async {
+        guard var activity = try? await store.read({ tx in try await tx.scalingActivity(id: activityID, accountID: nil) }),
+              activity.status == .inProgress
+        else { return }
+        activity.status = .failed
+        activity.statusMessage = "The activity could not be completed: \(reason)."
+        logger.error("scaling activity given up", metadata: ["activity": "\(activityID)", "reason": "\(reason)"])
+        await recordEnd(activity)
+    }
+
+    /// Records the end of `activity` (its status and message set): progress 100 and its end time.
+    private func recordEnd(_ activity: ScalingActivity) async {
+        var ended = activity
+        ended.progress = 100
+        ended.endTime = Date()
+        let record = ended
         // An activity left InProgress would block its group: try hard to record the end.
         for attempt in 0..<5 {
-            if (try? await store.write({ tx in try await tx.updateScalingActivity(ended) })) != nil { return }
+            if (try? await store.write({ tx in try await tx.updateScalingActivity(record) })) != nil { return }
             try? await Task.sleep(for: .milliseconds(200 << attempt))
         }
-        logger.error("scaling activity end not recorded", metadata: ["activity": "\(activityID)"])
+        logger.error("scaling activity end not recorded", metadata: ["activity": "\(activity.id)"])
     }
 
     /// Members a cut-short run left Pending: started if their instance exists, dropped otherwise. Returns the failures.

@@ -10,6 +10,9 @@ import Synchronization
 /// when run twice.
 public final class JobWorker: Sendable {
     public typealias Runner = @Sendable (Job) async throws -> Void
+    /// Settles what a job was about (its instance, its activity) as failed, when the job's runs all ended without
+    /// finishing (their worker died each time): the job is not run again.
+    public typealias Abandon = @Sendable (Job, _ reason: String) async -> Void
 
     private struct State {
         var loop: Task<Void, Never>?
@@ -47,20 +50,20 @@ public final class JobWorker: Sendable {
     /// Whether `start` was called: a worker that is not running leaves jobs to `runQueued`.
     public var isRunning: Bool { state.withLock { $0.loop != nil && !$0.stopping } }
 
-    /// Starts claiming and running jobs with `runner` until `stop`. The jobs this host's earlier run held are claimed at
-    /// once (that run is dead: one process holds a host's data directory); jobs queued by other servers and leases that
-    /// expire later are found by polling once a second.
-    public func start(_ runner: @escaping Runner) async {
+    /// Starts claiming and running jobs with `runner` until `stop`. The jobs this host's earlier run held (its own and
+    /// any host's) are claimed at once: that run is dead, as one process holds a host's data directory. Jobs queued by
+    /// other servers and leases that expire later are found by polling once a second.
+    public func start(_ runner: @escaping Runner, abandon: @escaping Abandon) async {
         let (hostID, workerID) = (self.hostID, self.workerID)
         do {
-            let released = try await store.write { tx in try await tx.releaseJobLeases(hostID: hostID, except: workerID) }
+            let released = try await store.write { tx in try await tx.releaseJobLeases(hostID: hostID, leasedBefore: workerID) }
             if released > 0 { logger.info("jobs of the previous run taken over", metadata: ["count": "\(released)"]) }
         } catch {
             logger.warning("jobs of the previous run not taken over now (their leases expire)", metadata: ["error": "\(error)"])
         }
         state.withLock { state in
             guard state.loop == nil else { return }
-            state.loop = Task { await self.loop(runner) }
+            state.loop = Task { await self.loop(runner, abandon) }
         }
         wake()
     }
@@ -82,13 +85,13 @@ public final class JobWorker: Sendable {
 
     /// Claims and runs this host's ready jobs one after the other, in the caller's task, until none is left (for a
     /// server whose worker is not running: tests and tools).
-    public func runQueued(_ runner: Runner) async {
+    public func runQueued(_ runner: Runner, abandon: Abandon) async {
         while let job = await claim() {
-            await execute(job, runner)
+            await execute(job, runner, abandon)
         }
     }
 
-    private func loop(_ runner: @escaping Runner) async {
+    private func loop(_ runner: @escaping Runner, _ abandon: @escaping Abandon) async {
         await withDiscardingTaskGroup { group in
             group.addTask { [weak self] in
                 var polls = 0
@@ -104,7 +107,7 @@ public final class JobWorker: Sendable {
                     guard let job = await claim() else { break }
                     state.withLock { $0.active += 1 }
                     group.addTask {
-                        await self.execute(job, runner)
+                        await self.execute(job, runner, abandon)
                         self.state.withLock { $0.active -= 1 }
                         self.wake()
                     }
@@ -135,7 +138,7 @@ public final class JobWorker: Sendable {
         }
     }
 
-    private func execute(_ job: Job, _ runner: Runner) async {
+    private func execute(_ job: Job, _ runner: Runner, _ abandon: Abandon) async {
         let (store, workerID, lease, logger) = (self.store, self.workerID, self.lease, self.logger)
         let renewal = Task {
             while !Task.isCancelled {
@@ -152,7 +155,9 @@ public final class JobWorker: Sendable {
         defer { renewal.cancel() }
         let outcome: (state: Job.State, error: String?)
         if job.attempts > Self.attemptLimit {
-            outcome = (.failed, "gave up after \(Self.attemptLimit) attempts that did not finish")
+            let reason = "gave up after \(Self.attemptLimit) attempts that did not finish"
+            await abandon(job, reason)
+            outcome = (.failed, reason)
         } else {
             do {
                 try await runner(job)
