@@ -242,14 +242,14 @@ public enum KeywardServer {
             let network = SandboxNetwork.loopback(address: options.loopbackAddress, portBase: options.loopbackPortBase)
             return (try SandboxDriver(base: directory + "/sandbox", network: network, startTimeout: timeout, logger: logger), nil)
         }
-        let plain = NamespaceNetwork(bridge: options.bridge, prefix: options.subnetPrefix)
+        let plain = NamespaceNetwork(bridge: options.bridge, subnet: options.subnet)
         do {
             locks += try plain.claim(dataDirectory: directory)
         } catch {
             throw StartupFailure(description: "\(error): give this server its own --bridge and --subnet, or stop that server")
         }
         let route = try metadataRoute(configuration.metadataListen, network: plain, dataDirectory: directory, locks: &locks, logger: logger)
-        let net = NamespaceNetwork(bridge: options.bridge, prefix: options.subnetPrefix, metadataRoute: route)
+        let net = NamespaceNetwork(bridge: options.bridge, subnet: options.subnet, metadataRoute: route)
         try await net.ensureBridge()
         return (try SandboxDriver(base: directory + "/sandbox", network: .namespaces(net), startTimeout: timeout, logger: logger), net)
     }

@@ -36,6 +36,15 @@ import Testing
         #expect(try Self.read().configuration.serverKey == .file("/srv/work/keyward-data/server.key"))
     }
 
+    @Test func theSandboxSubnetIsASlash24ByDefaultOrTheNetworkGiven() throws {
+        guard case .automatic(let standard) = try Self.read().configuration.driver,
+              case .automatic(let wide) = try Self.read(flags: ["subnet": "10.212.0.0/20"]).configuration.driver
+        else { Issue.record("not automatic"); return }
+        #expect(standard.subnet.description == "10.213.0.0/24")
+        #expect(wide.subnet.description == "10.212.0.0/20")
+        #expect(wide.subnet.instanceCapacity == 4080)
+    }
+
     @Test func theTransportFollowsTheListenAddress() throws {
         #expect(try Self.read().configuration.transport == .plainHTTP)
         #expect(try Self.read(flags: ["listen": "0.0.0.0:8443"]).configuration.transport == .selfSignedTLS)
@@ -49,6 +58,8 @@ import Testing
         (["allow-plain-http": "maybe"], [:], "allow-plain-http: 'maybe' is not true or false"),
         (["tls-key": "k.pem"], [:], "tls-cert and tls-key go together: give both PEM files, or neither"),
         (["bridge": "a-very-long-bridge-name"], [:], "bridge: 'a-very-long-bridge-name' is not an interface name (1 to 15 letters, digits, - or _)"),
+        (["subnet": "10.213.1.0/20"], [:],
+         "subnet: '10.213.1.0/20' is not the first three octets of a /24 (e.g. 10.213.0) nor a network of /16 to /24 (e.g. 10.213.0.0/20)"),
         (["server-key-file": "k"], ["KEYWARD_SERVER_KEY": "abc"], "KEYWARD_SERVER_KEY and server-key-file both give the server key: keep one"),
         ([:], ["KEYWARD_ROOT_ACCESS_KEY_ID": "LTAI1"], "KEYWARD_ROOT_ACCESS_KEY_ID is set but KEYWARD_ROOT_ACCESS_KEY_SECRET is not"),
     ])

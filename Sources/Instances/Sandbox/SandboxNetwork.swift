@@ -10,14 +10,13 @@ public enum SandboxNetwork: Sendable, Hashable {
     case loopback(address: String, portBase: Int)
 }
 
-/// A bridge and an IPv4 /24 subnet for instance namespaces: the host takes the first address.
+/// A bridge and an IPv4 subnet for instance namespaces: the host takes the first address.
 ///
 /// Inside each namespace the metadata address (100.100.100.200:80) is translated to the metadata service of the
 /// server that owns the bridge, so that several servers, each with its own bridge and subnet, coexist on one host.
 public struct NamespaceNetwork: Sendable, Hashable {
     public let bridge: String
-    /// First three octets of a /24 subnet, e.g. `10.213.0`: host `.1`, instances from `.10`.
-    public let prefix: String
+    public let subnet: IPv4Subnet
     public let metadataAddress: String
     public let metadataRoute: MetadataRoute
 
@@ -32,10 +31,12 @@ public struct NamespaceNetwork: Sendable, Hashable {
         case none
     }
 
-    public init(bridge: String = "kwbr0", prefix: String = "10.213.0", metadataAddress: String = "100.100.100.200",
+    public static let defaultSubnet = IPv4Subnet("10.213.0")!
+
+    public init(bridge: String = "kwbr0", subnet: IPv4Subnet = defaultSubnet, metadataAddress: String = "100.100.100.200",
                 metadataRoute: MetadataRoute = .onBridge) {
         self.bridge = bridge
-        self.prefix = prefix
+        self.subnet = subnet
         self.metadataAddress = metadataAddress
         self.metadataRoute = metadataRoute
     }
@@ -61,7 +62,7 @@ public struct NamespaceNetwork: Sendable, Hashable {
         }
         let holder = Self.holder(dataDirectory)
         var locks: [HostLock] = []
-        for (kind, name) in [("bridge", bridge), ("subnet", prefix)] {
+        for (kind, name) in [("bridge", bridge), ("subnet", subnet.name)] {
             do throws(HostLock.Failure) {
                 locks.append(try HostLock(path: "\(directory)/\(kind)-\(name).lock", holder: holder))
             } catch {
@@ -72,23 +73,23 @@ public struct NamespaceNetwork: Sendable, Hashable {
         return locks
     }
 
-    public var hostAddress: String { prefix + ".1" }
-    public static let maximumInstances = 240
+    public var hostAddress: String { subnet.hostAddress }
+    public var instanceCapacity: Int { subnet.instanceCapacity }
 
-    func address(index: Int) -> String { prefix + ".\(10 + index)" }
+    func address(index: Int) -> String { subnet.address(index: index) }
     func namespace(for instanceID: String) -> String { "kw-" + instanceID }
     /// Host-side veth names must be unique per network and fit the kernel's 15 characters.
     func vethName(index: Int) -> String {
-        let octets = prefix.split(separator: ".")
-        return "kv" + octets.dropFirst().joined(separator: "-") + "-\(index)"
+        let octets = subnet.description.split(separator: ".")
+        return "kv" + octets[1] + "-" + octets[2] + "-\(index)"
     }
 
     /// Creates the bridge (idempotently) with the host and metadata addresses.
     public func ensureBridge() async throws {
         let ip = "/usr/sbin/ip"
-        if try await Command(ip, ["link", "show", bridge]).run().succeeded { return }
+        if FileManager.default.fileExists(atPath: "/sys/class/net/\(bridge)") { return }
         try await Command(ip, ["link", "add", bridge, "type", "bridge"]).check()
-        try await Command(ip, ["addr", "add", hostAddress + "/24", "dev", bridge]).check()
+        try await Command(ip, ["addr", "add", hostAddress + "/\(subnet.prefixLength)", "dev", bridge]).check()
         if metadataRoute == .onBridge {
             _ = try await Command(ip, ["addr", "add", metadataAddress + "/32", "dev", bridge]).run()
         }
@@ -98,13 +99,11 @@ public struct NamespaceNetwork: Sendable, Hashable {
     /// Creates the instance's namespace and its veth on the bridge (idempotently).
     func ensureNamespace(instanceID: String, index: Int) async throws {
         try await ensureBridge()
-        let ip = "/usr/sbin/ip"
         let namespace = namespace(for: instanceID)
-        if try await Command(ip, ["netns", "exec", namespace, "true"]).run().succeeded {
+        if Self.namespaceExists(namespace) {
             try await forwardMetadata(namespace: namespace)
             return
         }
-        try await Command(ip, ["netns", "add", namespace]).check()
         do {
             try await configureNamespace(namespace, index: index)
         } catch {
@@ -114,19 +113,45 @@ public struct NamespaceNetwork: Sendable, Hashable {
         }
     }
 
+    /// Whether `/run/netns/NAME` holds a namespace: a file there that is not a mount of one (left by a namespace half
+    /// made) is on the file system of /run/netns itself.
+    static func namespaceExists(_ name: String) -> Bool {
+        var directory = stat()
+        var entry = stat()
+        guard stat("/run/netns", &directory) == 0, stat("/run/netns/\(name)", &entry) == 0 else { return false }
+        return entry.st_dev != directory.st_dev
+    }
+
     private func configureNamespace(_ namespace: String, index: Int) async throws {
-        let ip = "/usr/sbin/ip"
-        try await Command(ip, ["-n", namespace, "link", "set", "lo", "up"]).check()
         let veth = vethName(index: index)
-        _ = try await Command(ip, ["link", "del", veth]).run()
-        try await Command(ip, ["link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", namespace]).check()
-        try await Command(ip, ["link", "set", veth, "master", bridge, "up"]).check()
-        try await Command(ip, ["-n", namespace, "addr", "add", address(index: index) + "/24", "dev", "eth0"]).check()
-        try await Command(ip, ["-n", namespace, "link", "set", "eth0", "up"]).check()
-        try await Command(ip, ["-n", namespace, "route", "add", metadataAddress + "/32", "via", hostAddress, "dev", "eth0"]).check()
+        // A veth left by an instance that held the index before.
+        if FileManager.default.fileExists(atPath: "/sys/class/net/\(veth)") {
+            _ = try await Command("/usr/sbin/ip", ["link", "del", veth]).run()
+        }
+        // Two `ip -batch` runs rather than a process per step: a thousand instances starting at once spend their time
+        // starting processes.
+        try await ip(batch: "host-\(index)", [
+            "netns add \(namespace)",
+            "link add \(veth) type veth peer name eth0 netns \(namespace)",
+            "link set \(veth) master \(bridge) up",
+        ])
+        try await ip(batch: "guest-\(index)", namespace: namespace, [
+            "link set lo up",
+            "addr add \(address(index: index))/\(subnet.prefixLength) dev eth0",
+            "link set eth0 up",
+            "route add \(metadataAddress)/32 via \(hostAddress) dev eth0",
+        ])
         try await forwardMetadata(namespace: namespace, jump: true)
         // An address freed by a released instance is reused at once: the host must not keep its old link-layer address.
-        _ = try await Command(ip, ["neigh", "flush", "to", address(index: index), "dev", bridge]).run()
+        _ = try await Command("/usr/sbin/ip", ["neigh", "flush", "to", address(index: index), "dev", bridge]).run()
+    }
+
+    /// Runs `commands` in one `ip -batch` (in `namespace` if given), from a file of this bridge's under /run/keyward.
+    private func ip(batch name: String, namespace: String? = nil, _ commands: [String]) async throws {
+        let file = "/run/keyward/\(bridge)-\(name).ip"
+        try Data((commands.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try await Command("/usr/sbin/ip", (namespace.map { ["-n", $0] } ?? []) + ["-batch", file]).check()
     }
 
     /// Points the namespace's `KEYWARD_METADATA` chain at this server's metadata service, replacing whatever it held

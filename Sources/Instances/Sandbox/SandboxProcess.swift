@@ -44,8 +44,25 @@ struct SandboxProcess: Sendable, Hashable {
         return state != "Z" && state != "X"
     }
 
-    /// Every host pid in the sandbox's PID namespace.
+    /// Every host pid in the sandbox's PID namespace: its PID 1 and their descendants (an orphan inside is given to the
+    /// namespace's PID 1). Read from each process's children list, not by a scan of every process of the host.
     var members: [Int32] {
+        guard FileManager.default.fileExists(atPath: "/proc/\(pid)/task/\(pid)/children") else { return scannedMembers }
+        var found: [Int32] = []
+        var queue = [pid]
+        while let next = queue.popLast(), found.count < 100_000 {
+            found.append(next)
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(next)/task")) ?? []
+            for task in tasks {
+                guard let children = try? String(contentsOfFile: "/proc/\(next)/task/\(task)/children", encoding: .utf8) else { continue }
+                queue += children.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            }
+        }
+        return found
+    }
+
+    /// The members found by the namespace link of every process of the host (a kernel without children lists).
+    private var scannedMembers: [Int32] {
         let target = "pid:[\(pidNamespace)]"
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { Int32($0) }.filter {

@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import Instances
 import KeywardCore
 import Services
 
@@ -35,7 +36,7 @@ public struct ServeSettings: Sendable {
         let sandbox = ServerConfiguration.SandboxOptions(
             loopback: network == "loopback",
             bridge: try settings.bridgeName(),
-            subnetPrefix: try settings.subnet(),
+            subnet: try settings.subnet(),
             loopbackPortBase: try settings.integer("port-base", in: 1...64_000, default: 2200)
         )
         let driver: ServerConfiguration.DriverChoice
@@ -184,13 +185,13 @@ public struct ServeSettings: Sendable {
             return name
         }
 
-        func subnet() throws(Invalid) -> String {
-            let prefix = text("subnet") ?? "10.213.0"
-            let octets = prefix.split(separator: ".", omittingEmptySubsequences: false)
-            guard octets.count == 3, octets.allSatisfy({ UInt8($0) != nil }) else {
-                throw Invalid(description: "subnet: '\(prefix)' is not the first three octets of a /24 (e.g. 10.213.0)")
+        func subnet() throws(Invalid) -> IPv4Subnet {
+            guard let given = text("subnet") else { return NamespaceNetwork.defaultSubnet }
+            guard let subnet = IPv4Subnet(given) else {
+                throw Invalid(description: "subnet: '\(given)' is not the first three octets of a /24 (e.g. 10.213.0) nor a network of /16 to /24 "
+                    + "(e.g. 10.213.0.0/20)")
             }
-            return prefix
+            return subnet
         }
     }
 }

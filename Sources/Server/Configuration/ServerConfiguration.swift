@@ -1,3 +1,4 @@
+import Instances
 import Services
 
 /// How `keyward serve` runs.
@@ -49,15 +50,15 @@ public struct ServerConfiguration: Sendable {
     public struct SandboxOptions: Sendable, Equatable {
         public var loopback: Bool
         public var bridge: String
-        public var subnetPrefix: String
+        public var subnet: IPv4Subnet
         public var loopbackAddress: String
         public var loopbackPortBase: Int
 
-        public init(loopback: Bool = false, bridge: String = "kwbr0", subnetPrefix: String = "10.213.0", loopbackAddress: String = "127.0.0.1",
+        public init(loopback: Bool = false, bridge: String = "kwbr0", subnet: IPv4Subnet = NamespaceNetwork.defaultSubnet, loopbackAddress: String = "127.0.0.1",
                     loopbackPortBase: Int = 2200) {
             self.loopback = loopback
             self.bridge = bridge
-            self.subnetPrefix = subnetPrefix
+            self.subnet = subnet
             self.loopbackAddress = loopbackAddress
             self.loopbackPortBase = loopbackPortBase
         }
