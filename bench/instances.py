@@ -30,6 +30,12 @@ INSTANCES = int(os.environ.get("BENCH_INSTANCES", "100"))
 # BENCH_STARTS=N: only start (and release) N instances, in batches of at most 100, and report whether each batch
 # finished and how long it took; the per-account quota (200) and a bridge's addresses bound a batch, not N.
 STARTS = int(os.environ.get("BENCH_STARTS", "0"))
+# BENCH_CONCURRENT=N: N instances running at once, on a /20 bridge network: RunInstances calls of Amount=100 (ECS's
+# bound), two per region (its quota is 200), all called at the same moment, until every instance is Running; prints the
+# wall time, the PSS per instance and the server's RSS with all of them running.
+CONCURRENT = int(os.environ.get("BENCH_CONCURRENT", "0"))
+CONCURRENT_REGIONS = ["cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-qingdao", "cn-zhangjiakou", "cn-hongkong", "ap-southeast-1",
+                      "us-west-1", "eu-central-1"]
 RECIPE = Path(os.environ.get("BENCH_RECIPE", Path(__file__).resolve().parents[2] / "shared/reference/recipes/instance-sandbox.sh"))
 AK, SECRET = "BenchAK0000000000000001", "BenchSecret000000000000000001"
 
@@ -85,13 +91,13 @@ def pctl(values, p):
 
 
 class Keyward:
-    def __init__(self, binary, work):
+    def __init__(self, binary, work, subnet="10.213.250"):
         self.work = work
         self.port = free_port()
         self.log = open(work / "keyward.log", "wb")
         env = dict(os.environ, KEYWARD_ROOT_ACCESS_KEY_ID=AK, KEYWARD_ROOT_ACCESS_KEY_SECRET=SECRET)
         self.proc = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--data", str(work / "data"), "--driver", "sandbox",
-                                      "--bridge", "kwbrbench", "--subnet", "10.213.250", "--metadata-listen", "off"],
+                                      "--bridge", "kwbrbench", "--subnet", subnet, "--metadata-listen", "off"],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 60
         while b"listening on" not in (work / "keyward.log").read_bytes():
@@ -100,17 +106,21 @@ class Keyward:
             time.sleep(0.05)
         self.client = AcsClient(AK, SECRET, "cn-hangzhou", port=self.port, timeout=600, connect_timeout=10)
 
-    def rpc(self, version, action, **params):
+    def rpc(self, version, action, client=None, **params):
         request = CommonRequest(domain="127.0.0.1", version=version, action_name=action)
         request.set_method("POST")
         request.set_protocol_type("http")
         for name, value in params.items():
             request.add_query_param(name, str(value))
-        return json.loads(self.client.do_action_with_exception(request))
+        return json.loads((client or self.client).do_action_with_exception(request))
 
-    def call(self, action, **params):
+    def new_client(self):
+        """A client of its own, for another thread."""
+        return AcsClient(AK, SECRET, "cn-hangzhou", port=self.port, timeout=600, connect_timeout=10)
+
+    def call(self, action, client=None, **params):
         """ECS."""
-        return self.rpc("2014-05-26", action, **params)
+        return self.rpc("2014-05-26", action, client, **params)
 
     def ess(self, action, **params):
         """Auto Scaling, 2014-08-28."""
@@ -123,6 +133,31 @@ class Keyward:
         path.chmod(0o600)
         return path
 
+    def run_instances(self, amount, client=None, region="cn-hangzhou", **params):
+        """RunInstances (which returns with the instances Pending), then waits until every one is Running. Returns the
+        ids and the seconds from the call to the last one Running."""
+        start = time.monotonic()
+        reply = self.call("RunInstances", client, RegionId=region, ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", Amount=amount,
+                          **params)
+        ids = reply["InstanceIdSets"]["InstanceIdSet"]
+        if len(ids) != amount:
+            raise RuntimeError(f"RunInstances Amount={amount} returned {len(ids)} ids")
+        waiting = set(ids)
+        deadline = start + 600
+        while waiting:
+            batch = sorted(waiting)[:100]
+            items = self.call("DescribeInstances", client, RegionId=region, InstanceIds=json.dumps(batch), PageSize=100)["Instances"]["Instance"]
+            for item in items:
+                if item["Status"] == "Running":
+                    waiting.discard(item["InstanceId"])
+                elif item["Status"] == "Stopped":
+                    raise RuntimeError(f"{item['InstanceId']} did not start: {item.get('StartFailure') or item}")
+            if waiting and time.monotonic() > deadline:
+                raise RuntimeError(f"{len(waiting)} of {amount} instances not Running after 600 s")
+            if waiting:
+                time.sleep(0.05)
+        return ids, time.monotonic() - start
+
     def address(self, instance_id):
         item = self.call("DescribeInstances", InstanceIds=json.dumps([instance_id]))["Instances"]["Instance"][0]
         return item["VpcAttributes"]["PrivateIpAddress"]["IpAddress"][0]
@@ -134,8 +169,7 @@ class Keyward:
 
 def keyward_reboot_to_login(kw):
     first = kw.key("bench-boot-0")
-    instance = kw.call("RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", KeyPairName="bench-boot-0")
-    instance_id = instance["InstanceIdSets"]["InstanceIdSet"][0]
+    instance_id = kw.run_instances(1, KeyPairName="bench-boot-0")[0][0]
     host = kw.address(instance_id)
     wait_login(first, host)
     samples = []
@@ -152,10 +186,7 @@ def keyward_reboot_to_login(kw):
 
 
 def keyward_hundred(kw):
-    start = time.monotonic()
-    reply = kw.call("RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", Amount=INSTANCES)
-    elapsed = time.monotonic() - start
-    ids = reply["InstanceIdSets"]["InstanceIdSet"]
+    ids, elapsed = kw.run_instances(INSTANCES)
     namespaces = set()
     for instance_id in ids:
         info = json.loads((kw.work / "data/sandbox/instances" / instance_id / "info.json").read_text())
@@ -173,18 +204,39 @@ def keyward_starts(kw, total):
     remaining = total
     while remaining > 0:
         batch = min(100, remaining)
-        start = time.monotonic()
-        reply = kw.call("RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", Amount=batch)
-        durations.append(time.monotonic() - start)
-        ids = reply["InstanceIdSets"]["InstanceIdSet"]
-        statuses = kw.call("DescribeInstances", InstanceIds=json.dumps(ids[:100]), PageSize=100)["Instances"]["Instance"]
-        not_running = [item["InstanceId"] for item in statuses if item["Status"] != "Running"]
-        if len(ids) != batch or not_running:
-            raise RuntimeError(f"batch of {batch}: {len(ids)} created, not running: {not_running}")
+        ids, elapsed = kw.run_instances(batch)
+        durations.append(elapsed)
         for instance_id in ids:
             kw.call("DeleteInstance", InstanceId=instance_id, Force="true")
         remaining -= batch
     return durations
+
+
+def keyward_concurrent(kw, total):
+    """Seconds from RunInstances (Amount=100 at most, as ECS allows; 200 per region, the quota; every call at once) to
+    all `total` Running; PSS (KiB) of all of them and the server's RSS (KiB) with all running."""
+    from concurrent.futures import ThreadPoolExecutor
+    calls = [(CONCURRENT_REGIONS[start // 200], min(100, total - start)) for start in range(0, total, 100)]
+    if total > 200 * len(CONCURRENT_REGIONS):
+        raise RuntimeError(f"{total} instances need more than {len(CONCURRENT_REGIONS)} regions of 200")
+    start = time.monotonic()
+    with ThreadPoolExecutor(len(calls)) as pool:
+        launched = list(pool.map(lambda call: kw.run_instances(call[1], client=kw.new_client(), region=call[0]), calls))
+    elapsed = time.monotonic() - start
+    ids = [instance_id for call_ids, _ in launched for instance_id in call_ids]
+    namespaces = set()
+    for instance_id in ids:
+        info = json.loads((kw.work / "data/sandbox/instances" / instance_id / "info.json").read_text())
+        namespaces.add(f"pid:[{info['pid-namespace']}]")
+    memory = pss_kb(namespace_members(namespaces))
+    rss = next(int(line.split()[1]) for line in Path(f"/proc/{kw.proc.pid}/status").read_text().splitlines() if line.startswith("VmRSS:"))
+    print(f"{len(ids)} Running after {elapsed:.1f} s; releasing them", flush=True)
+    start = time.monotonic()
+    for (region, _), (call_ids, _) in zip(calls, launched):
+        numbered = {f"InstanceId.{n + 1}": instance_id for n, instance_id in enumerate(call_ids)}
+        kw.call("DeleteInstances", RegionId=region, Force="true", **numbered)
+    released = time.monotonic() - start
+    return elapsed, len(ids), memory, rss, [round(seconds, 1) for _, seconds in launched], released
 
 
 SCALE_STEPS = [int(n) for n in os.environ.get("BENCH_SCALE_STEPS", "10,50").split(",") if n]
@@ -226,10 +278,8 @@ def keyward_scaling(kw):
         wait_activity_done(kw, group)
         kw.ess("ScaleWithAdjustment", ScalingGroupId=group, AdjustmentType="TotalCapacity", AdjustmentValue=0)
         wait_activity_done(kw, group)
-        start = time.monotonic()
-        reply = kw.call("RunInstances", ImageId="debian_12_x64_keyward.vhd", InstanceType="ecs.g7.large", Amount=step)
-        direct = time.monotonic() - start
-        for instance_id in reply["InstanceIdSets"]["InstanceIdSet"]:
+        ids, direct = kw.run_instances(step)
+        for instance_id in ids:
             kw.call("DeleteInstance", InstanceId=instance_id, Force="true")
         results.append((step, scaled, direct))
     kw.ess("DeleteScalingGroup", ScalingGroupId=group, ForceDelete="true")
@@ -278,10 +328,12 @@ def main():
     assert os.geteuid() == 0, "the instance benchmark runs sandboxes and needs root"
     binary = sys.argv[1]
     work = Path(tempfile.mkdtemp(prefix="kw-bench-instances-"))
-    kw = Keyward(binary, work)
-    starts = None
+    kw = Keyward(binary, work, subnet="10.212.0.0/20" if CONCURRENT else "10.213.250")
+    starts = concurrent = None
     try:
-        if STARTS:
+        if CONCURRENT:
+            concurrent = keyward_concurrent(kw, CONCURRENT)
+        elif STARTS:
             starts = keyward_starts(kw, STARTS)
         else:
             reboots = keyward_reboot_to_login(kw)
@@ -299,6 +351,13 @@ def main():
         # Only this run's namespaces: other servers on the host (tests, a developer's) keep theirs.
         for instance in (work / "data/sandbox/instances").glob("*"):
             subprocess.run(["ip", "netns", "del", f"kw-{instance.name}"], capture_output=True)
+    if concurrent is not None:
+        elapsed, count, memory, rss, per_call, released = concurrent
+        print(f"{count} instances from RunInstances to all Running at once: {elapsed:.1f} s (each call of 100: {per_call} s); "
+              f"PSS per instance {memory / count:.0f} KiB; server RSS with all running {rss / 1024:.1f} MiB; "
+              f"DeleteInstances of all, 100 per call: {released:.1f} s")
+        shutil.rmtree(work, ignore_errors=True)
+        return
     if starts is not None:
         print(f"started {STARTS} instances in {len(starts)} batches: every batch finished, every instance Running; "
               f"batch seconds: {', '.join(f'{d:.1f}' for d in starts)}; total {sum(starts):.1f} s")
