@@ -657,3 +657,49 @@ def test_a_server_without_the_deployments_key_refuses_to_start(servers, tmp_path
         kw.make_sdk("legacy", servers.b).delete_key_pairs(json.dumps([name]), region=REGION_MAIN)
     finally:
         c.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. The server key of a shared database is rotated while every server is stopped
+# ---------------------------------------------------------------------------------------------
+
+def test_the_key_of_a_shared_database_is_rotated_only_with_every_server_stopped(postgres_url, tmp_path):
+    url = sh.with_schema(postgres_url, sh.fresh_schema("rotate"))
+    key_file = tmp_path / "keys" / "server.key"
+    key_file.parent.mkdir()
+    ak, secret = kw.random_access_key_id(), kw.random_secret()
+    server = sh.ScaleServer(tmp_path / "a", ak, secret, url, key_file, host_id="rotate-a")
+    server.start()
+    rotate = ["admin", "rotate-server-key", "--database", url, "--server-key-file", str(key_file), "--data", str(tmp_path / "a")]
+    try:
+        name = kw.uniq("before")
+        kw.make_sdk("legacy", server).import_key_pair(name, kw.gen_ed25519_openssh(), region=REGION_MAIN)
+        old_key = key_file.read_bytes()
+        # A running server of the deployment holds the old key: refused, nothing changed.
+        code, _, err = run_to_exit(rotate)
+        line = one_error_line(err)
+        assert code != 0 and "servers run on this database: rotate-a (seen " in line and "Stop every server of the deployment" in line, (code, line)
+        assert key_file.read_bytes() == old_key
+    finally:
+        server.stop()
+    # Stopped (its heartbeat goes with it): the rotation re-seals every secret and replaces the key file.
+    code, out, err = run_to_exit(rotate)
+    assert code == 0, err
+    assert "Give that key to every server of the deployment" in out
+    assert key_file.read_bytes() != old_key and len(key_file.read_bytes()) == 32
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    # The old key no longer opens the store; the new one does, and the root AccessKey signs as before.
+    stale = tmp_path / "keys" / "old.key"
+    stale.write_bytes(old_key)
+    stale.chmod(0o600)
+    code, _, err = run_to_exit(["serve", "--listen", f"127.0.0.1:{kw.free_port()}", "--data", str(tmp_path / "b"), "--database", url,
+                                "--server-key-file", str(stale), *kw.KeywardServer.DEFAULT_ARGS],
+                               env=clean_env(KEYWARD_ROOT_ACCESS_KEY_ID=ak, KEYWARD_ROOT_ACCESS_KEY_SECRET=secret))
+    line = one_error_line(err)
+    assert code != 0 and f"the server key file {stale} does not open the secrets stored in the database" in line, (code, line)
+    again = sh.ScaleServer(tmp_path / "a", ak, secret, url, key_file, host_id="rotate-a")
+    again.start()
+    try:
+        assert names(kw.make_sdk("legacy", again), name) == [name]
+    finally:
+        again.stop()

@@ -24,4 +24,11 @@ public protocol JobStoreTransaction: Sendable {
     func releaseJobLeases(hostID: String, leasedBefore worker: String) async throws -> Int
     /// Forgets settled jobs finished before `date`.
     func purgeSettledJobs(before date: Date) async throws
+
+    /// Records that `worker` (of `hostID`) runs at `date`.
+    func recordHeartbeat(hostID: String, worker: String, at date: Date) async throws
+    /// Forgets `worker`'s heartbeat (it stops); a later worker of its host keeps its own.
+    func deleteHeartbeat(hostID: String, worker: String) async throws
+    /// The hosts whose worker recorded a heartbeat after `date`, with the time of it.
+    func heartbeats(after date: Date) async throws -> [(hostID: String, seenAt: Date)]
 }

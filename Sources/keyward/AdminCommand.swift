@@ -35,7 +35,9 @@ struct RotateServerKey: AsyncParsableCommand {
         discussion: """
             The new key replaces the key file once the database is committed; a crash at any point leaves a key that opens \
             the store (the next start finishes an interrupted rotation). With KEYWARD_SERVER_KEY set, the new key is written \
-            to --new-key-file (before the commit) and printed once as base64, for you to put in the environment.
+            to --new-key-file (before the commit) and printed once as base64, for you to put in the environment. With a \
+            shared PostgreSQL database (--database or the configuration's database), every server of the deployment must be \
+            stopped (it is refused while one has recorded a heartbeat in the last 20 s), and each starts again with the new key.
             """
     )
 
@@ -51,22 +53,31 @@ struct RotateServerKey: AsyncParsableCommand {
     @Option(help: "Where to write the new key when the current one comes from KEYWARD_SERVER_KEY (required then).")
     var newKeyFile: String?
 
+    @Option(help: "The deployment's shared PostgreSQL database (postgres://…, or KEYWARD_DATABASE); every server on it must be stopped.")
+    var database: String?
+
     func run() async throws {
-        let settings = try await AdminCommand.serverSettings(config: config, flags: ["data": data, "server-key-file": serverKeyFile])
+        let settings = try await AdminCommand.serverSettings(
+            config: config, flags: ["data": data, "server-key-file": serverKeyFile, "database": database]
+        )
         guard let directory = settings.configuration.dataDirectory, let source = settings.configuration.serverKey else {
             throw StartupError("no data directory")
         }
-        guard settings.configuration.databaseURL == nil else {
-            // Every server of the deployment holds the key in memory: one re-sealed alone would leave the others unable to read.
-            throw StartupError("rotate-server-key works on a server's own SQLite database; with a shared PostgreSQL database it is not supported yet")
-        }
-        guard FileManager.default.fileExists(atPath: directory + "/keyward.sqlite3") else {
-            throw StartupError("no Keyward database in \(directory): pass the server's --data")
-        }
         let target = newKeyFile.map { ServeSettings.absolute($0, from: FileManager.default.currentDirectoryPath) }
+        let logger = Logger(label: "keyward-admin")
         do {
-            let printed = try await KeywardServer.rotateServerKey(dataDirectory: directory, source: source, newKeyFile: target,
-                                                                  logger: Logger(label: "keyward-admin"))
+            if let url = settings.configuration.databaseURL {
+                let printed = try await KeywardServer.rotateServerKey(databaseURL: url, source: source, newKeyFile: target, logger: logger)
+                let where_ = printed == nil ? "\(source)" : (target ?? "the new key file")
+                print("Every stored secret is now sealed with the new key in \(where_). Give that key to every server of the deployment "
+                      + "(their --server-key-file or KEYWARD_SERVER_KEY) before starting them: a server with the old key is refused.")
+                if let printed { print(printed) }
+                return
+            }
+            guard FileManager.default.fileExists(atPath: directory + "/keyward.sqlite3") else {
+                throw StartupError("no Keyward database in \(directory): pass the server's --data")
+            }
+            let printed = try await KeywardServer.rotateServerKey(dataDirectory: directory, source: source, newKeyFile: target, logger: logger)
             if let printed, let target {
                 print("New server key written to \(target); set KEYWARD_SERVER_KEY to it (base64) before the next start:\n\(printed)")
             } else {

@@ -153,6 +153,28 @@ import Testing
         #expect(tags.isEmpty)
     }
 
+    /// A host keeps one heartbeat, its latest worker's; a worker that stops forgets its own and no other's.
+    @Test(arguments: StoreBackend.available) func heartbeatsTellWhichServersRunLately(backend: StoreBackend) async throws {
+        let store = try await Self.store(backend, location: try backend.newLocation())
+        let now = Date()
+        try await store.write { tx in
+            try await tx.recordHeartbeat(hostID: "host-a", worker: "host-a/1", at: now.addingTimeInterval(-60))
+            try await tx.recordHeartbeat(hostID: "host-b", worker: "host-b/1", at: now.addingTimeInterval(-5))
+        }
+        #expect(try await store.read { tx in try await tx.heartbeats(after: now.addingTimeInterval(-20)) }.map(\.hostID) == ["host-b"])
+        try await store.write { tx in try await tx.recordHeartbeat(hostID: "host-a", worker: "host-a/2", at: now) }
+        let recent = try await store.read { tx in try await tx.heartbeats(after: now.addingTimeInterval(-20)) }
+        #expect(recent.map(\.hostID) == ["host-a", "host-b"])
+        #expect(abs(recent[0].seenAt.timeIntervalSince(now)) < 0.01)
+        try await store.write { tx in
+            try await tx.deleteHeartbeat(hostID: "host-a", worker: "host-a/1")
+            try await tx.deleteHeartbeat(hostID: "host-b", worker: "host-b/1")
+        }
+        #expect(try await store.read { tx in try await tx.heartbeats(after: now.addingTimeInterval(-20)) }.map(\.hostID) == ["host-a"],
+                "the earlier run of host-a forgot the heartbeat of the run after it")
+        await store.close()
+    }
+
     @Test(arguments: StoreBackend.available) func aNonceIsClaimedOncePerAccessKeyAndSurvivesReopening(backend: StoreBackend) async throws {
         let location = try backend.newLocation()
         let first = try await Self.store(backend, location: location)

@@ -1,3 +1,4 @@
+import Foundation
 import Instances
 import Logging
 import Services
@@ -8,8 +9,38 @@ extension KeywardServer {
     /// taken for the duration). Returns the new key's base64 when the old one came from the environment.
     public static func rotateServerKey(dataDirectory: String, source: ServerKey.Source, newKeyFile: String?, logger: Logger) async throws -> String? {
         let lock = try DataDirectory.prepare(dataDirectory)
-        let store = try await SQLStore.sqlite(path: dataDirectory + "/keyward.sqlite3", logger: logger)
         defer { withExtendedLifetime(lock) {} }
+        return try await rotateServerKey(in: try await SQLStore.sqlite(path: dataDirectory + "/keyward.sqlite3", logger: logger), source: source,
+                                         newKeyFile: newKeyFile)
+    }
+
+    /// Re-seals every stored secret of a shared PostgreSQL database with a new server key. Every server of the
+    /// deployment holds the old key: it is refused while any of them has recorded a heartbeat lately
+    /// (`JobWorker.heartbeatExpiry`), and they start again only with the new key.
+    public static func rotateServerKey(databaseURL: String, source: ServerKey.Source, newKeyFile: String?, logger: Logger) async throws -> String? {
+        let store: SQLStore
+        do {
+            store = try await SQLStore.postgres(url: databaseURL, logger: logger)
+        } catch let error as StoreError {
+            throw StartupFailure(description: "the database cannot be opened: \(error.message)")
+        }
+        let now = Date()
+        let running: [(hostID: String, seenAt: Date)]
+        do {
+            running = try await store.read { tx in try await tx.heartbeats(after: now.addingTimeInterval(-JobWorker.heartbeatExpiry)) }
+        } catch {
+            await store.close()
+            throw error
+        }
+        guard running.isEmpty else {
+            await store.close()
+            let servers = running.map { "\($0.hostID) (seen \(max(0, Int(now.timeIntervalSince($0.seenAt)))) s ago)" }.joined(separator: ", ")
+            throw StartupFailure(description: "servers run on this database: \(servers). Stop every server of the deployment, then rotate the key")
+        }
+        return try await rotateServerKey(in: store, source: source, newKeyFile: newKeyFile)
+    }
+
+    private static func rotateServerKey(in store: SQLStore, source: ServerKey.Source, newKeyFile: String?) async throws -> String? {
         do {
             let printed = try await ServerKey.rotate(source, store: store, newKeyFile: newKeyFile)
             await store.close()

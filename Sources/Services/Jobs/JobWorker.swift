@@ -36,6 +36,9 @@ public final class JobWorker: Sendable {
     public static let attemptLimit = 5
     /// How long a settled job is kept (a launch's caller reads its outcome), before the worker forgets it.
     public static let settledRetention: TimeInterval = 24 * 3600
+    /// A running worker records its heartbeat this often; one older than `heartbeatExpiry` is a server that stopped.
+    public static let heartbeatInterval = 5
+    public static let heartbeatExpiry: TimeInterval = 20
 
     public init(store: any Store, hostID: String, logger: Logger, lease: Duration = .seconds(30), concurrency: Int = 8) {
         self.store = store
@@ -81,6 +84,17 @@ public final class JobWorker: Sendable {
         }
         wakeup.finish()
         await loop?.value
+        let (hostID, workerID) = (self.hostID, self.workerID)
+        try? await store.write { tx in try await tx.deleteHeartbeat(hostID: hostID, worker: workerID) }
+    }
+
+    private func recordHeartbeat() async {
+        let (hostID, workerID) = (self.hostID, self.workerID)
+        do {
+            try await store.write { tx in try await tx.recordHeartbeat(hostID: hostID, worker: workerID, at: Date()) }
+        } catch {
+            logger.warning("heartbeat not recorded", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Claims and runs this host's ready jobs one after the other, in the caller's task, until none is left (for a
@@ -97,6 +111,7 @@ public final class JobWorker: Sendable {
                 var polls = 0
                 while let self, !self.state.withLock({ $0.stopping }) {
                     if polls % 3600 == 0 { await self.purgeSettled() }
+                    if polls % Self.heartbeatInterval == 0 { await self.recordHeartbeat() }
                     polls += 1
                     try? await Task.sleep(for: .seconds(1))
                     self.wake()

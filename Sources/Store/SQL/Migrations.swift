@@ -481,6 +481,11 @@ enum Migrations {
         (14, [
             "CREATE INDEX key_pairs_listing ON key_pairs (account_id, region_id, created_at, name)",
         ]),
+        // Each running server's worker records itself here every few seconds, so that what needs every server of a
+        // deployment stopped (a server key rotation) can tell.
+        (15, [
+            "CREATE TABLE server_heartbeats (host_id TEXT PRIMARY KEY, worker_id TEXT NOT NULL, seen_at BIGINT NOT NULL)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded.

@@ -82,6 +82,26 @@ extension SQLTransaction {
         try await db.execute("DELETE FROM jobs WHERE state IN ('done', 'failed') AND updated_at < $1", [.integer(date.epochMilliseconds)])
     }
 
+    func recordHeartbeat(hostID: String, worker: String, at date: Date) async throws {
+        try await db.execute(
+            """
+            INSERT INTO server_heartbeats (host_id, worker_id, seen_at) VALUES ($1, $2, $3)
+            ON CONFLICT (host_id) DO UPDATE SET worker_id = excluded.worker_id, seen_at = excluded.seen_at
+            """,
+            [.text(hostID), .text(worker), .integer(date.epochMilliseconds)]
+        )
+    }
+
+    func deleteHeartbeat(hostID: String, worker: String) async throws {
+        try await db.execute("DELETE FROM server_heartbeats WHERE host_id = $1 AND worker_id = $2", [.text(hostID), .text(worker)])
+    }
+
+    func heartbeats(after date: Date) async throws -> [(hostID: String, seenAt: Date)] {
+        try await db.execute(
+            "SELECT host_id, seen_at FROM server_heartbeats WHERE seen_at > $1 ORDER BY host_id", [.integer(date.epochMilliseconds)]
+        ).map { row in (hostID: try row.text("host_id"), seenAt: Date(timeIntervalSince1970: Double(try row.integer("seen_at")) / 1000)) }
+    }
+
     static func job(_ row: SQLRow) throws -> Job {
         guard let kind = Job.Kind(rawValue: try row.text("kind")) else { throw StoreError.corruptRow("kind") }
         return Job(
