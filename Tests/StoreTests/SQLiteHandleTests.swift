@@ -37,4 +37,12 @@ import Testing
         #expect(row["name"] == nil)
         #expect(try #require(handle.reprepareCount(all)) > 0)
     }
+
+    @Test func aNameTwoColumnsShareReadsAsTheLastOfThem() throws {
+        let handle = try SQLiteHandle(path: nil)
+        let row = try #require(try handle.execute("SELECT 1 AS id, 'x' AS name, 2 AS id", []).first)
+        #expect(row.columns.names == ["id", "name", "id"])
+        #expect(try row.integer("id") == 2)
+        #expect(try row.text("name") == "x")
+    }
 }

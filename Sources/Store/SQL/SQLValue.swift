@@ -15,8 +15,8 @@ public final class SQLColumns: Sendable {
         self.names = names
         var positions: [String: Int] = [:]
         positions.reserveCapacity(names.count)
-        // A repeated name reads as its first column.
-        for (position, name) in names.enumerated() where positions[name] == nil { positions[name] = position }
+        // A repeated name (a join's `*`) reads as its last column.
+        for (position, name) in names.enumerated() { positions[name] = position }
         self.positions = positions
     }
 
