@@ -88,8 +88,16 @@ public struct AuthorizedCall: Sendable {
     let store: any Store
     let nonces: NonceRegistry
     let recorder: AuditRecorder
-    /// The common `acs:` condition keys of this request: source address, transport, time, MFA.
-    public let commonConditionKeys: [String: [String]]
+    /// The common `acs:` condition keys of this request: source address, transport, time, MFA. Made when a policy is
+    /// evaluated, not for every call: an unrestricted caller never needs them.
+    public var commonConditionKeys: [String: [String]] {
+        [
+            "acs:SourceIp": [context.sourceIP],
+            "acs:SecureTransport": [context.secureTransport ? "true" : "false"],
+            "acs:CurrentTime": [context.time.formatted(.iso8601)],
+            "acs:MFAPresent": ["false"],
+        ]
+    }
 
     init(operation: Operation, context: CallContext, policies: PolicySet, store: any Store, nonces: NonceRegistry, recorder: AuditRecorder) {
         self.operation = operation
@@ -98,12 +106,6 @@ public struct AuthorizedCall: Sendable {
         self.store = store
         self.nonces = nonces
         self.recorder = recorder
-        self.commonConditionKeys = [
-            "acs:SourceIp": [context.sourceIP],
-            "acs:SecureTransport": [context.secureTransport ? "true" : "false"],
-            "acs:CurrentTime": [context.time.formatted(.iso8601)],
-            "acs:MFAPresent": ["false"],
-        ]
     }
 
     /// Whether nothing limits the caller (a root identity outside any control policy): use cases may skip per-row checks.
@@ -150,6 +152,7 @@ public struct AuthorizedCall: Sendable {
     /// Refuses a call whose resources (or some condition keys) the use case authorises later, when no policy could allow
     /// its action on any resource.
     func requireSomeResource() throws(AccessDenied) {
+        if isUnrestricted { return }
         let context = RequestContext(action: operation.action, conditionKeys: conditionKeys([:]))
         if policies.mayAllowSomeResource(context, resourceKeyPrefixes: Self.resourceKeyPrefixes + operation.keysKnownLater) { return }
         try require(operation.resources)
@@ -188,6 +191,8 @@ public struct AuthorizedCall: Sendable {
     }
 
     private func decision(_ resources: [ResourceName], conditions: [String: [String]], action: String? = nil) -> Decision {
+        // No layer to ask: the evaluation would allow, after building every ARN and condition key for nothing.
+        if isUnrestricted { return .allow }
         let arns = resources.map { $0.arn(accountID: accountID, regionID: regionID) }
         return policies.evaluate(RequestContext(action: action ?? operation.action, resources: arns, conditionKeys: conditionKeys(conditions)))
     }
