@@ -24,6 +24,16 @@ struct PostgresOutageTests {
         #expect(statements == 9)
     }
 
+    /// Every connection of the pool bounds its lock waits (the write lock's above all) at 30 s from the moment it opens.
+    @Test func everyConnectionBoundsItsLockWaits() async throws {
+        let database = try await PostgresDatabase.open(url: try StoreBackend.postgres.newLocation(), logger: Logger(label: "test"))
+        let read = try await database.read { db in try await db.execute("SHOW lock_timeout") }.first?.text("lock_timeout")
+        let written = try await database.write { db in try await db.execute("SHOW lock_timeout") }.first?.text("lock_timeout")
+        await database.close()
+        #expect(read == "30s")
+        #expect(written == "30s")
+    }
+
     /// Nothing listens where the URL points: open fails `unavailable` after the lease bound instead of waiting.
     @Test func aDatabaseRefusingConnectionsIsUnavailable() async throws {
         let port = try Self.closedPort()

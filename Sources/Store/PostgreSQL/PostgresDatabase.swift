@@ -41,11 +41,14 @@ public final class PostgresDatabase: SQLDatabase {
     /// Connects to the database `url` names (see `PostgresURL`); fails with `.unavailable` when it cannot be reached.
     public static func open(url: String, logger: Logger, leaseTimeout: Duration = .seconds(3)) async throws(StoreError) -> PostgresDatabase {
         let parsed: PostgresURL
-        let configuration: PostgresClient.Configuration
+        var configuration: PostgresClient.Configuration
         let probe: PostgresConnection.Configuration
         do {
             parsed = try PostgresURL(url)
             configuration = try parsed.clientConfiguration()
+            // Every wait for a lock, the write lock above all, is bounded for the whole session: set when a connection
+            // opens, not by a statement in every write transaction.
+            configuration.options.additionalStartupParameters.append(("lock_timeout", "\(Self.lockWait.components.seconds)s"))
             probe = try parsed.connectionConfiguration()
         } catch {
             throw .unavailable("--database: \(error.reason)")
@@ -90,8 +93,8 @@ public final class PostgresDatabase: SQLDatabase {
                 let executor = PostgresExecutor(connection: connection, logger: self.logger, lease: lease)
                 try await executor.execute(begin)
                 if lock {
-                    // Other servers' writes may hold the lock for a while: waited for longer than a statement is.
-                    try await executor.execute("SET LOCAL lock_timeout = '\(Self.lockWait.components.seconds)s'")
+                    // Other servers' writes may hold the lock for a while: waited for longer than a statement is (the
+                    // session's lock_timeout is `lockWait`).
                     try await executor.execute("SELECT pg_advisory_xact_lock($1)", [.integer(Self.writeLockKey)], deadline: Self.lockWait + .seconds(5))
                 }
                 do {

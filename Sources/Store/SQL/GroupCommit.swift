@@ -1,8 +1,8 @@
 import Synchronization
 
 /// Group commit: small writes that arrive while another transaction runs wait for it, then commit together in one
-/// transaction and one fsync. Each runs in its own savepoint, so one that fails is undone alone and reported to its
-/// caller only. Every caller returns once its write is durable.
+/// transaction and one fsync. Each of several runs in its own savepoint, so one that fails is undone alone and reported
+/// to its caller only. Every caller returns once its write is durable.
 final class GroupCommit: Sendable {
     private typealias Body = @Sendable (any SQLExecutor) async throws -> any Sendable
     private typealias Waiter = CheckedContinuation<any Sendable, any Error>
@@ -49,6 +49,8 @@ final class GroupCommit: Sendable {
             if batch.isEmpty { return }
             do {
                 let outcomes = try await database.write { executor in
+                    // A write alone needs no savepoint: if it fails, its transaction holds nothing else to keep.
+                    if batch.count == 1 { return [Result<any Sendable, any Error>.success(try await batch[0].body(executor))] }
                     var outcomes: [Result<any Sendable, any Error>] = []
                     outcomes.reserveCapacity(batch.count)
                     for item in batch {
