@@ -1,8 +1,10 @@
 """Two Keyward servers with real instances on one host, each with its own data directory, bridge and subnet: both
 start, each one's guests reach its own metadata service at 100.100.100.200 and log in with their own keys; a third
-server that asks for a bridge or subnet already in use refuses in one line naming the server that has it."""
+server that asks for a bridge or subnet already in use refuses in one line naming the server that has it, and one whose
+subnet overlaps an interface's network names that interface."""
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -75,4 +77,10 @@ def test_a_bridge_or_subnet_in_use_is_refused_naming_its_server(two_servers, tmp
         line = one_error_line(err)
         assert code != 0 and what in line and f"data directory {first.data_dir}" in line, line
         assert "give this server its own --bridge and --subnet" in line
+    # A network that holds both servers' subnets (a /20 over 10.213.80–95) would break the host's routes to them.
+    code, _, err = run_to_exit(["serve", "--listen", f"127.0.0.1:{kw.free_port()}", "--data", str(tmp_path / "third"), "--driver", "sandbox",
+                                "--bridge", "kwbrpc", "--subnet", "10.213.80.0/20"])
+    line = one_error_line(err)
+    assert code != 0 and re.search(r"subnet 10\.213\.80\.0/20 overlaps 10\.213\.9[45]\.1/24 of interface kwbrp[ab]: "
+                                   r"give this server a --subnet no interface of this host uses", line), line
     assert subprocess.run(["ip", "link", "show", "kwbrpc"], capture_output=True).returncode != 0, "a refused start leaves no bridge"

@@ -93,7 +93,7 @@ public enum KeywardServer {
         var locks = locks
         let sealer: SecretSealer
         if let source = configuration.serverKey {
-            sealer = try await check { try await ServerKey.open(source, store: store) }
+            sealer = try await openServerKey(source, store: store, sharedDatabase: configuration.databaseURL != nil, hostID: configuration.hostID)
         } else {
             sealer = SecretSealer(key: .init(size: .bits256))
         }
@@ -212,6 +212,21 @@ public enum KeywardServer {
         do { return try step() } catch { throw StartupFailure(description: error.description) }
     }
 
+    /// Proves the server key against the store. On a shared database this server's heartbeat is recorded first (and
+    /// forgotten if the key fails): a key rotation either sees it and is refused, or holds it back until its commit, and
+    /// the key is then proved against the re-sealed store.
+    private static func openServerKey(_ source: ServerKey.Source, store: SQLStore, sharedDatabase: Bool, hostID: String) async throws -> SecretSealer {
+        guard sharedDatabase else { return try await check { try await ServerKey.open(source, store: store) } }
+        let starting = hostID + "/starting-" + UUID().uuidString.lowercased()
+        try await store.write { tx in try await tx.recordHeartbeat(hostID: hostID, worker: starting, at: Date()) }
+        do {
+            return try await check { try await ServerKey.open(source, store: store) }
+        } catch {
+            try? await store.write { tx in try await tx.deleteHeartbeat(hostID: hostID, worker: starting) }
+            throw error
+        }
+    }
+
     private static func check<T>(_ step: () async throws -> T) async throws -> T {
         do {
             return try await step()
@@ -246,7 +261,7 @@ public enum KeywardServer {
         do {
             locks += try plain.claim(dataDirectory: directory)
         } catch {
-            throw StartupFailure(description: "\(error): give this server its own --bridge and --subnet, or stop that server")
+            throw StartupFailure(description: "\(error)")
         }
         let route = try metadataRoute(configuration.metadataListen, network: plain, dataDirectory: directory, locks: &locks, logger: logger)
         let net = NamespaceNetwork(bridge: options.bridge, subnet: options.subnet, metadataRoute: route)

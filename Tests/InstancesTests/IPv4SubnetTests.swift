@@ -23,6 +23,19 @@ import Testing
         #expect(IPv4Subnet("172.16.0.0/16")?.instanceCapacity == 65_520)
     }
 
+    @Test func overlapIsASharedAddressWhicheverNetworkIsWider() throws {
+        let subnet = try #require(IPv4Subnet("10.213.16.0/20"))
+        let address = { (text: String) in text.split(separator: ".").reduce(UInt32(0)) { $0 << 8 | UInt32($1)! } }
+        #expect(subnet.overlaps(address: address("10.213.31.250"), prefixLength: 32))
+        #expect(subnet.overlaps(address: address("10.213.20.1"), prefixLength: 24))
+        #expect(subnet.overlaps(address: address("10.9.0.1"), prefixLength: 8), "a /8 interface holds the whole subnet")
+        #expect(subnet.overlaps(address: address("192.168.1.1"), prefixLength: 0), "a default network holds everything")
+        #expect(!subnet.overlaps(address: address("10.213.32.1"), prefixLength: 24))
+        #expect(!subnet.overlaps(address: address("10.213.15.255"), prefixLength: 32))
+        #expect(!subnet.overlaps(address: address("10.213.0.1"), prefixLength: 20))
+        #expect(!subnet.overlaps(address: address("127.0.0.1"), prefixLength: 8))
+    }
+
     @Test(arguments: ["10.300.0", "10.213", "10.213.0.0", "10.213.0.0/15", "10.213.0.0/25", "10.213.1.0/20", "10.213.0.0/", "a.b.c",
                       "10.213.-1", "10.213.0.0/2x", "10..0", " 10.213.0", "١٠.213.0"])
     func anythingElseIsRefused(text: String) {

@@ -29,6 +29,13 @@ public struct IPv4Subnet: Sendable, Hashable, CustomStringConvertible {
 
     private static func mask(_ length: Int) -> UInt32 { UInt32.max << (32 - length) }
 
+    /// Whether this network shares an address with the network of `address` and `prefixLength` (0…32), as an
+    /// interface's address and mask give it.
+    public func overlaps(address: UInt32, prefixLength: Int) -> Bool {
+        let mask = Self.mask(min(self.prefixLength, max(prefixLength, 0)))
+        return network & mask == address & mask
+    }
+
     /// The addresses of the network, its own and its broadcast address included.
     public var size: Int { 1 << (32 - prefixLength) }
     /// The host's address on the bridge.
@@ -49,7 +56,7 @@ public struct IPv4Subnet: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(Self.text(network))/\(prefixLength)" }
 
-    private static func text(_ address: UInt32) -> String {
+    static func text(_ address: UInt32) -> String {
         [24, 16, 8, 0].map { String((address >> UInt32($0)) & 0xFF) }.joined(separator: ".")
     }
 }

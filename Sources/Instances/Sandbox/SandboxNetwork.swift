@@ -53,12 +53,30 @@ public struct NamespaceNetwork: Sendable, Hashable {
         "the Keyward server with data directory \(dataDirectory) (pid \(getpid()))"
     }
 
+    /// Why a server cannot have its bridge and subnet.
+    public enum ClaimFailure: Error, Sendable, Equatable, CustomStringConvertible {
+        /// Another server holds the bridge or the subnet, or the lock cannot be taken.
+        case lock(HostLock.Failure)
+        /// An interface of this host (another server's bridge among them) has an address in the subnet, or a network
+        /// that holds it: the host's routes to both would break.
+        case overlap(subnet: IPv4Subnet, address: String, interface: String)
+
+        public var description: String {
+            switch self {
+            case .lock(let failure): "\(failure): give this server its own --bridge and --subnet, or stop that server"
+            case .overlap(let subnet, let address, let interface):
+                "subnet \(subnet) overlaps \(address) of interface \(interface): give this server a --subnet no interface of this host uses"
+            }
+        }
+    }
+
     /// Claims the bridge and the subnet on this host for the server at `dataDirectory`, so that a second server
-    /// cannot take over either; the locks last as long as the returned values.
-    public func claim(dataDirectory: String) throws(HostLock.Failure) -> [HostLock] {
+    /// cannot take over either, and refuses a subnet that overlaps the network of another interface; the locks last as
+    /// long as the returned values.
+    public func claim(dataDirectory: String) throws(ClaimFailure) -> [HostLock] {
         let directory = "/run/keyward"
         guard mkdir(directory, 0o755) == 0 || errno == EEXIST else {
-            throw .unavailable(path: directory, reason: String(cString: strerror(errno)))
+            throw .lock(.unavailable(path: directory, reason: String(cString: strerror(errno))))
         }
         let holder = Self.holder(dataDirectory)
         var locks: [HostLock] = []
@@ -66,9 +84,12 @@ public struct NamespaceNetwork: Sendable, Hashable {
             do throws(HostLock.Failure) {
                 locks.append(try HostLock(path: "\(directory)/\(kind)-\(name).lock", holder: holder))
             } catch {
-                guard case .held(_, let other) = error else { throw error }
-                throw .held(path: "\(kind) \(name)", holder: other)
+                guard case .held(_, let other) = error else { throw .lock(error) }
+                throw .lock(.held(path: "\(kind) \(name)", holder: other))
             }
+        }
+        if let other = InterfaceAddress.ofThisHost().first(where: { $0.interface != bridge && subnet.overlaps(address: $0.address, prefixLength: $0.prefixLength) }) {
+            throw .overlap(subnet: subnet, address: other.description, interface: other.interface)
         }
         return locks
     }
@@ -179,5 +200,29 @@ public struct NamespaceNetwork: Sendable, Hashable {
         _ = try? await Command("/usr/sbin/ip", ["netns", "del", namespace(for: instanceID)]).run()
         _ = try? await Command("/usr/sbin/ip", ["link", "del", vethName(index: index)]).run()
         _ = try? await Command("/usr/sbin/ip", ["neigh", "flush", "to", address(index: index), "dev", bridge]).run()
+    }
+}
+
+/// An IPv4 address of one of this host's interfaces (in Keyward's network namespace), with its prefix length.
+struct InterfaceAddress: Sendable, Equatable, CustomStringConvertible {
+    let interface: String
+    let address: UInt32
+    let prefixLength: Int
+
+    var description: String { "\(IPv4Subnet.text(address))/\(prefixLength)" }
+
+    static func ofThisHost() -> [InterfaceAddress] {
+        var first: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&first) == 0 else { return [] }
+        defer { freeifaddrs(first) }
+        var found: [InterfaceAddress] = []
+        for entry in sequence(first: first, next: { $0?.pointee.ifa_next }) {
+            guard let entry, let address = entry.pointee.ifa_addr, let mask = entry.pointee.ifa_netmask,
+                  address.pointee.sa_family == sa_family_t(AF_INET) else { continue }
+            let value = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
+            let bits = mask.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
+            found.append(InterfaceAddress(interface: String(cString: entry.pointee.ifa_name), address: value, prefixLength: bits.nonzeroBitCount))
+        }
+        return found
     }
 }
