@@ -23,6 +23,7 @@ import requests
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.request import CommonRequest
 
+import access_helpers as ah
 import kwhelpers as kw
 import scale_helpers as sh
 import tencent_helpers as th
@@ -663,11 +664,58 @@ def test_a_server_without_the_deployments_key_refuses_to_start(servers, tmp_path
 # 8. The server key of a shared database is rotated while every server is stopped
 # ---------------------------------------------------------------------------------------------
 
-def test_the_key_of_a_shared_database_is_rotated_only_with_every_server_stopped(postgres_url, tmp_path):
-    url = sh.with_schema(postgres_url, sh.fresh_schema("rotate"))
+def rotation_deployment(postgres_url, tmp_path, schema):
+    """A fresh schema, where its server key file goes, and a root AccessKey: (url, key file, AccessKeyId, secret)."""
     key_file = tmp_path / "keys" / "server.key"
     key_file.parent.mkdir()
-    ak, secret = kw.random_access_key_id(), kw.random_secret()
+    return sh.with_schema(postgres_url, sh.fresh_schema(schema)), key_file, kw.random_access_key_id(), kw.random_secret()
+
+
+def test_a_server_starting_during_a_rotation_never_runs_with_the_old_key(postgres_url, tmp_path):
+    """Each round starts a server and rotates the key at once, a little later each round: either the rotation is refused
+    (it saw the server) and the server runs, or the rotation commits and the server runs only if it read the new key."""
+    url, key_file, ak, secret = rotation_deployment(postgres_url, tmp_path, "rotrace")
+    seed = sh.ScaleServer(tmp_path / "seed", ak, secret, url, key_file, host_id="race-seed")
+    seed.start()
+    seed.stop()
+    rotate = ["admin", "rotate-server-key", "--database", url, "--server-key-file", str(key_file), "--data", str(tmp_path / "seed")]
+    outcomes, sealed_by_round = set(), []
+    for round_ in range(5):
+        server = sh.ScaleServer(tmp_path / f"r{round_}", ak, secret, url, key_file, host_id=f"race-{round_}")
+        with ThreadPoolExecutor(2) as pool:
+            rotation = pool.submit(run_to_exit, rotate)
+            time.sleep(0.08 * round_)
+            started = pool.submit(lambda: server.start() or True)
+            code, _, err = rotation.result()
+            try:
+                up = started.result()
+            except RuntimeError as refused:
+                up = False
+                assert "does not open the secrets stored in the database" in str(refused), str(refused)[-600:]
+        try:
+            if code != 0:
+                assert "servers run on this database: race-" in one_error_line(err), err
+                assert up, "a refused rotation changed nothing: the server's key is the store's"
+            if up:
+                # Whatever the order, a running server's key is the store's: a secret it seals now opens with the key file.
+                user, key_id, key_secret = ah.new_ram_user(server, policies=["AliyunECSFullAccess"])
+                sealed_by_round.append((key_id, key_secret))
+            outcomes.add(("rotated" if code == 0 else "refused", "up" if up else "stopped"))
+        finally:
+            if up:
+                server.stop()
+    assert outcomes <= {("refused", "up"), ("rotated", "stopped"), ("rotated", "up")}, outcomes
+    last = sh.ScaleServer(tmp_path / "last", ak, secret, url, key_file, host_id="race-last")
+    last.start()
+    try:
+        for key_id, key_secret in sealed_by_round:
+            assert names(kw.make_sdk("legacy", last, ak=key_id, secret=key_secret), "nothing-by-this-name") == []
+    finally:
+        last.stop()
+
+
+def test_the_key_of_a_shared_database_is_rotated_only_with_every_server_stopped(postgres_url, tmp_path):
+    url, key_file, ak, secret = rotation_deployment(postgres_url, tmp_path, "rotate")
     server = sh.ScaleServer(tmp_path / "a", ak, secret, url, key_file, host_id="rotate-a")
     server.start()
     rotate = ["admin", "rotate-server-key", "--database", url, "--server-key-file", str(key_file), "--data", str(tmp_path / "a")]
@@ -697,6 +745,11 @@ def test_the_key_of_a_shared_database_is_rotated_only_with_every_server_stopped(
                                env=clean_env(KEYWARD_ROOT_ACCESS_KEY_ID=ak, KEYWARD_ROOT_ACCESS_KEY_SECRET=secret))
     line = one_error_line(err)
     assert code != 0 and f"the server key file {stale} does not open the secrets stored in the database" in line, (code, line)
+    # That refused start recorded its heartbeat before proving its key, and forgot it: the key can be rotated again at once.
+    rotated_once = key_file.read_bytes()
+    code, _, err = run_to_exit(rotate)
+    assert code == 0, err
+    assert key_file.read_bytes() not in (old_key, rotated_once)
     again = sh.ScaleServer(tmp_path / "a", ak, secret, url, key_file, host_id="rotate-a")
     again.start()
     try:

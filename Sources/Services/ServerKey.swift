@@ -88,22 +88,27 @@ public enum ServerKey {
     /// beside the old one first and moved over it after the commit, so that a crash at any point leaves a key that
     /// opens the store (``open(_:store:)`` finishes an interrupted rotation). A key from the environment is rotated into
     /// `newKeyFile`, written before the commit; returns that key's base64 for the operator to put in the environment.
-    public static func rotate(_ source: Source, store: any Store, newKeyFile: String? = nil) async throws -> String? {
+    /// `precondition` runs first in the transaction: what it throws refuses the rotation before any key is written.
+    public static func rotate(
+        _ source: Source, store: any Store, newKeyFile: String? = nil,
+        precondition: @escaping @Sendable (any StoreTransaction) async throws -> Void = { _ in }
+    ) async throws -> String? {
         let old = try await open(source, store: store)
+        if case .environment = source, newKeyFile == nil {
+            throw Failure.unreadable(source: source.description, reason: "rotating it needs --new-key-file")
+        }
         let key = SymmetricKey(size: .bits256)
         let fresh = SecretSealer(key: key)
-        var staged: String?
-        switch source {
-        case .file(let path):
-            staged = pendingPath(path)
-            try? FileManager.default.removeItem(atPath: pendingPath(path))
-            try write(key, to: pendingPath(path))
-        case .environment:
-            // Written before the commit: a new key that existed only in memory would be lost with the process.
-            guard let newKeyFile else { throw Failure.unreadable(source: source.description, reason: "rotating it needs --new-key-file") }
-            try write(key, to: newKeyFile)
-        }
+        let staged: String? = if case .file(let path) = source { pendingPath(path) } else { nil }
         try await store.write { tx in
+            try await precondition(tx)
+            // Written before the commit: a new key that existed only in memory would be lost with the process.
+            if let staged {
+                try? FileManager.default.removeItem(atPath: staged)
+                try write(key, to: staged)
+            } else if let newKeyFile {
+                try write(key, to: newKeyFile)
+            }
             for secret in try await tx.sealedAccessKeySecrets() {
                 try await tx.replaceAccessKeySecret(id: secret.id, sealedSecret: try fresh.seal(try old.open(secret.sealedSecret)))
             }

@@ -2,6 +2,7 @@ import Foundation
 import KeywardCore
 import Logging
 import Store
+import Synchronization
 import Testing
 
 @Suite struct SQLStoreTests {
@@ -173,6 +174,29 @@ import Testing
         #expect(try await store.read { tx in try await tx.heartbeats(after: now.addingTimeInterval(-20)) }.map(\.hostID) == ["host-a"],
                 "the earlier run of host-a forgot the heartbeat of the run after it")
         await store.close()
+    }
+
+    /// What a key rotation decides from the heartbeats it reads in its write transaction holds at its commit: writes are
+    /// serialised across servers, so another server's heartbeat waits for it.
+    @Test(arguments: StoreBackend.available) func aHeartbeatWaitsForTheWriteThatReadTheHeartbeats(backend: StoreBackend) async throws {
+        let location = try backend.newLocation()
+        let (rotation, server) = (try await Self.store(backend, location: location), try await backend.open(location))
+        let order = Mutex<[String]>([])
+        let (held, holding) = AsyncStream.makeStream(of: Void.self)
+        async let rotated: Void = rotation.write { tx in
+            #expect(try await tx.heartbeats(after: Date().addingTimeInterval(-20)).isEmpty)
+            holding.yield()
+            try await Task.sleep(for: .milliseconds(400))
+            order.withLock { $0.append("rotation commits") }
+        }
+        for await _ in held { break }
+        try await server.write { tx in try await tx.recordHeartbeat(hostID: "host-a", worker: "host-a/1", at: Date()) }
+        order.withLock { $0.append("heartbeat recorded") }
+        try await rotated
+        #expect(order.withLock { $0 } == ["rotation commits", "heartbeat recorded"])
+        #expect(try await rotation.read { tx in try await tx.heartbeats(after: Date().addingTimeInterval(-20)) }.map(\.hostID) == ["host-a"])
+        await server.close()
+        await rotation.close()
     }
 
     @Test(arguments: StoreBackend.available) func aNonceIsClaimedOncePerAccessKeyAndSurvivesReopening(backend: StoreBackend) async throws {

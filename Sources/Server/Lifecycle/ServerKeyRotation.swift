@@ -24,25 +24,25 @@ extension KeywardServer {
         } catch let error as StoreError {
             throw StartupFailure(description: "the database cannot be opened: \(error.message)")
         }
-        let now = Date()
-        let running: [(hostID: String, seenAt: Date)]
-        do {
-            running = try await store.read { tx in try await tx.heartbeats(after: now.addingTimeInterval(-JobWorker.heartbeatExpiry)) }
-        } catch {
-            await store.close()
-            throw error
+        // Checked in the rotation's own write transaction: writes are serialised across servers, so a server that starts
+        // meanwhile records its heartbeat (before it proves its key) only after the commit, and then finds that its old key
+        // no longer opens the store.
+        return try await rotateServerKey(in: store, source: source, newKeyFile: newKeyFile) { tx in
+            let now = Date()
+            let running = try await tx.heartbeats(after: now.addingTimeInterval(-JobWorker.heartbeatExpiry))
+            guard running.isEmpty else {
+                let servers = running.map { "\($0.hostID) (seen \(max(0, Int(now.timeIntervalSince($0.seenAt)))) s ago)" }.joined(separator: ", ")
+                throw StartupFailure(description: "servers run on this database: \(servers). Stop every server of the deployment, then rotate the key")
+            }
         }
-        guard running.isEmpty else {
-            await store.close()
-            let servers = running.map { "\($0.hostID) (seen \(max(0, Int(now.timeIntervalSince($0.seenAt)))) s ago)" }.joined(separator: ", ")
-            throw StartupFailure(description: "servers run on this database: \(servers). Stop every server of the deployment, then rotate the key")
-        }
-        return try await rotateServerKey(in: store, source: source, newKeyFile: newKeyFile)
     }
 
-    private static func rotateServerKey(in store: SQLStore, source: ServerKey.Source, newKeyFile: String?) async throws -> String? {
+    private static func rotateServerKey(
+        in store: SQLStore, source: ServerKey.Source, newKeyFile: String?,
+        precondition: @escaping @Sendable (any StoreTransaction) async throws -> Void = { _ in }
+    ) async throws -> String? {
         do {
-            let printed = try await ServerKey.rotate(source, store: store, newKeyFile: newKeyFile)
+            let printed = try await ServerKey.rotate(source, store: store, newKeyFile: newKeyFile, precondition: precondition)
             await store.close()
             return printed
         } catch let failure as ServerKey.Failure {
