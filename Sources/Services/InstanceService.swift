@@ -13,6 +13,8 @@ public struct InstanceService: Sendable {
     let regions: RegionCatalog
     let logger: Logger
     let locks = InstanceLocks()
+    /// How many instances a batch call (DeleteInstances, TerminateInstances, …) works on at once.
+    public static let batchWidth = 8
     /// The host this server's driver runs instances on; instances of other hosts are theirs to change.
     let hostID: String
     /// Runs this host's launch jobs; start it with `runJob` (until then, a launch runs its jobs itself before returning).

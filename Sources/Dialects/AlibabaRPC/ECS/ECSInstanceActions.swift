@@ -228,7 +228,7 @@ public struct ECSInstanceActions: Sendable {
         // The whole batch is checked before anything is deleted, as ECS does.
         try await call.perform(.instanceAction("DeleteInstances", ids)) { authorized in
             for id in ids { try await self.instances.checkDeletable(authorized, instanceID: id, force: force) }
-            for id in ids { try await self.instances.delete(authorized, instanceID: id, force: force) }
+            try await ids.concurrentForEach(width: InstanceService.batchWidth) { id in try await self.instances.delete(authorized, instanceID: id, force: force) }
         }
         return []
     }

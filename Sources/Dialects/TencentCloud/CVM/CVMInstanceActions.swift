@@ -215,7 +215,7 @@ public struct CVMInstanceActions: Sendable {
                 try await self.instances.check(authorized, instanceID: id, operation)
                 authorized.noteResource(.ecsIn(region: region, "instance/\(id)"))
             }
-            for id in ids { try await act(authorized, id) }
+            try await ids.concurrentForEach(width: InstanceService.batchWidth) { id in try await act(authorized, id) }
         }
         return []
     }
