@@ -9,12 +9,20 @@ public enum AlibabaSignature {
 
     /// `METHOD&%2F&percent(sorted name=value pairs joined by &)`; `Signature` itself is excluded.
     public static func v1StringToSign(method: String, parameters: [(name: String, value: String)]) -> String {
-        let canonical = parameters
-            .filter { $0.name != "Signature" }
-            .sorted { Array($0.name.utf8).lexicographicallyPrecedes($1.name.utf8) }
-            .map { PercentEncoding.rfc3986($0.name) + "=" + PercentEncoding.rfc3986($0.value) }
-            .joined(separator: "&")
-        return method + "&" + PercentEncoding.rfc3986("/") + "&" + PercentEncoding.rfc3986(canonical)
+        // Sorted by the bytes of the names, encoded into one buffer, then encoded again as a whole.
+        let sorted = parameters.filter { $0.name != "Signature" }.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(sorted.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 } * 3 / 2)
+        for (index, parameter) in sorted.enumerated() {
+            if index > 0 { canonical.append(UInt8(ascii: "&")) }
+            PercentEncoding.appendRFC3986(parameter.name.utf8, to: &canonical)
+            canonical.append(UInt8(ascii: "="))
+            PercentEncoding.appendRFC3986(parameter.value.utf8, to: &canonical)
+        }
+        var out = Array((method + "&%2F&").utf8)
+        out.reserveCapacity(out.count + canonical.count * 3 / 2)
+        PercentEncoding.appendRFC3986(canonical, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Base64 HMAC-SHA1 keyed with `secret + "&"`.

@@ -6,7 +6,13 @@ public enum PercentEncoding {
     public static func rfc3986(_ text: String) -> String {
         var out = [UInt8]()
         out.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
+        appendRFC3986(text.utf8, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the RFC 3986 encoding of `bytes` to `out`.
+    public static func appendRFC3986(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
+        for byte in bytes {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
@@ -17,7 +23,6 @@ public enum PercentEncoding {
                 out.append(hex[Int(byte & 0x0F)])
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes `application/x-www-form-urlencoded` text: `+` is a space, `%XX` a byte.

@@ -34,8 +34,9 @@ public struct AlibabaRPCDialect: Sendable {
     public func handle(_ message: HTTPRequestMessage) async -> HTTPResponseMessage {
         let requestID = RandomUUID.string()
         let hostID = message.header("host") ?? "keyward"
-        // Known before decoding, so that even a malformed request is answered in the format asked for.
-        let format = ResponseFormat(PercentEncoding.firstValue(named: "Format", in: message.rawQuery))
+        // Read from the decoded query, or from the raw one when it cannot be decoded: even a malformed request is answered
+        // in the format asked for.
+        var format: ResponseFormat?
         var action = "-"
         // Metrics name only actions that exist and were asked for by a verified caller: anyone can send any Action.
         var routedAction = "-"
@@ -51,6 +52,7 @@ public struct AlibabaRPCDialect: Sendable {
             } catch {
                 throw RPCError(error)
             }
+            format = ResponseFormat(request.queryPairs.first { $0.name == "Format" }?.value)
             action = request.action
             product = AccessErrorTable.Product(version: request.version)
             let (principal, nonce) = try await authenticator.authenticate(request, message: message)
@@ -73,7 +75,7 @@ public struct AlibabaRPCDialect: Sendable {
             )
             let members = try await handler(call)
             logger.info("rpc", metadata: ["action": "\(action)", "accessKeyId": "\(accessKeyID)", "status": "200", "requestId": "\(requestID)"])
-            var reply = format.response(status: 200, root: action + "Response", body: .object([("RequestId", .string(requestID))] + members))
+            var reply = (format ?? .json).response(status: 200, root: action + "Response", body: .object([("RequestId", .string(requestID))] + members))
             reply.outcome = RequestOutcome(dialect: Self.name, action: routedAction, code: "OK")
             return reply
         } catch {
@@ -95,7 +97,8 @@ public struct AlibabaRPCDialect: Sendable {
             ]
             if let detail = rpcError.accessDeniedDetail { members.append(("AccessDeniedDetail", detail)) }
             let body = JSONValue.object(members)
-            var reply = format.response(status: rpcError.status, root: "Error", body: body)
+            let errorFormat = format ?? ResponseFormat(PercentEncoding.firstValue(named: "Format", in: message.rawQuery))
+            var reply = errorFormat.response(status: rpcError.status, root: "Error", body: body)
             reply.outcome = RequestOutcome(dialect: Self.name, action: routedAction, code: rpcError.code,
                                            authenticationFailure: RPCError.authenticationFailureReasons[rpcError.code])
             return reply
