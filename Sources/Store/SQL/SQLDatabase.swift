@@ -7,14 +7,25 @@ public enum SQLBackend: Sendable {
 public protocol SQLExecutor: Sendable {
     var backend: SQLBackend { get }
 
+    /// Runs a statement; if it fails, the transaction goes on as if it had not run (as in SQLite).
     @discardableResult
     func execute(_ sql: String, _ binds: [SQLValue]) async throws(StoreError) -> [SQLRow]
+
+    /// Runs a statement that no caller recovers from: if it fails, so does the write it belongs to. A backend may skip
+    /// what undoes one failed statement alone (on PostgreSQL, a savepoint around it: two more round trips).
+    @discardableResult
+    func executeOrFail(_ sql: String, _ binds: [SQLValue]) async throws(StoreError) -> [SQLRow]
 }
 
 extension SQLExecutor {
     @discardableResult
     public func execute(_ sql: String) async throws(StoreError) -> [SQLRow] {
         try await execute(sql, [])
+    }
+
+    @discardableResult
+    public func executeOrFail(_ sql: String, _ binds: [SQLValue]) async throws(StoreError) -> [SQLRow] {
+        try await execute(sql, binds)
     }
 }
 

@@ -289,7 +289,8 @@ struct SQLTransaction: StoreTransaction {
     // MARK: Nonces
 
     func claimNonce(_ nonce: String, accessKeyID: String, at date: Date) async throws -> Bool {
-        let inserted = try await db.execute(
+        // A nonce used before is no error (nothing is inserted); any other failure fails the write.
+        let inserted = try await db.executeOrFail(
             "INSERT INTO signature_nonces (access_key_id, nonce, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING nonce",
             [.text(accessKeyID), .text(nonce), .integer(date.epochSeconds)]
         )

@@ -220,7 +220,8 @@ extension SQLTransaction {
     func insertAuditEvent(_ event: AuditEvent) async throws {
         let resources = try Self.json(event.resources.map { [$0.type, $0.name] })
         let details = try Self.json(event.details)
-        try await db.execute(
+        // The change and its record commit together or not at all: a failed insert fails the write.
+        try await db.executeOrFail(
             """
             INSERT INTO audit_events (id, account_id, event_time, action, event_name, service, principal_type, principal_name, principal_id,
                                       access_key_id, source_ip, region_id, api_version, request_id, resources, error_code, error_message, details, is_write)
