@@ -17,9 +17,11 @@ public final class PostgresDatabase: SQLDatabase {
     /// it is there.
     private let leaseTimeout: Duration
     /// When a transaction last committed: a lease waited for while others finish is a busy pool, not an outage.
-    private let progress = Progress()
+    private let progress: Progress
     /// Asked before a wait is taken for an outage: only a database refusing new connections is one.
     private let reachability: Reachability
+    /// Gives up on transactions that wait too long (see `withLease`).
+    private let watchdog: TransactionWatchdog
     /// How long a statement may go unanswered (the advisory lock excepted: `lockWait`).
     static let statementTimeout: Duration = .seconds(4)
     /// How long a write waits for the other servers' writes.
@@ -35,6 +37,12 @@ public final class PostgresDatabase: SQLDatabase {
         self.reachability = reachability
         self.logger = logger
         self.leaseTimeout = leaseTimeout
+        let progress = Progress()
+        self.progress = progress
+        self.watchdog = TransactionWatchdog(
+            limits: .init(leaseTimeout: leaseTimeout, leaseLimit: Self.leaseLimit, statementTimeout: Self.statementTimeout, interval: .milliseconds(500)),
+            progress: progress, reachability: reachability
+        )
         self.runner = Task { await client.run() }
     }
 
@@ -82,6 +90,7 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     public func close() async {
+        watchdog.stop()
         runner.cancel()
         await runner.value
     }
@@ -125,12 +134,11 @@ public final class PostgresDatabase: SQLDatabase {
     /// The caller is answered then and never waits for the transaction given up on: its task is cancelled (its next
     /// statement fails, so it rolls back) and its connection closed.
     private func withLease<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Lease) async throws -> T) async throws -> T {
-        let (client, leaseTimeout, progress, reachability) = (self.client, self.leaseTimeout, self.progress, self.reachability)
+        let (client, watchdog) = (self.client, self.watchdog)
         let lease = Lease()
         let outcome = Outcome<T>()
         return try await withCheckedThrowingContinuation { continuation in
             outcome.await(continuation)
-            let started = ContinuousClock.now
             let work = Task {
                 do {
                     let value = try await client.withConnection { connection in
@@ -140,34 +148,16 @@ public final class PostgresDatabase: SQLDatabase {
                     }
                     outcome.settle(.success(value))
                 } catch {
-                    // Cancelled by the timer: the pool's own cancellation error says nothing the caller can use.
+                    // Cancelled by the watchdog: the pool's own cancellation error says nothing the caller can use.
                     outcome.settle(.failure(Task.isCancelled ? StoreError.unavailable("the transaction was given up on") : error))
                 }
             }
-            let timer = Task {
-                while true {
-                    try await Task.sleep(for: .milliseconds(500))
-                    let now = ContinuousClock.now
-                    if !lease.wasLeased {
-                        let waited = now - started
-                        guard waited > leaseTimeout, now - progress.last > leaseTimeout || waited > Self.leaseLimit else { continue }
-                        if waited <= Self.leaseLimit, await reachability.answers() { continue }
-                        guard !lease.wasLeased else { continue }
-                        work.cancel()
-                        outcome.settle(.failure(StoreError.unavailable("no connection to PostgreSQL within \(waited)")))
-                        return
-                    }
-                    if let deadline = lease.deadline, now > deadline {
-                        if now < deadline + Self.statementTimeout, lease.holdsOpenConnection, await reachability.answers() { continue }
-                        guard lease.deadline == deadline else { continue }
-                        work.cancel()
-                        lease.abandon()
-                        outcome.settle(.failure(StoreError.unavailable("PostgreSQL did not answer a statement in time")))
-                        return
-                    }
-                }
+            let watch = TransactionWatchdog.Watch(lease: lease) { error in
+                work.cancel()
+                outcome.settle(.failure(error))
             }
-            outcome.onSettled { timer.cancel() }
+            watchdog.watch(watch)
+            outcome.onSettled { watchdog.forget(watch) }
         }
     }
 
@@ -178,7 +168,7 @@ public final class PostgresDatabase: SQLDatabase {
     }
 }
 
-/// A transaction's answer, given once: by the transaction or by its timer, whichever comes first.
+/// A transaction's answer, given once: by the transaction or by the watchdog that gives up on it, whichever comes first.
 private final class Outcome<T: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<T, any Error>?
@@ -225,7 +215,7 @@ final class Progress: Sendable {
     var last: ContinuousClock.Instant { instant.withLock { $0 } }
 }
 
-/// The connection a transaction holds, and the deadline of its statement in flight, for the timer that may have to give
+/// The connection a transaction holds, and the deadline of its statement in flight, for the watchdog that may have to give
 /// up on it.
 final class Lease: Sendable {
     private struct State {
@@ -278,9 +268,15 @@ struct PostgresExecutor: SQLExecutor {
         try await execute(sql, binds, deadline: PostgresDatabase.statementTimeout)
     }
 
-    /// Runs the statement, answered within `deadline` or given up on (see `PostgresDatabase.withLease`).
     @discardableResult
-    func execute(_ sql: String, _ binds: [SQLValue] = [], deadline: Duration) async throws(StoreError) -> [SQLRow] {
+    func executeOrFail(_ sql: String, _ binds: [SQLValue]) async throws(StoreError) -> [SQLRow] {
+        try await execute(sql, binds, deadline: PostgresDatabase.statementTimeout, undoneAlone: false)
+    }
+
+    /// Runs the statement, answered within `deadline` or given up on (see `PostgresDatabase.withLease`); a change that may
+    /// violate a constraint runs in a savepoint of its own unless `undoneAlone` is false.
+    @discardableResult
+    func execute(_ sql: String, _ binds: [SQLValue] = [], deadline: Duration, undoneAlone: Bool = true) async throws(StoreError) -> [SQLRow] {
         lease.deadline = .now + deadline
         defer { lease.deadline = nil }
         var bindings = PostgresBindings(capacity: binds.count)
@@ -296,7 +292,7 @@ struct PostgresExecutor: SQLExecutor {
         // (a refused nonce, a duplicate name inside a batch) go on. A savepoint around each change gives SQLite's rule.
         // A transaction given up on (see `withLease`) goes no further: it rolls back.
         if Task.isCancelled, sql != "ROLLBACK" { throw .unavailable("the transaction was given up on") }
-        let guarded = Self.mayViolateConstraint(sql)
+        let guarded = undoneAlone && Self.mayViolateConstraint(sql)
         do {
             if guarded { try await run("SAVEPOINT statement") }
             let rows: [SQLRow]
