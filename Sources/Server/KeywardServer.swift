@@ -114,7 +114,10 @@ public enum KeywardServer {
         let (driver, network) = try await makeDriver(configuration, locks: &locks, logger: logger)
         let keyPool = KeyPool()
         let keyPairs = KeyPairService(store: store, regions: regions, logger: logger, keys: keyPool)
-        let instances = InstanceService(store: store, driver: driver, regions: regions, logger: logger, hostID: configuration.hostID)
+        let instances = InstanceService(
+            store: store, driver: driver, regions: regions, logger: logger, hostID: configuration.hostID,
+            jobs: JobWorker(store: store, hostID: configuration.hostID, logger: logger, concurrency: configuration.instanceJobs)
+        )
         let images = ImageService(store: store, driver: driver, regions: regions, logger: logger)
         let agents = AgentService(store: store, regions: regions, logger: logger)
 

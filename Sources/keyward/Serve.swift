@@ -71,6 +71,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds an instance start may take before it fails with an error in DescribeInstances. Default 120.")
     var startTimeout: Int?
 
+    @Option(help: "Instance jobs (launches) this server runs at once; most of a start waits on processes, not on the processor. Default 32.")
+    var instanceJobs: Int?
+
     @Option(help: "Seconds a shutdown (SIGTERM, SIGINT) may take before the process ends with work in flight. Default 20.")
     var shutdownTimeout: Int?
 
@@ -94,6 +97,7 @@ struct Serve: AsyncParsableCommand {
             ("metadata-listen", metadataListen), ("metrics-listen", metricsListen), ("tls-cert", tlsCert), ("tls-key", tlsKey),
             ("server-key-file", serverKeyFile), ("log-level", logLevel), ("log-format", logFormat),
             ("port-base", portBase.map(String.init)), ("start-timeout", startTimeout.map(String.init)),
+            ("instance-jobs", instanceJobs.map(String.init)),
             ("shutdown-timeout", shutdownTimeout.map(String.init)), ("console-idle-timeout", consoleIdleTimeout.map(String.init)),
             ("console-absolute-timeout", consoleAbsoluteTimeout.map(String.init)),
             ("database", database), ("host-id", hostId),

@@ -45,6 +45,12 @@ import Testing
         #expect(wide.subnet.instanceCapacity == 4080)
     }
 
+    @Test func instanceJobsRunThirtyTwoAtOnceUnlessTold() throws {
+        #expect(try Self.read().configuration.instanceJobs == 32)
+        #expect(try Self.read(environment: ["KEYWARD_INSTANCE_JOBS": "4"]).configuration.instanceJobs == 4)
+        #expect(try Self.read(flags: ["instance-jobs": "100"]).configuration.instanceJobs == 100)
+    }
+
     @Test func theTransportFollowsTheListenAddress() throws {
         #expect(try Self.read().configuration.transport == .plainHTTP)
         #expect(try Self.read(flags: ["listen": "0.0.0.0:8443"]).configuration.transport == .selfSignedTLS)
@@ -55,6 +61,7 @@ import Testing
     @Test(arguments: [
         (["port-base": "lots"], [String: String](), "port-base: 'lots' is not a whole number from 1 to 64000"),
         (["driver": "vm"], [:], "driver: 'vm' is not one of auto, sandbox, simulated"),
+        (["instance-jobs": "0"], [:], "instance-jobs: '0' is not a whole number from 1 to 256"),
         (["allow-plain-http": "maybe"], [:], "allow-plain-http: 'maybe' is not true or false"),
         (["tls-key": "k.pem"], [:], "tls-cert and tls-key go together: give both PEM files, or neither"),
         (["bridge": "a-very-long-bridge-name"], [:], "bridge: 'a-very-long-bridge-name' is not an interface name (1 to 15 letters, digits, - or _)"),

@@ -112,6 +112,7 @@ public struct ServeSettings: Sendable {
         configuration.rootPassword = rootPassword
         configuration.databaseURL = databaseURL
         configuration.hostID = hostID
+        configuration.instanceJobs = try settings.integer("instance-jobs", in: 1...256, default: ServerConfiguration.defaultInstanceJobs)
         configuration.consoleLifetimes = ConsoleSignIn.Lifetimes(
             idle: TimeInterval(try settings.integer("console-idle-timeout", in: 1...86_400, default: 1800)),
             absolute: TimeInterval(try settings.integer("console-absolute-timeout", in: 1...2_592_000, default: 43_200))

@@ -27,6 +27,9 @@ public struct ServerConfiguration: Sendable {
     public var databaseURL: String?
     /// The host this server's sandbox instances are recorded under.
     public var hostID = "local"
+    /// Instance jobs (launches) run at once on this host.
+    public var instanceJobs = defaultInstanceJobs
+    public static let defaultInstanceJobs = 32
 
     /// Which instance driver to use.
     public enum DriverChoice: Sendable, Equatable {
