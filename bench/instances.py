@@ -34,6 +34,10 @@ STARTS = int(os.environ.get("BENCH_STARTS", "0"))
 # bound), two per region (its quota is 200), all called at the same moment, until every instance is Running; prints the
 # wall time, the PSS per instance and the server's RSS with all of them running.
 CONCURRENT = int(os.environ.get("BENCH_CONCURRENT", "0"))
+# BENCH_KEYS=N (with BENCH_CONCURRENT): N key pairs in the account too, inserted into the database before the instances
+# start and every page of them described once, so that the server's RSS printed is that with both.
+KEYS = int(os.environ.get("BENCH_KEYS", "0"))
+KEYS_REGION = "eu-central-1"
 CONCURRENT_REGIONS = ["cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-qingdao", "cn-zhangjiakou", "cn-hongkong", "ap-southeast-1",
                       "us-west-1", "eu-central-1"]
 RECIPE = Path(os.environ.get("BENCH_RECIPE", Path(__file__).resolve().parents[2] / "shared/reference/recipes/instance-sandbox.sh"))
@@ -92,7 +96,7 @@ def pctl(values, p):
 
 class Keyward:
     def __init__(self, binary, work, subnet="10.213.250"):
-        self.work = work
+        self.binary, self.work, self.subnet = binary, work, subnet
         self.port = free_port()
         self.log = open(work / "keyward.log", "wb")
         env = dict(os.environ, KEYWARD_ROOT_ACCESS_KEY_ID=AK, KEYWARD_ROOT_ACCESS_KEY_SECRET=SECRET)
@@ -210,6 +214,23 @@ def keyward_starts(kw, total):
             kw.call("DeleteInstance", InstanceId=instance_id, Force="true")
         remaining -= batch
     return durations
+
+
+def with_key_pairs(kw, count):
+    """Stops `kw`, inserts `count` key pairs into KEYS_REGION (the way bench.py's scale phase does, shaped like one
+    imported through the API first), starts it again and describes every page of them; returns the new server."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench
+    kw.call("ImportKeyPair", RegionId=bench.KW_DESCRIBE_REGION, KeyPairName="bench-template", PublicKeyBody=bench.ed25519_openssh_public("template"))
+    kw.stop()
+    bench.seed_key_pairs_in_db(kw.work / "data/keyward.sqlite3", KEYS_REGION, count, {bench.KW_DESCRIBE_REGION: 1})
+    kw = Keyward(kw.binary, kw.work, subnet=kw.subnet)
+    pages = -(-count // 50)
+    for page in range(1, pages + 1):
+        listed = kw.call("DescribeKeyPairs", RegionId=KEYS_REGION, PageSize=50, PageNumber=page)
+        assert int(listed["TotalCount"]) == count and len(listed["KeyPairs"]["KeyPair"]) == min(50, count - (page - 1) * 50), listed["TotalCount"]
+    print(f"{count} key pairs in {KEYS_REGION}, all {pages} pages described once", flush=True)
+    return kw
 
 
 def keyward_concurrent(kw, total):
@@ -332,6 +353,8 @@ def main():
     starts = concurrent = None
     try:
         if CONCURRENT:
+            if KEYS:
+                kw = with_key_pairs(kw, KEYS)
             concurrent = keyward_concurrent(kw, CONCURRENT)
         elif STARTS:
             starts = keyward_starts(kw, STARTS)
@@ -354,7 +377,8 @@ def main():
     if concurrent is not None:
         elapsed, count, memory, rss, per_call, released = concurrent
         print(f"{count} instances from RunInstances to all Running at once: {elapsed:.1f} s (each call of 100: {per_call} s); "
-              f"PSS per instance {memory / count:.0f} KiB; server RSS with all running {rss / 1024:.1f} MiB; "
+              f"PSS per instance {memory / count:.0f} KiB; server RSS with all running"
+              f"{f' and {KEYS} key pairs' if KEYS else ''} {rss / 1024:.1f} MiB; "
               f"DeleteInstances of all, 100 per call: {released:.1f} s")
         shutil.rmtree(work, ignore_errors=True)
         return
