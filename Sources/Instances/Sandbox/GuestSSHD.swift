@@ -5,9 +5,16 @@ import Foundation
 /// binds the guest's /etc so that Include paths and host keys resolve inside the guest.
 public struct GuestSSHD: Sendable {
     public let guestRoot: String
+    let disks: OverlayDisks?
 
     public init(guestRoot: String) {
+        self.init(guestRoot: guestRoot, disks: nil)
+    }
+
+    /// With `disks`, the sandbox runs in a mount namespace without the host's instance disks and network namespaces.
+    init(guestRoot: String, disks: OverlayDisks?) {
         self.guestRoot = guestRoot
+        self.disks = disks
     }
 
     /// The host's /usr read-only, with the usual top-level links into it.
@@ -21,11 +28,15 @@ public struct GuestSSHD: Sendable {
 
     private func command(_ sshdArguments: [String]) -> Command {
         if isHostRoot { return Command("/usr/sbin/sshd", sshdArguments) }
-        let arguments = ["--unshare-all", "--die-with-parent"] + Self.systemBinds + [
-            "--ro-bind", guestRoot + "/etc", "/etc", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/run", "--perms", "0755", "--dir", "/run/sshd",
+        let bwrap = Command.locate("bwrap") ?? "/usr/bin/bwrap"
+        let prefix = disks.map { $0.narrowingPrefix(binding: guestRoot + "/etc") } ?? []
+        let arguments = [bwrap, "--unshare-all", "--die-with-parent"] + Self.systemBinds + [
+            "--ro-bind", disks == nil ? guestRoot + "/etc" : OverlayDisks.guestMount, "/etc", "--proc", "/proc", "--dev", "/dev",
+            "--tmpfs", "/run", "--perms", "0755", "--dir", "/run/sshd",
             "/usr/sbin/sshd",
         ] + sshdArguments
-        return Command(Command.locate("bwrap") ?? "/usr/bin/bwrap", arguments)
+        let argv = prefix + arguments
+        return Command(argv[0], Array(argv.dropFirst()))
     }
 
     /// `sshd -t`: nil when the configuration is valid, else what sshd said.

@@ -2,8 +2,9 @@ import Foundation
 import KeywardCore
 import Logging
 
-/// Real instances: each one a bubblewrap sandbox with its own /etc, /root, /home and /var copied from its
-/// image, the host's /usr read-only, dangerous capabilities dropped, and a real OpenSSH sshd.
+/// Real instances: each one a bubblewrap sandbox with its own /etc, /root, /home and /var from its image (a
+/// copy-on-write overlay of it where the host can mount one, else a copy), the host's /usr read-only, dangerous
+/// capabilities dropped, and a real OpenSSH sshd.
 public actor SandboxDriver: InstanceDriver {
     public nonisolated let description: String
     public nonisolated var isReal: Bool { true }
@@ -13,6 +14,10 @@ public actor SandboxDriver: InstanceDriver {
     private let logger: Logger
     private let startTimeout: Duration
     private var indices: [String: Int] = [:]
+    /// Copy-on-write disks, where this host can mount them.
+    private nonisolated let disks: OverlayDisks?
+    /// The disk of each instance whose disk is an overlay.
+    private var layers: [String: DiskLayer] = [:]
 
     /// Capabilities removed from the bounding set, so that guest root cannot mount, load modules or
     /// reconfigure the host's network.
@@ -41,17 +46,47 @@ public actor SandboxDriver: InstanceDriver {
         }
         try FileManager.default.createDirectory(atPath: base + "/images", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: base + "/instances", withIntermediateDirectories: true)
+        disks = OverlayDisks.probe(base: base)
         for id in (try? FileManager.default.contentsOfDirectory(atPath: base + "/instances")) ?? [] {
-            if let meta = SandboxMeta.read(path: base + "/instances/\(id)/meta.json") { indices[id] = meta.index }
+            guard let meta = SandboxMeta.read(path: base + "/instances/\(id)/meta.json") else { continue }
+            indices[id] = meta.index
+            if let layer = meta.disk { layers[id] = layer }
         }
+        restoreDisks(layers)
+    }
+
+    /// After a reboot (or with a disk left half replaced): mounts every overlay disk again, removes upper layers no
+    /// instance records and the images kept only for instances that are gone.
+    private nonisolated func restoreDisks(_ layers: [String: DiskLayer]) {
+        for (id, layer) in layers {
+            let directory = instanceDirectory(id)
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            where entry.hasPrefix("disk-") && entry != layer.directory {
+                try? FileManager.default.removeItem(atPath: directory + "/" + entry)
+            }
+            guard let disks else {
+                logger.error("the instance's disk is an overlay, which this host cannot mount", metadata: ["instance": "\(id)"])
+                continue
+            }
+            do {
+                if !disks.isMounted(id) { try mountDisk(id, layer, disks) }
+                try linkRoot(id, disks)
+            } catch {
+                logger.error("the instance's disk could not be mounted", metadata: ["instance": "\(id)", "error": "\(error)"])
+            }
+        }
+        for id in (try? FileManager.default.contentsOfDirectory(atPath: base + "/images")) ?? [] {
+            if let unused = unusedRetiredImage(id, in: layers) { try? FileManager.default.removeItem(atPath: unused) }
+        }
+        disks?.release()
     }
 
     /// Whether this host can run sandboxes: root, bubblewrap, OpenSSH's sshd and setpriv, and for network namespaces
     /// iproute2 (iptables too, but only for a second server's metadata translation, which says so when it is missing).
     public static func availability(loopback: Bool = true) -> String? {
         guard getuid() == 0 else { return "not running as root" }
-        var tools = ["bwrap", "sshd", "setpriv", "setsid", "ssh-keygen"]
-        if !loopback { tools += ["ip", "nsenter", "unshare"] }
+        var tools = ["bwrap", "sshd", "setpriv", "setsid", "ssh-keygen", "unshare"]
+        if !loopback { tools += ["ip", "nsenter"] }
         for tool in tools where Command.locate(tool) == nil {
             return "\(tool) is not installed (apt-get install bubblewrap openssh-server util-linux iproute2 iptables)"
         }
@@ -62,7 +97,11 @@ public actor SandboxDriver: InstanceDriver {
 
     private nonisolated func imageRoot(_ imageID: String) -> String { base + "/images/\(imageID)/rootfs" }
     private nonisolated func instanceDirectory(_ id: String) -> String { base + "/instances/\(id)" }
-    private nonisolated func instanceRoot(_ id: String) -> String { instanceDirectory(id) + "/rootfs" }
+    /// The instance's root: its overlay while mounted, else the copy (or the link to the overlay, left dangling).
+    private nonisolated func instanceRoot(_ id: String) -> String {
+        if let disks, disks.isMounted(id) { return disks.mountPoint(id) }
+        return instanceDirectory(id) + "/rootfs"
+    }
 
     public nonisolated func localRoot(instanceID: String) -> LocalRoot? {
         guard FileManager.default.fileExists(atPath: instanceRoot(instanceID)) else { return nil }
@@ -124,8 +163,21 @@ public actor SandboxDriver: InstanceDriver {
         await Offload.run { try? FileManager.default.removeItem(atPath: path) }
     }
 
+    /// Removes the image's files, unless an instance's overlay disk still reads them: then they stay, marked retired,
+    /// until the last such instance is released or given another disk.
     public func deleteImage(imageID: String) async throws {
+        if layers.values.contains(where: { $0.image == imageID }) {
+            try Data().write(to: URL(fileURLWithPath: base + "/images/\(imageID)/retired"))
+            return
+        }
         await Self.removeTree(base + "/images/\(imageID)")
+    }
+
+    /// The files of a deleted image no overlay disk reads any more, if that is what `imageID` names.
+    private nonisolated func unusedRetiredImage(_ imageID: String, in layers: [String: DiskLayer]) -> String? {
+        let directory = base + "/images/\(imageID)"
+        guard FileManager.default.fileExists(atPath: directory + "/retired"), !layers.values.contains(where: { $0.image == imageID }) else { return nil }
+        return directory
     }
 
     // MARK: Disks
@@ -136,19 +188,53 @@ public actor SandboxDriver: InstanceDriver {
         indices[instanceID] = index  // reserved before the first suspension point
         do {
             try FileManager.default.createDirectory(atPath: instanceDirectory(instanceID), withIntermediateDirectories: true)
-            try await Command("/bin/cp", ["-a", imageRoot(imageID), instanceRoot(instanceID)]).check()
+            var layer: DiskLayer?
+            if let disks {
+                let made = DiskLayer(image: imageID, generation: 0)
+                try mountDisk(instanceID, made, disks)
+                try linkRoot(instanceID, disks)
+                layer = made
+            } else {
+                try await Command("/bin/cp", ["-a", imageRoot(imageID), instanceRoot(instanceID)]).check()
+            }
             let endpoint = endpoint(index: index)
-            try SandboxMeta(index: index, address: endpoint.address, port: endpoint.port).write(path: instanceDirectory(instanceID) + "/meta.json")
+            try SandboxMeta(index: index, address: endpoint.address, port: endpoint.port, disk: layer).write(path: instanceDirectory(instanceID) + "/meta.json")
+            layers[instanceID] = layer
             return endpoint
         } catch {
             indices[instanceID] = nil
+            disks?.unmount(instanceID)
             await Self.removeTree(instanceDirectory(instanceID))
+            disks?.release()
             throw error
         }
     }
 
+    /// Mounts the instance's overlay disk, making its upper layer if it is new.
+    private nonisolated func mountDisk(_ instanceID: String, _ layer: DiskLayer, _ disks: OverlayDisks) throws {
+        guard FileManager.default.fileExists(atPath: imageRoot(layer.image)) else { throw DriverError.notFound("image \(layer.image)") }
+        let directory = instanceDirectory(instanceID) + "/" + layer.directory
+        for part in ["upper", "work"] {
+            try FileManager.default.createDirectory(atPath: directory + "/" + part, withIntermediateDirectories: true)
+        }
+        try disks.prepare()
+        try disks.mount(lower: imageRoot(layer.image), upper: directory + "/upper", work: directory + "/work", at: disks.mountPoint(instanceID))
+    }
+
+    /// `rootfs` beside the instance's files names its mounted disk, as it names the copy of one that is not an overlay.
+    private nonisolated func linkRoot(_ instanceID: String, _ disks: OverlayDisks) throws {
+        let link = instanceDirectory(instanceID) + "/rootfs"
+        if (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == disks.mountPoint(instanceID) { return }
+        try? FileManager.default.removeItem(atPath: link)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: disks.mountPoint(instanceID))
+    }
+
     public func replaceDisk(instanceID: String, imageID: String) async throws {
         guard FileManager.default.fileExists(atPath: imageRoot(imageID)) else { throw DriverError.notFound("image \(imageID)") }
+        if let disks {
+            try await replaceLayer(instanceID: instanceID, imageID: imageID, disks)
+            return
+        }
         // Copied beside the old disk first, then swapped: a failed copy leaves the old disk in place.
         let fresh = instanceRoot(instanceID) + ".new"
         await Self.removeTree(fresh)
@@ -165,13 +251,45 @@ public actor SandboxDriver: InstanceDriver {
         await Self.removeTree(old)
     }
 
+    /// A new, empty upper layer over `imageID`, recorded in the instance's meta file before it is mounted: a crash
+    /// at any point leaves either the old disk whole or the new one (the next start mounts whichever is recorded).
+    private func replaceLayer(instanceID: String, imageID: String, _ disks: OverlayDisks) async throws {
+        let path = instanceDirectory(instanceID) + "/meta.json"
+        guard let meta = SandboxMeta.read(path: path) else { throw DriverError.notFound("instance \(instanceID)") }
+        let old = meta.disk
+        let layer = DiskLayer(image: imageID, generation: (old?.generation ?? -1) + 1)
+        let directory = instanceDirectory(instanceID) + "/" + layer.directory
+        await Self.removeTree(directory)
+        for part in ["upper", "work"] {
+            try FileManager.default.createDirectory(atPath: directory + "/" + part, withIntermediateDirectories: true)
+        }
+        disks.unmount(instanceID)
+        do {
+            try SandboxMeta(index: meta.index, address: meta.address, port: meta.port, disk: layer).write(path: path)
+        } catch {
+            if let old { try? mountDisk(instanceID, old, disks) }
+            throw error
+        }
+        layers[instanceID] = layer
+        try mountDisk(instanceID, layer, disks)
+        if old == nil { await Self.removeTree(instanceDirectory(instanceID) + "/rootfs") }  // the copy it had before
+        try linkRoot(instanceID, disks)
+        if let old {
+            await Self.removeTree(instanceDirectory(instanceID) + "/" + old.directory)
+            if let unused = unusedRetiredImage(old.image, in: layers) { await Self.removeTree(unused) }
+        }
+    }
+
     public func destroy(instanceID: String) async throws {
         try await stop(instanceID: instanceID)
         if case .namespaces(let net) = network, let index = indices[instanceID] {
             await net.removeNamespace(instanceID: instanceID, index: index)
         }
+        disks?.unmount(instanceID)
         await Self.removeTree(instanceDirectory(instanceID))
         indices[instanceID] = nil
+        disks?.release()
+        if let layer = layers.removeValue(forKey: instanceID), let unused = unusedRetiredImage(layer.image, in: layers) { await Self.removeTree(unused) }
     }
 
     private func allocateIndex() throws -> Int {
@@ -224,7 +342,8 @@ public actor SandboxDriver: InstanceDriver {
         let deadline = ContinuousClock.now + startTimeout
         let prepared: BootReport
         do {
-            prepared = try await Offload.run { () throws(ApplyError) in try Self.prepareDisk(root: root, plan: plan) }
+            let validator = GuestSSHDValidator(disks: disks)
+            prepared = try await Offload.run { () throws(ApplyError) in try Self.prepareDisk(root: root, plan: plan, validator: validator) }
         } catch {
             throw DriverError.apply(error.description)
         }
@@ -243,7 +362,7 @@ public actor SandboxDriver: InstanceDriver {
     }
 
     /// What happens on the disk before sshd starts: first-boot clean-up, host keys, credentials.
-    private static func prepareDisk(root: String, plan: BootPlan) throws(ApplyError) -> BootReport {
+    private static func prepareDisk(root: String, plan: BootPlan, validator: GuestSSHDValidator) throws(ApplyError) -> BootReport {
         var sanitized: [SanitizedItem] = []
         if plan.firstBoot {
             sanitized = try FirstBootSanitizer(guestRoot: root).sanitize(keepPasswordOf: plan.keepPresetPasswordOf)
@@ -254,26 +373,33 @@ public actor SandboxDriver: InstanceDriver {
             // PasswordInherit: the hash the image carried stays the password.
             credentials.passwordHash = try GuestAccounts(guestRoot: root).passwordHash(of: user)
         }
-        let report = try CredentialApplier(guestRoot: root, validator: GuestSSHDValidator()).apply(credentials)
+        let report = try CredentialApplier(guestRoot: root, validator: validator).apply(credentials)
         return BootReport(sanitized: sanitized, changedFiles: report.changedFiles)
     }
 
     private func launch(instanceID: String, index: Int, hostName: String, deadline: ContinuousClock.Instant) async throws {
         var prefix: [String] = []
         var sshdArguments = ["-D", "-e"]
+        var root = instanceRoot(instanceID)
+        // In a mount namespace of its own without the host's network namespaces and instance disks: bubblewrap reads
+        // the mount table at every bind, and that table holds a mount per instance (a thousand instances made each
+        // start cost seconds). The unmounts do not reach the host's table.
+        let narrowing: [String]
+        if let disks {
+            narrowing = disks.narrowingPrefix(binding: root)
+            root = OverlayDisks.guestMount
+        } else {
+            narrowing = ["/usr/bin/unshare", "--mount", "--propagation", "slave", "/bin/sh", "-c", "umount -l /run/netns 2>/dev/null; exec \"$@\"", "sh"]
+        }
         switch network {
         case .namespaces(let net):
             try await net.ensureNamespace(instanceID: instanceID, index: index)
-            // In a mount namespace of its own without /run/netns: bubblewrap reads the mount table at every bind, and
-            // that table holds a mount per instance's network namespace (a thousand instances made each start cost
-            // seconds). The umount does not reach the host's table.
-            prefix = ["/usr/bin/nsenter", "--net=/run/netns/\(net.namespace(for: instanceID))",
-                      "/usr/bin/unshare", "--mount", "--propagation", "slave", "/bin/sh", "-c", "umount -l /run/netns 2>/dev/null; exec \"$@\"", "sh"]
+            prefix = ["/usr/bin/nsenter", "--net=/run/netns/\(net.namespace(for: instanceID))"] + narrowing
         case .loopback:
             let endpoint = endpoint(index: index)
             sshdArguments += ["-p", "\(endpoint.port)", "-o", "ListenAddress=\(endpoint.address)"]
+            if disks != nil { prefix = narrowing }
         }
-        let root = instanceRoot(instanceID)
         let bwrap = [
             Command.locate("bwrap") ?? "/usr/bin/bwrap",
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", hostName,
@@ -339,6 +465,8 @@ struct SandboxMeta: Codable, Sendable {
     let index: Int
     let address: String
     let port: Int
+    /// The overlay disk; nil for a disk that is a copy of its image.
+    var disk: DiskLayer? = nil
 
     static func read(path: String) -> SandboxMeta? {
         FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(SandboxMeta.self, from: $0) }
@@ -349,14 +477,28 @@ struct SandboxMeta: Codable, Sendable {
     }
 }
 
+/// An instance's overlay disk: its image (the lower layer) and the directory of its upper layer, numbered anew at
+/// each replacement of the disk.
+struct DiskLayer: Codable, Sendable, Hashable {
+    let image: String
+    let generation: Int
+
+    var directory: String { "disk-\(generation)" }
+}
+
 /// `sshd -t` as the guest's sshd would run it (see ``GuestSSHD``): for the host's own root or any guest root.
 public struct GuestSSHDValidator: SSHDConfigValidator {
-    public init() {}
+    let disks: OverlayDisks?
+
+    public init() { disks = nil }
+
+    /// Checks run without the host's instance disks and network namespaces in sight (see ``OverlayDisks``).
+    init(disks: OverlayDisks?) { self.disks = disks }
 
     public func validate(guestRoot: String) throws(ApplyError) {
         let problem: String?
         do {
-            problem = try GuestSSHD(guestRoot: guestRoot).test()
+            problem = try GuestSSHD(guestRoot: guestRoot, disks: disks).test()
         } catch {
             throw .sshdConfigInvalid(output: "could not run sshd -t: \(error)")
         }

@@ -172,7 +172,14 @@ public struct NamespaceNetwork: Sendable, Hashable {
         let file = "/run/keyward/\(bridge)-\(name).ip"
         try Data((commands.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
         defer { try? FileManager.default.removeItem(atPath: file) }
-        try await Command("/usr/sbin/ip", (namespace.map { ["-n", $0] } ?? []) + ["-batch", file]).check()
+        try await Self.inNamespace(namespace, "/usr/sbin/ip", ["-batch", file]).check()
+    }
+
+    /// `executable` run in the network namespace `name` (or this one for nil). Through nsenter rather than
+    /// `ip -n`/`ip netns exec`, which also make a mount namespace, a copy of the host's whole mount table.
+    private static func inNamespace(_ name: String?, _ executable: String, _ arguments: [String]) -> Command {
+        guard let name else { return Command(executable, arguments) }
+        return Command("/usr/bin/nsenter", ["--net=/run/netns/\(name)", executable] + arguments)
     }
 
     /// Points the namespace's `KEYWARD_METADATA` chain at this server's metadata service, replacing whatever it held
@@ -193,7 +200,7 @@ public struct NamespaceNetwork: Sendable, Hashable {
         rules.append("COMMIT")
         let file = "/run/keyward/\(bridge)-metadata\(jump ? "-new" : "").rules"
         try Data((rules.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
-        try await Command("/usr/sbin/ip", ["netns", "exec", namespace, restore, "--noflush", file]).check()
+        try await Self.inNamespace(namespace, restore, ["--noflush", file]).check()
     }
 
     func removeNamespace(instanceID: String, index: Int) async {
