@@ -53,7 +53,6 @@ struct OverlayDisks: Sendable {
     func prepare() throws {
         try FileManager.default.createDirectory(atPath: mountRoot, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: Self.guestMount, withIntermediateDirectories: true)
-        chmod("/run/keyward", 0o755)
         guard !Self.isMountPoint(mountRoot) else { return }
         guard Glibc.mount("keyward-disks", mountRoot, "tmpfs", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), "mode=0700,size=1m") == 0 else {
             throw DriverError.unavailable("cannot mount a tmpfs on \(mountRoot): \(String(cString: strerror(errno)))")
@@ -71,6 +70,22 @@ struct OverlayDisks: Sendable {
     func mountPoint(_ instanceID: String) -> String { mountRoot + "/" + instanceID }
 
     func isMounted(_ instanceID: String) -> Bool { Self.isMountPoint(mountPoint(instanceID)) }
+
+    /// Mounts the instance's disk: `lower` below the upper layer in `layer` (`upper` and `work`, made when new).
+    func mount(_ instanceID: String, lower: String, layer: String) throws {
+        for part in ["upper", "work"] {
+            try FileManager.default.createDirectory(atPath: layer + "/" + part, withIntermediateDirectories: true)
+        }
+        try prepare()
+        try mount(lower: lower, upper: layer + "/upper", work: layer + "/work", at: mountPoint(instanceID))
+    }
+
+    /// Makes `link` (the instance's `rootfs`, where a copied disk would be) name the instance's mount point.
+    func link(_ instanceID: String, at link: String) throws {
+        if (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == mountPoint(instanceID) { return }
+        try? FileManager.default.removeItem(atPath: link)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: mountPoint(instanceID))
+    }
 
     /// Mounts `lower` under `upper` (with its `work` directory on the same file system) at `point`, made if missing.
     func mount(lower: String, upper: String, work: String, at point: String) throws {

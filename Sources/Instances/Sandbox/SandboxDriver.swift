@@ -210,23 +210,13 @@ public actor SandboxDriver: InstanceDriver {
         }
     }
 
-    /// Mounts the instance's overlay disk, making its upper layer if it is new.
     private nonisolated func mountDisk(_ instanceID: String, _ layer: DiskLayer, _ disks: OverlayDisks) throws {
         guard FileManager.default.fileExists(atPath: imageRoot(layer.image)) else { throw DriverError.notFound("image \(layer.image)") }
-        let directory = instanceDirectory(instanceID) + "/" + layer.directory
-        for part in ["upper", "work"] {
-            try FileManager.default.createDirectory(atPath: directory + "/" + part, withIntermediateDirectories: true)
-        }
-        try disks.prepare()
-        try disks.mount(lower: imageRoot(layer.image), upper: directory + "/upper", work: directory + "/work", at: disks.mountPoint(instanceID))
+        try disks.mount(instanceID, lower: imageRoot(layer.image), layer: instanceDirectory(instanceID) + "/" + layer.directory)
     }
 
-    /// `rootfs` beside the instance's files names its mounted disk, as it names the copy of one that is not an overlay.
     private nonisolated func linkRoot(_ instanceID: String, _ disks: OverlayDisks) throws {
-        let link = instanceDirectory(instanceID) + "/rootfs"
-        if (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == disks.mountPoint(instanceID) { return }
-        try? FileManager.default.removeItem(atPath: link)
-        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: disks.mountPoint(instanceID))
+        try disks.link(instanceID, at: instanceDirectory(instanceID) + "/rootfs")
     }
 
     public func replaceDisk(instanceID: String, imageID: String) async throws {
@@ -258,11 +248,7 @@ public actor SandboxDriver: InstanceDriver {
         guard let meta = SandboxMeta.read(path: path) else { throw DriverError.notFound("instance \(instanceID)") }
         let old = meta.disk
         let layer = DiskLayer(image: imageID, generation: (old?.generation ?? -1) + 1)
-        let directory = instanceDirectory(instanceID) + "/" + layer.directory
-        await Self.removeTree(directory)
-        for part in ["upper", "work"] {
-            try FileManager.default.createDirectory(atPath: directory + "/" + part, withIntermediateDirectories: true)
-        }
+        await Self.removeTree(instanceDirectory(instanceID) + "/" + layer.directory)  // left by a replacement that died
         disks.unmount(instanceID)
         do {
             try SandboxMeta(index: meta.index, address: meta.address, port: meta.port, disk: layer).write(path: path)
